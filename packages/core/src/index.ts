@@ -1,0 +1,42 @@
+export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
+export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
+export type {
+  BuilderEvent,
+  BuildEvent,
+  BuildEventSink,
+  BuildEventType,
+  ImageEventBase,
+  LogEvent,
+  StepEvent,
+  StepStatus,
+} from './engine/events.js';
+export type {
+  Availability,
+  Builder,
+  BuilderDefinition,
+  BuilderHost,
+  BuildPlan,
+  BuildRequest,
+  BuildResult,
+  ContextOptions,
+  DockerfileDialect,
+  Logger,
+  MaybePromise,
+  OptionsSchema,
+  RegistryAccess,
+  RegistryCredentials,
+} from './plugin/types.js';
+export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
+export type {
+  CopyInput,
+  ImageSpecInput,
+  MaybeArray,
+  PipSecretMountInput,
+  RequirementsKind,
+  ResolvedCopyEntry,
+  ResolvedImageSpec,
+  ResolvedSecretMount,
+  SpecOrigin,
+} from './spec/types.js';
+export type { ContextEntry, ContextLayout } from './context/layout.js';
+export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';

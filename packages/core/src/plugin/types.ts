@@ -1,0 +1,148 @@
+/**
+ * The builder plugin contract. A builder package default-exports `defineBuilder({...})`;
+ * core loads it, validates its shape (never with instanceof: a plugin may bring its own
+ * copy of core) and picks one per image by explicit name or by priority.
+ *
+ * Minimal builder:
+ *
+ *     import { defineBuilder } from '@imagespec/core';
+ *     import { z } from 'zod';
+ *
+ *     export default defineBuilder({
+ *       apiVersion: 1,
+ *       name: 'echo',
+ *       priority: 10,
+ *       optionsSchema: z.object({ prefix: z.string().default('') }),
+ *       create(options, host) {
+ *         return {
+ *           available: () => ({ ok: true }),
+ *           supports: () => ({ ok: true }),
+ *           async build(request) {
+ *             request.events.emit({ type: 'log', stream: 'stdout', line: options.prefix + request.image });
+ *             return { image: request.image, pushed: false };
+ *           },
+ *         };
+ *       },
+ *     });
+ */
+import type { BuildEventSink } from '../engine/events.js';
+import type { ResolvedImageSpec, ResolvedSecretMount } from '../spec/types.js';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export const BUILDER_API_VERSION = 1;
+
+/** ok, or not ok with a reason a user can act on ("no Docker engine at /var/run/docker.sock: ..."). */
+export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export type DockerfileDialect = 'buildkit' | 'plain';
+
+/**
+ * Any schema with zod's `safeParse` shape (zod 4 satisfies it). Kept structural so a
+ * builder bundling its own zod still fits.
+ */
+export interface OptionsSchema<T> {
+  safeParse(
+    input: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } };
+}
+
+/** A minimal namespaced logger (`imagespec:builder:<name>` at debug). */
+export interface Logger {
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+}
+
+/** Credentials for one registry host, as the Docker config or a credential helper gives them. */
+export type RegistryCredentials =
+  | { readonly username: string; readonly password: string }
+  | { readonly identityToken: string };
+
+/** What a builder may ask about registries: credentials, and whether to speak plain HTTP. */
+export interface RegistryAccess {
+  /** Credentials for a registry host (`localhost:5000`, `ghcr.io`, `docker.io`), or undefined for anonymous. */
+  credentials(host: string): Promise<RegistryCredentials | undefined>;
+  /** True for registries marked insecure in the config, and for loopback hosts. */
+  insecure(host: string): boolean;
+  /** Rewrites a pull reference through the configured mirrors (identity when none applies). */
+  mirror(reference: string): string;
+}
+
+/** What core hands a builder at creation: never the engine itself. */
+export interface BuilderHost {
+  readonly logger: Logger;
+  readonly registries: RegistryAccess;
+  /** Folder of the config file (relative builder options resolve against it). */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** A fresh temporary directory, removed when `dispose` is awaited (and at the end of the run). */
+  tempDir(prefix?: string): Promise<{ readonly path: string; dispose(): Promise<void> }>;
+}
+
+export interface ContextOptions {
+  readonly dialect: DockerfileDialect;
+  /** gzip the tar stream (Kaniko requires it on stdin). */
+  readonly gzip?: boolean;
+}
+
+/** One build: the spec, where it goes, and lazily produced Dockerfile and context. */
+export interface BuildRequest {
+  readonly spec: ResolvedImageSpec;
+  /** Full image reference with the content tag, e.g. `localhost:5000/app:3kq...`. */
+  readonly image: string;
+  readonly hash: string;
+  /** The base image reference FROM uses (base specs, lock digests and mirrors applied). */
+  readonly baseImage: string;
+  /** Push after building. False when the spec has no registry or with --no-push. */
+  readonly push: boolean;
+  /** Target platforms; empty means the builder's default. */
+  readonly platforms: readonly string[];
+  readonly secrets: readonly ResolvedSecretMount[];
+  /** The rendered Dockerfile in a dialect. */
+  dockerfile(dialect: DockerfileDialect): string;
+  /** A deterministic tar of the build context (Dockerfile at its root). Each call is a new stream. */
+  context(options: ContextOptions): NodeJS.ReadableStream;
+  readonly events: BuildEventSink;
+  readonly signal: AbortSignal;
+}
+
+export interface BuildResult {
+  /** The reference that was built (and pushed, if `pushed`). */
+  readonly image: string;
+  readonly digest?: string;
+  readonly pushed: boolean;
+}
+
+/** A description of what `build` would run, for --dry-run: argv, pod manifest, API call. */
+export type BuildPlan = Readonly<Record<string, unknown>>;
+
+export interface Builder {
+  available(): MaybePromise<Availability>;
+  supports(spec: ResolvedImageSpec): Availability;
+  build(request: BuildRequest): Promise<BuildResult>;
+  plan?(request: BuildRequest): MaybePromise<BuildPlan>;
+  /** Release clients, sockets, temp files. Called once at the end of a run. */
+  dispose?(): MaybePromise<void>;
+}
+
+export interface BuilderDefinition<Options = Record<string, never>> {
+  readonly apiVersion: typeof BUILDER_API_VERSION;
+  /** What `spec.builder` and `--builder` name. Shown in errors. */
+  readonly name: string;
+  /** Higher wins when the spec names no builder. noop is 0, docker 50. */
+  readonly priority: number;
+  readonly description?: string;
+  /** Validates the options given in the config file. */
+  readonly optionsSchema?: OptionsSchema<Options>;
+  create(options: Options, host: BuilderHost): MaybePromise<Builder>;
+}
+
+/** Identity helper for type inference: `export default defineBuilder({...})`. */
+export function defineBuilder<Options = Record<string, never>>(
+  definition: BuilderDefinition<Options>,
+): BuilderDefinition<Options> {
+  return definition;
+}
