@@ -40,3 +40,5 @@ export type {
 } from './spec/types.js';
 export type { ContextEntry, ContextLayout } from './context/layout.js';
 export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';
+export type { SpecDefaults } from './spec/apply-defaults.js';
+export { applyConfigDefaults } from './spec/apply-defaults.js';
