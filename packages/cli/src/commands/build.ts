@@ -1,0 +1,85 @@
+import { type CliIo, ExitCode } from '../io.js';
+import { createLogger } from '../logger.js';
+import { createRenderer, type ProgressMode, type SummaryRow } from '../output/renderer.js';
+import { homeDir, loadProject } from '../project.js';
+
+export interface BuildOptions {
+  readonly config?: string;
+  readonly debug?: boolean;
+  readonly specs: string[];
+  readonly argv: readonly string[];
+  readonly builder?: string;
+  readonly push?: boolean;
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+  readonly platform?: string[];
+  readonly concurrency?: number;
+  readonly progress: ProgressMode;
+  readonly json?: boolean;
+}
+
+/** `imagespec build`: plan, skip what the registry has, build and push the rest. */
+export async function buildCommand(io: CliIo, options: BuildOptions): Promise<void> {
+  const core = await import('@imagespec/core');
+  checkFlagConflicts(options, core);
+  const project = await loadProject(io, options);
+  if (options.push === true && !options.argv.includes('--no-push')) {
+    const local = project.specs.filter((spec) => !spec.registry);
+    if (local.length > 0) {
+      throw new core.ImagespecError('FLAG_INVALID', `--push was given, but ${local.map((s) => s.name).join(', ')} has no registry to push to.`, {
+        hint: 'Set `registry` in the spec or `defaults.registry` in imagespec.config.*, or drop --push.',
+      });
+    }
+  }
+  const logger = createLogger(io, Boolean(options.debug));
+  const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
+  const registryClient = core.createRegistryClient({ access });
+  const host = core.createBuilderHost({ logger, registries: access, cwd: project.config.dir, env: io.env });
+  const builders = core.createBuilderRegistry(project.config.builders, host);
+  const renderer = createRenderer(options.json ? 'json' : options.progress, io);
+  const resolveBase = await core.createBaseResolver(project.config);
+  let summary: Awaited<ReturnType<typeof core.runBuilds>>;
+  try {
+    summary = await core.runBuilds({
+      specs: project.specs,
+      config: project.config,
+      builders,
+      registryClient,
+      access,
+      resolveBase,
+      ...(options.push !== undefined && { push: options.push }),
+      force: Boolean(options.force),
+      dryRun: Boolean(options.dryRun),
+      ...(options.platform && { platform: options.platform }),
+      ...(options.builder && { builder: options.builder }),
+      ...(options.concurrency && { concurrency: options.concurrency }),
+      signal: io.signal,
+      onEvent: (event) => renderer.event(event),
+    });
+  } finally {
+    await builders.dispose();
+    await host.dispose();
+  }
+  const rows: SummaryRow[] = summary.images.map((image) => ({
+    name: image.name,
+    image: image.image,
+    status: image.status,
+    ...(image.builder && { builder: image.builder }),
+    ...(image.digest && { digest: image.digest }),
+    durationMs: image.durationMs,
+    ...(image.error && { error: image.error }),
+  }));
+  renderer.finish(rows, options.dryRun ? { plans: summary.plans } : undefined);
+  if (rows.some((row) => row.status === 'failed')) throw new ExitCode(1);
+}
+
+function checkFlagConflicts(options: BuildOptions, core: typeof import('@imagespec/core')): void {
+  if (options.argv.includes('--push') && options.argv.includes('--no-push')) {
+    throw new core.ImagespecError('FLAG_INVALID', '--push and --no-push were both given.', { hint: 'Keep one of them.' });
+  }
+  if (options.json && options.progress !== 'auto' && options.progress !== 'json') {
+    throw new core.ImagespecError('FLAG_INVALID', `--json and --progress ${options.progress} ask for two different outputs.`, {
+      hint: 'Use --json (or --progress json) alone.',
+    });
+  }
+}

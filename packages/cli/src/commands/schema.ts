@@ -1,0 +1,7 @@
+import type { CliIo } from '../io.js';
+
+/** `imagespec schema`: the JSON Schema of spec files, for editors and CI validation. */
+export async function schemaCommand(io: CliIo): Promise<void> {
+  const { imageSpecJsonSchema } = await import('@imagespec/core');
+  io.stdout.write(`${JSON.stringify(imageSpecJsonSchema(), null, 2)}\n`);
+}

@@ -1,0 +1,48 @@
+import { type CliIo, ExitCode } from './io.js';
+import { createColors, colorsWanted } from './output/colors.js';
+import { formatError } from './output/format-error.js';
+import { createProgram } from './program.js';
+
+/** Exit codes: 0 success, 1 a build or check failed, 2 bad input (spec, config, flags). */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/**
+ * Runs the CLI against injected I/O and resolves to the exit code. The only place that
+ * decides exit codes and how errors look; library code just throws typed errors.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const debug = argv.includes('--debug') || io.env.IMAGESPEC_DEBUG === '1';
+  const colors = createColors(colorsWanted(io.isTTY, io.env));
+  const program = createProgram(io, argv);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof ExitCode) return error.code;
+    const commanderCode = (error as { code?: string }).code;
+    if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {
+      // help and version are successful exits; commander already printed what it had to.
+      if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help') {
+        return EXIT_OK;
+      }
+      return EXIT_BAD_INPUT;
+    }
+    io.stderr.write(formatError(error, colors, debug));
+    return exitCodeFor(error);
+  }
+}
+
+export function exitCodeFor(error: unknown): number {
+  const e = error as { name?: string; code?: string; category?: string };
+  if (e?.name !== 'ImagespecError') return EXIT_FAILED;
+  const category = e.category ?? categoryFromCode(e.code ?? '');
+  return category === 'input' ? EXIT_BAD_INPUT : EXIT_FAILED;
+}
+
+// An error from a plugin's own copy of core has no `category` getter after serialization:
+// fall back to the code's prefix, which is how every input code is named.
+function categoryFromCode(code: string): string {
+  return /^(SPEC|CONFIG|FLAG|IMAGE_REF|PLUGIN|BUILDER_NOT_FOUND|FILE_NOT_FOUND|LOCK_INVALID)/.test(code) ? 'input' : 'build';
+}

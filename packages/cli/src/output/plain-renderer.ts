@@ -1,0 +1,43 @@
+import type { BuildEvent } from '@imagespec/core';
+import type { Writer } from '../io.js';
+import { type Colors, stripAnsi } from './colors.js';
+import type { Renderer, SummaryRow } from './renderer.js';
+import { renderSummaryTable } from './summary-table.js';
+import { createWarningCollector, describeStatus, prefixWidth } from './status.js';
+
+/**
+ * Piped output: the same information as the terminal view, without cursor movement.
+ * Every line is written whole in one call, prefixed with the image's name (docker
+ * compose style), so lines of parallel builds never interleave mid-line.
+ */
+export function createPlainRenderer(out: Writer, colors: Colors, options: { quiet: boolean }): Renderer {
+  const names = new Set<string>();
+  const warnings = createWarningCollector();
+  const prefix = (name: string) => {
+    const width = prefixWidth(names);
+    return colors.byName(name, `${name.padEnd(width)} |`);
+  };
+  return {
+    event(event: BuildEvent) {
+      if (event.type === 'warning') {
+        warnings.add(event);
+        return;
+      }
+      names.add(event.name);
+      if (options.quiet) return;
+      if (event.type === 'log') {
+        out.write(`${prefix(event.name)} ${stripAnsi(event.line)}\n`);
+        return;
+      }
+      const text = describeStatus(event);
+      if (text) out.write(`${prefix(event.name)} ${colors.dim(text)}\n`);
+    },
+    finish(rows: readonly SummaryRow[]) {
+      if (!options.quiet) out.write(`\n${renderSummaryTable(rows, colors)}`);
+      for (const row of rows) {
+        if (row.status === 'failed' && row.error) out.write(`${colors.red(`${row.name}: ${row.error.message}`)}\n`);
+      }
+      out.write(warnings.render(colors));
+    },
+  };
+}

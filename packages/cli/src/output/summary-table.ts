@@ -1,0 +1,35 @@
+import type { Colors } from './colors.js';
+import type { SummaryRow } from './renderer.js';
+
+/** The end-of-run table: image, tag, builder, result, duration. */
+export function renderSummaryTable(rows: readonly SummaryRow[], colors: Colors): string {
+  if (rows.length === 0) return '';
+  const header = ['IMAGE', 'TAG', 'BUILDER', 'RESULT', 'TIME'];
+  const body = rows.map((row) => {
+    const { repository, tag } = splitTag(row.image);
+    return [repository, tag, row.builder ?? '-', row.status, formatDuration(row.durationMs)];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)));
+  const pad = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const lines = [colors.bold(pad(header))];
+  rows.forEach((row, index) => {
+    const line = pad(body[index] ?? []);
+    lines.push(row.status === 'failed' ? colors.red(line) : line);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+function splitTag(image: string): { repository: string; tag: string } {
+  const at = image.indexOf('@');
+  if (at >= 0) return { repository: image.slice(0, at), tag: image.slice(at + 1) };
+  const colon = image.lastIndexOf(':');
+  if (colon > image.lastIndexOf('/')) return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+  return { repository: image, tag: '-' };
+}

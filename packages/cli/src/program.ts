@@ -1,0 +1,125 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pkg from '../package.json' with { type: 'json' };
+import type { CliIo } from './io.js';
+import { PROGRESS_MODES } from './output/renderer.js';
+
+/**
+ * The command tree. Each action imports its command module on demand, so `--help`,
+ * `--version`, `tag` and `dockerfile` never load a builder, dockerode or the Kubernetes client.
+ */
+export function createProgram(io: CliIo, argv: readonly string[]): Command {
+  const program = new Command('imagespec')
+    .description('Build container images from declarative specs, tagged by content, built only when the registry lacks them.')
+    .version(pkg.version, '-v, --version')
+    .option('-c, --config <file>', 'config file (default: imagespec.config.* found upward from the working directory)')
+    .option('--debug', 'show stack traces and debug logs')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run `imagespec --help` for the commands and their flags)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  const global = () => program.opts<{ config?: string; debug?: boolean }>();
+
+  program
+    .command('build')
+    .description('build (and push) the images of the given spec files whose tag the registry lacks')
+    .argument('[spec...]', 'spec files (default: imagespec.yaml in the working directory)')
+    .option('-b, --builder <name>', 'use this builder instead of choosing by priority')
+    .option('--push', 'push built images (default: when the spec has a registry)')
+    .option('--no-push', 'build without pushing')
+    .option('-f, --force', 'build even when the tag already exists')
+    .option('--dry-run', 'print what would be built and how, build nothing')
+    .option('-p, --platform <platform...>', 'target platform(s), e.g. linux/amd64', validatePlatform)
+    .option('-j, --concurrency <n>', 'images built at once', positiveInteger)
+    .addOption(new Option('--progress <mode>', 'output: auto, tty, plain, json or quiet').choices(PROGRESS_MODES).default('auto'))
+    .option('--json', 'one JSON event per line and a final summary (same as --progress json)')
+    .action(async (specs: string[], options) => {
+      const { buildCommand } = await import('./commands/build.js');
+      await buildCommand(io, { ...global(), ...options, specs, argv });
+    });
+
+  program
+    .command('tag')
+    .description('print the full image name with its content tag')
+    .argument('[spec...]', 'spec files')
+    .action(async (specs: string[]) => {
+      const { tagCommand } = await import('./commands/tag.js');
+      await tagCommand(io, { ...global(), specs });
+    });
+
+  program
+    .command('dockerfile')
+    .description('print the rendered Dockerfile')
+    .argument('[spec]', 'spec file')
+    .option('--image <name>', 'which image of a multi-image spec file')
+    .addOption(new Option('--dialect <dialect>', 'buildkit or plain').choices(['buildkit', 'plain']).default('buildkit'))
+    .action(async (spec: string | undefined, options) => {
+      const { dockerfileCommand } = await import('./commands/dockerfile.js');
+      await dockerfileCommand(io, { ...global(), ...options, specs: spec ? [spec] : [] });
+    });
+
+  program
+    .command('explain')
+    .description('print the hash input (file digests included) so you can see why a tag changed')
+    .argument('[spec]', 'spec file')
+    .option('--image <name>', 'which image of a multi-image spec file')
+    .option('--json', 'print the hash input as JSON')
+    .action(async (spec: string | undefined, options) => {
+      const { explainCommand } = await import('./commands/explain.js');
+      await explainCommand(io, { ...global(), ...options, specs: spec ? [spec] : [] });
+    });
+
+  program
+    .command('exists')
+    .description('exit 0 if the image is in the registry, 1 if not, 2 on error')
+    .argument('[spec]', 'spec file')
+    .option('--image <name>', 'which image of a multi-image spec file')
+    .action(async (spec: string | undefined, options) => {
+      const { existsCommand } = await import('./commands/exists.js');
+      await existsCommand(io, { ...global(), ...options, specs: spec ? [spec] : [] });
+    });
+
+  program
+    .command('builders')
+    .description('list the configured builders: version, priority, available or why not')
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { buildersCommand } = await import('./commands/builders.js');
+      await buildersCommand(io, { ...global(), ...options });
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the spec file')
+    .action(async () => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      await schemaCommand(io);
+    });
+
+  program
+    .command('init')
+    .description('write a starter imagespec.config.mjs and imagespec.yaml')
+    .option('--force', 'overwrite existing files')
+    .action(async (options) => {
+      const { initCommand } = await import('./commands/init.js');
+      await initCommand(io, options);
+    });
+
+  return program;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64.');
+  return n;
+}
+
+function validatePlatform(value: string, previous: string[] | undefined): string[] {
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(value)) {
+    throw new InvalidArgumentError(`expected os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8; got "${value}".`);
+  }
+  return [...(previous ?? []), value];
+}
