@@ -100,6 +100,27 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     });
 
   program
+    .command('lock')
+    .description('pin base images to digests in imagespec.lock.json')
+    .argument('[spec...]', 'spec files')
+    .option('--check', 'change nothing; exit 1 when the lock is missing an entry or stale (for CI)')
+    .action(async (specs: string[], options) => {
+      const { lockCommand } = await import('./commands/lock.js');
+      await lockCommand(io, { ...global(), ...options, specs });
+    });
+
+  program
+    .command('lint')
+    .description('warn about unpinned packages, mutable base images and runtime pitfalls')
+    .argument('[spec...]', 'spec files')
+    .option('--strict', 'treat warnings as errors (exit 1)')
+    .option('--json', 'print as JSON')
+    .action(async (specs: string[], options) => {
+      const { lintCommand } = await import('./commands/lint.js');
+      await lintCommand(io, { ...global(), ...options, specs });
+    });
+
+  program
     .command('init')
     .description('write a starter imagespec.config.mjs and imagespec.yaml')
     .option('--force', 'overwrite existing files')

@@ -13,6 +13,8 @@ export interface Project {
   readonly config: ResolvedConfig;
   /** Every spec of every file, bases before dependents. */
   readonly specs: readonly ResolvedImageSpec[];
+  /** Where a field of a spec sits in its file (for lint warnings with file:line). */
+  readonly locate: (spec: ResolvedImageSpec) => ((path: readonly (string | number)[]) => { line: number; column: number } | undefined) | undefined;
 }
 
 const DEFAULT_SPEC_FILES = ['imagespec.yaml', 'imagespec.yml', 'imagespec.json'];
@@ -23,11 +25,13 @@ export async function loadProject(io: CliIo, options: ProjectOptions): Promise<P
   const config = await core.loadConfig({ cwd: io.cwd, ...(options.config && { configFile: resolve(io.cwd, options.config) }) });
   const files = options.specs.length > 0 ? options.specs.map((file) => resolve(io.cwd, file)) : [defaultSpecFile(io, core)];
   const specs: ResolvedImageSpec[] = [];
+  const locators = new Map<string, (path: readonly (string | number)[]) => { line: number; column: number } | undefined>();
   for (const file of files) {
     const loaded = await core.loadSpecFile(file);
+    locators.set(loaded.file, (path) => loaded.locate([...path]));
     specs.push(...loaded.specs.map((spec) => core.applyConfigDefaults(spec, config)));
   }
-  return { config, specs };
+  return { config, specs, locate: (spec) => (spec.origin.file ? locators.get(spec.origin.file) : undefined) };
 }
 
 function defaultSpecFile(io: CliIo, core: typeof import('@imagespec/core')): string {

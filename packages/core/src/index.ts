@@ -42,3 +42,21 @@ export type { ContextEntry, ContextLayout } from './context/layout.js';
 export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';
 export type { SpecDefaults } from './spec/apply-defaults.js';
 export { applyConfigDefaults } from './spec/apply-defaults.js';
+export type { LockFile } from './lock/lock-file.js';
+export {
+  EMPTY_LOCK,
+  LOCK_FILE_NAME,
+  lockFilePath,
+  parseLockFile,
+  readLockFile,
+  serializeLockFile,
+  writeLockFile,
+} from './lock/lock-file.js';
+export type { BaseResolver } from './lock/base-resolver.js';
+export { createBaseResolver, createLockResolver } from './lock/base-resolver.js';
+export type { DigestSource, LockProblem } from './lock/lock.js';
+export { checkLock, collectBaseReferences, computeLock } from './lock/lock.js';
+export type { LintFinding, LintInput, LintRule } from './lint/rules.js';
+export { lintSpec, requirementName } from './lint/rules.js';
+export type { LintWarning, Locate } from './lint/lint.js';
+export { lintSpecs } from './lint/lint.js';

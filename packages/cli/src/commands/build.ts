@@ -37,7 +37,17 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   const host = core.createBuilderHost({ logger, registries: access, cwd: project.config.dir, env: io.env });
   const builders = core.createBuilderRegistry(project.config.builders, host);
   const renderer = createRenderer(options.json ? 'json' : options.progress, io);
-  const resolveBase = await core.createBaseResolver(project.config);
+  const lock = await core.readLockFile(project.config.dir);
+  const resolveBase = core.createLockResolver(lock);
+  // Lint warnings go through the renderer, which prints them once, after the builds.
+  for (const warning of await core.lintSpecs(project.specs, { lock, locate: project.locate })) {
+    renderer.event({
+      type: 'warning',
+      message: `[${warning.rule}] ${warning.image}: ${warning.message}`,
+      ...(warning.file && { file: warning.file }),
+      ...(warning.line && { line: warning.line }),
+    });
+  }
   let summary: Awaited<ReturnType<typeof core.runBuilds>>;
   try {
     summary = await core.runBuilds({

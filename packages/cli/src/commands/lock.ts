@@ -1,0 +1,41 @@
+import { type CliIo, ExitCode } from '../io.js';
+import { homeDir, loadProject } from '../project.js';
+
+/**
+ * `imagespec lock`: pin every base image named by tag to the digest the registry serves
+ * now, in imagespec.lock.json next to the config. `--check` (for CI) changes nothing and
+ * exits 1 when an entry is missing or the registry now serves another digest.
+ */
+export async function lockCommand(io: CliIo, options: { config?: string; specs: string[]; check?: boolean }): Promise<void> {
+  const core = await import('@imagespec/core');
+  const project = await loadProject(io, options);
+  const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
+  // Digests come from the registry the user named, not from a mirror: the lock pins the logical image.
+  const client = core.createRegistryClient({ access });
+  const current = await core.readLockFile(project.config.dir);
+  const file = core.lockFilePath(project.config.dir);
+  if (options.check) {
+    const problems = await core.checkLock(project.specs, client, current, { signal: io.signal });
+    if (problems.length === 0) {
+      io.stdout.write(`${file} is up to date (${core.collectBaseReferences(project.specs).length} base images)\n`);
+      return;
+    }
+    for (const problem of problems) {
+      io.stdout.write(
+        problem.problem === 'missing'
+          ? `missing: ${problem.reference} has no entry in ${file}\n`
+          : `stale: ${problem.reference} is locked at ${problem.locked}, the registry now serves ${problem.current}\n`,
+      );
+    }
+    io.stderr.write(`error: ${file} is out of date (${problems.length} problem${problems.length === 1 ? '' : 's'}). Run \`imagespec lock\` and commit the file.\n`);
+    throw new ExitCode(1);
+  }
+  const next = await core.computeLock(project.specs, client, current, { signal: io.signal });
+  await core.writeLockFile(project.config.dir, next);
+  for (const reference of core.collectBaseReferences(project.specs)) {
+    const before = current.images[reference]?.digest;
+    const after = next.images[reference]?.digest;
+    io.stdout.write(`${before === after ? 'kept' : before ? 'updated' : 'locked'}: ${reference}@${after}\n`);
+  }
+  io.stdout.write(`wrote ${file}\n`);
+}
