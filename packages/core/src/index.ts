@@ -60,3 +60,11 @@ export type { LintFinding, LintInput, LintRule } from './lint/rules.js';
 export { lintSpec, requirementName } from './lint/rules.js';
 export type { LintWarning, Locate } from './lint/lint.js';
 export { lintSpecs } from './lint/lint.js';
+export type { ImageRef } from './image-ref/image-ref.js';
+export {
+  DEFAULT_REGISTRY,
+  familiarImageRef,
+  formatImageRef,
+  normalizeImageRef,
+  parseImageRef,
+} from './image-ref/image-ref.js';
