@@ -33,6 +33,7 @@ if (failedSteps.length === 0) {
   if (step('build', 'npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']) !== 0) failedSteps.push('build');
   if (step('typecheck', 'npx', ['nx', 'run-many', '-t', 'typecheck', '--outputStyle=static']) !== 0) failedSteps.push('typecheck');
   if (step('lint', 'npx', ['biome', 'check', '.']) !== 0) failedSteps.push('lint');
+  if (step('package checks', 'node', ['scripts/check-packages.mjs']) !== 0) failedSteps.push('package checks');
 }
 
 rmSync(report, { force: true });
