@@ -68,3 +68,9 @@ export {
   normalizeImageRef,
   parseImageRef,
 } from './image-ref/image-ref.js';
+export type { IgnoreMatcher } from './context/ignore.js';
+export { BUILTIN_IGNORE_PATTERNS, createIgnoreMatcher, parseIgnoreMatcher } from './context/ignore.js';
+export type { ContextFile, WalkOptions } from './context/walk.js';
+export { walkFiles } from './context/walk.js';
+export type { DigestOptions, FileDigest, TreeDigest } from './context/digest.js';
+export { digestRecords, digestTree, sha256File } from './context/digest.js';
