@@ -33,7 +33,9 @@ export async function ensureDocker(log: (line: string) => void): Promise<string>
   const socketPath = fromEnv ?? DEFAULT_SOCKET;
   if (await pingDocker(socketPath)) return socketPath;
   if (fromEnv) {
-    throw new Error(`DOCKER_HOST points at ${process.env.DOCKER_HOST}, but no Docker engine answers there. Start it, or unset DOCKER_HOST to let the suite start its own.`);
+    throw new Error(
+      `DOCKER_HOST points at ${process.env.DOCKER_HOST}, but no Docker engine answers there. Start it, or unset DOCKER_HOST to let the suite start its own.`,
+    );
   }
   ensureAptPackages({ dockerd: 'docker.io' }, log);
   log('starting dockerd (--bridge=none --iptables=false --ip-masq=false)');

@@ -23,7 +23,9 @@ export const AUTH_PASSWORD = 'test-password-1';
  * Starts (or reuses) two distribution registries on 127.0.0.1: an open one, and one behind
  * htpasswd basic auth. Storage persists in the state dir so pushed base images survive runs.
  */
-export async function ensureRegistries(log: (line: string) => void): Promise<{ open: TestRegistry; auth: TestRegistry }> {
+export async function ensureRegistries(
+  log: (line: string) => void,
+): Promise<{ open: TestRegistry; auth: TestRegistry }> {
   const open = await ensureRegistry('open', OPEN_REGISTRY_PORT, undefined, log);
   const auth = await ensureRegistry('auth', AUTH_REGISTRY_PORT, { username: AUTH_USER, password: AUTH_PASSWORD }, log);
   return { open, auth };
@@ -42,7 +44,9 @@ async function ensureRegistry(
   const status = await httpStatus(`${url}/v2/`);
   if (status === expected) return registry;
   if (status !== 0) {
-    throw new Error(`Something else answers on ${host} (GET /v2/ gave ${status}, expected ${expected}). Free the port or set IMAGESPEC_TEST_REGISTRY_PORT.`);
+    throw new Error(
+      `Something else answers on ${host} (GET /v2/ gave ${status}, expected ${expected}). Free the port or set IMAGESPEC_TEST_REGISTRY_PORT.`,
+    );
   }
   ensureAptPackages({ 'docker-registry': 'docker-registry', htpasswd: 'apache2-utils' }, log);
   const dir = stateDir('registry', kind);
@@ -70,7 +74,9 @@ async function ensureRegistry(
   child.unref();
   closeSync(out);
   if (!(await waitFor(async () => (await httpStatus(`${url}/v2/`)) === expected, 20_000))) {
-    throw new Error(`docker-registry (${kind}) did not answer on ${host} within 20 s; see ${join(dir, 'registry.log')}.`);
+    throw new Error(
+      `docker-registry (${kind}) did not answer on ${host} within 20 s; see ${join(dir, 'registry.log')}.`,
+    );
   }
   return registry;
 }

@@ -1,15 +1,17 @@
 import type { TestProject } from 'vitest/node';
-import { ensureDocker } from './docker.js';
-import type { TestEnv } from './index.js';
-import { ensureRegistries } from './registry.js';
+import { ensureTestEnvironment } from './environment.js';
 
-/** Vitest global setup: make sure the real engine and registries are up before any test runs. */
-export default async function setup(project: TestProject): Promise<void> {
+/**
+ * Vitest global setup: make sure the real engine, registries, base images and pip index are
+ * up before any test runs. Returns the teardown, which stops the pip index it started.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => console.log(`[test-env] ${line}`);
   const started = Date.now();
-  const dockerSocket = await ensureDocker(log);
-  const { open, auth } = await ensureRegistries(log);
-  const env: TestEnv = { dockerSocket, registry: open, authRegistry: auth };
+  const { env, stop } = await ensureTestEnvironment(log);
   project.provide('imagespecTestEnv', env);
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: engine ${dockerSocket}, registries ${open.host} (open) and ${auth.host} (htpasswd)`);
+  log(
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: engine ${env.dockerSocket}, registries ${env.registry.host} (open) and ${env.authRegistry.host} (htpasswd), pip index ${env.pipIndex.url}`,
+  );
+  return stop;
 }
