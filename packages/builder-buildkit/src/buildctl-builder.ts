@@ -1,0 +1,286 @@
+import { access, constants, mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  Availability,
+  Builder,
+  BuilderHost,
+  BuildPlan,
+  BuildRequest,
+  BuildResult,
+  ResolvedImageSpec,
+} from '@imagespec/core';
+import { ImagespecError } from '@imagespec/core';
+import {
+  type BuildctlInvocation,
+  type BuildctlOutput,
+  registryCacheRef,
+  registryRefs,
+  renderBuildArgv,
+  renderProbeArgv,
+} from './argv.js';
+import { collectCredentials, writeDockerConfig } from './docker-config.js';
+import { buildctlWords, classifyDaemonText, interpretBuildctlFailure } from './errors.js';
+import { extractTar } from './extract.js';
+import { registryHost } from './image-ref.js';
+import { readBuildMetadata } from './metadata.js';
+import { type BuildkitOptions, type ResolvedBuildkitOptions, resolveBuildkitOptions } from './options.js';
+import { createRawJsonParser } from './progress.js';
+import { runBuildctl } from './run-buildctl.js';
+
+/** What a buildkit build returns: the core result, plus where the OCI tarball went when nothing was pushed. */
+export interface BuildkitBuildResult extends BuildResult {
+  readonly ociTarball?: string;
+}
+
+const PLAN_TEMP = '<temp>';
+
+/** The adapter: core's build request -> one `buildctl build` process -> events and a result. */
+export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost): Builder {
+  const options = resolveBuildkitOptions(input, host);
+  const log = host.logger;
+
+  function output(request: BuildRequest): BuildctlOutput {
+    if (request.push) return { type: 'push' };
+    if (options.ociDir)
+      return { type: 'oci', dest: join(options.ociDir, `${request.image.replace(/[^\w.-]+/g, '_')}.oci.tar`) };
+    throw new ImagespecError(
+      'BUILDER_UNSUPPORTED',
+      `Not building ${request.image} on buildkitd at ${options.addr}: the image is not pushed, and an unpushed image would stay inside the daemon where nothing can use it.`,
+      {
+        hint: 'Give the spec a registry and push, or set the buildkit builder option `ociDir` to receive an OCI tarball.',
+        details: { image: request.image, addr: options.addr },
+      },
+    );
+  }
+
+  function invocation(
+    request: BuildRequest,
+    paths: BuildctlInvocation['paths'],
+    localCacheExists: boolean,
+  ): BuildctlInvocation {
+    return {
+      image: request.image,
+      output: output(request),
+      platforms: request.platforms,
+      secrets: request.secrets,
+      paths,
+      insecure: (registry) => host.registries.insecure(registry),
+      localCacheExists,
+    };
+  }
+
+  return {
+    async available(): Promise<Availability> {
+      const tlsProblem = await checkTlsFiles(options);
+      if (tlsProblem) return { ok: false, reason: tlsProblem };
+      const run = await runBuildctl(options.buildctl, renderProbeArgv(options), {
+        env: host.env,
+        timeoutMs: options.probeTimeoutMs,
+        graceMs: 1_000,
+        collectStderr: true,
+      });
+      if (run.spawnError) {
+        return {
+          ok: false,
+          reason:
+            run.spawnError.code === 'ENOENT'
+              ? `buildctl not found ("${options.buildctl}"${options.buildctl.includes('/') ? '' : ' on PATH'})`
+              : `cannot run buildctl ("${options.buildctl}"): ${run.spawnError.message}`,
+        };
+      }
+      const where = `buildkitd at ${options.addr} (${describeAddrSource(options)})`;
+      if (run.timedOut) {
+        return {
+          ok: false,
+          reason: `${where} did not answer \`buildctl debug workers\` within ${options.probeTimeoutMs} ms`,
+        };
+      }
+      if (run.exitCode !== 0) {
+        const words = buildctlWords(run.stderr) || `buildctl exited with ${run.exitCode ?? run.signal}`;
+        const kind = classifyDaemonText(words);
+        const prefix = kind === 'tls' ? 'TLS failed with' : kind === 'unreachable' ? 'cannot reach' : 'error from';
+        return { ok: false, reason: `${prefix} ${where}: ${words}` };
+      }
+      // The table has a header line, then one line per worker.
+      const workers = run.stdout.split('\n').filter((line) => line.trim() !== '');
+      if (workers.length < 2) return { ok: false, reason: `${where} has no workers` };
+      return { ok: true };
+    },
+
+    supports(spec: ResolvedImageSpec): Availability {
+      if (!spec.registry && !options.ociDir) {
+        return {
+          ok: false,
+          reason:
+            'the spec has no registry: a remote BuildKit build must push (or set the builder option `ociDir` for an OCI tarball)',
+        };
+      }
+      return { ok: true };
+    },
+
+    plan(request: BuildRequest): BuildPlan {
+      const paths = planPaths(PLAN_TEMP);
+      const argv = renderBuildArgv(options, invocation(request, paths, false));
+      return { builder: 'buildkit', addr: options.addr, command: options.buildctl, argv };
+    },
+
+    async build(request: BuildRequest): Promise<BuildkitBuildResult> {
+      throwIfCancelled(request);
+      const out = output(request);
+      await checkInputs(request, options, host.env);
+      const temp = await host.tempDir('imagespec-buildkit-');
+      try {
+        const paths = planPaths(temp.path);
+        await extractTar(request.context({ dialect: 'buildkit' }), paths.context, request.signal);
+        // The Dockerfile gets its own --local folder, so the context's files never shadow it.
+        await mkdir(paths.dockerfile, { recursive: true });
+        await writeFile(join(paths.dockerfile, 'Dockerfile'), request.dockerfile('buildkit'));
+        if (out.type === 'oci') await mkdir(options.ociDir as string, { recursive: true });
+        const localCacheExists =
+          options.cache?.type === 'local' && (await exists(join(options.cache.dir, 'index.json')));
+        const call = invocation(request, paths, localCacheExists);
+        if (options.cache?.type === 'registry' && !registryCacheRef(options, call)) {
+          log.warn(
+            `registry cache skipped for ${request.image}: the image is not pushed and the cache option names no ref`,
+          );
+        }
+        const env = { ...host.env, ...(await dockerConfigEnv(request, call, temp.path)) };
+        const argv = renderBuildArgv(options, call);
+        log.debug(`${options.buildctl} ${argv.join(' ')}`);
+
+        const parser = createRawJsonParser();
+        const run = await runBuildctl(options.buildctl, argv, {
+          env,
+          signal: request.signal,
+          timeoutMs: options.timeoutMs,
+          graceMs: options.cancelGraceMs,
+          onStderrLine: (line) => {
+            for (const event of parser.line(line)) request.events.emit(event);
+          },
+        });
+        for (const event of parser.end()) request.events.emit(event);
+
+        if (run.exitCode !== 0 || run.canceled || run.timedOut) {
+          throw interpretBuildctlFailure({
+            image: request.image,
+            addr: options.addr,
+            buildctl: options.buildctl,
+            ...(run.exitCode !== undefined && { exitCode: run.exitCode }),
+            ...(run.signal !== undefined && { signal: run.signal }),
+            timedOut: run.timedOut,
+            timeoutMs: options.timeoutMs,
+            canceled: run.canceled,
+            ...(run.spawnError && { spawnError: run.spawnError }),
+            stderrTail: parser.plainTail,
+            failedSteps: parser.failedSteps,
+            logTail: parser.logTail,
+          });
+        }
+        const metadata = await readBuildMetadata(paths.metadataFile);
+        return {
+          image: request.image,
+          ...(metadata?.digest && { digest: metadata.digest }),
+          pushed: out.type === 'push',
+          ...(out.type === 'oci' && { ociTarball: out.dest }),
+        };
+      } finally {
+        await temp.dispose();
+      }
+    },
+  };
+
+  async function dockerConfigEnv(request: BuildRequest, call: BuildctlInvocation, tempPath: string) {
+    const hosts = [...registryRefs(options, call), request.baseImage].map(registryHost);
+    const credentials = await collectCredentials(host.registries, hosts);
+    if (credentials.size === 0) return {};
+    log.debug(`buildctl gets credentials for ${[...credentials.keys()].join(', ')}`);
+    return { DOCKER_CONFIG: await writeDockerConfig(join(tempPath, 'docker-config'), credentials) };
+  }
+}
+
+function planPaths(root: string): BuildctlInvocation['paths'] {
+  return { context: `${root}/context`, dockerfile: `${root}/dockerfile`, metadataFile: `${root}/metadata.json` };
+}
+
+function describeAddrSource(options: ResolvedBuildkitOptions): string {
+  if (options.addrSource === 'option') return 'from the addr option';
+  if (options.addrSource === 'BUILDKIT_HOST') return 'from BUILDKIT_HOST';
+  return "buildctl's default; set the addr option or BUILDKIT_HOST";
+}
+
+function throwIfCancelled(request: BuildRequest) {
+  if (request.signal.aborted) {
+    throw new ImagespecError('CANCELLED', `Cancelled before building ${request.image}.`, {
+      cause: request.signal.reason,
+    });
+  }
+}
+
+/** Missing TLS files give buildctl's terse "open ...: no such file" deep in a gRPC error: say it plainly first. */
+async function checkTlsFiles(options: ResolvedBuildkitOptions): Promise<string | undefined> {
+  const tls = options.tls;
+  if (!tls) return undefined;
+  for (const [name, file] of [
+    ['tls.ca', tls.ca],
+    ['tls.cert', tls.cert],
+    ['tls.key', tls.key],
+    ['tls.dir', tls.dir],
+  ] as const) {
+    if (file && !(await exists(file))) return `the buildkit builder's ${name} (${file}) does not exist`;
+  }
+  return undefined;
+}
+
+async function checkInputs(
+  request: BuildRequest,
+  options: ResolvedBuildkitOptions,
+  env: Readonly<Record<string, string | undefined>>,
+) {
+  const tlsProblem = await checkTlsFiles(options);
+  if (tlsProblem) {
+    throw new ImagespecError('CONFIG_INVALID', `Cannot connect to buildkitd at ${options.addr}: ${tlsProblem}.`, {
+      hint: 'Fix the path in the builder options of the imagespec config.',
+    });
+  }
+  for (const secret of request.secrets) {
+    if (secret.src !== undefined && !(await isReadableFile(secret.src))) {
+      throw new ImagespecError(
+        'FILE_NOT_FOUND',
+        `The secret "${secret.id}" for ${request.image} reads ${secret.src}, which is not a readable file.`,
+        {
+          hint: 'Fix `src` in pipSecretMounts, or use `env` to take the secret from an environment variable.',
+          details: { secret: secret.id, src: secret.src },
+        },
+      );
+    }
+    if (secret.src === undefined && secret.env !== undefined && env[secret.env] === undefined) {
+      throw new ImagespecError(
+        'BUILD_FAILED',
+        `The secret "${secret.id}" for ${request.image} reads the environment variable ${secret.env}, which is not set.`,
+        {
+          hint: `Set ${secret.env} in the environment imagespec runs in, or use \`src\` to read the secret from a file.`,
+          details: { secret: secret.id, env: secret.env },
+        },
+      );
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function isReadableFile(path: string): Promise<boolean> {
+  try {
+    if (!(await stat(path)).isFile()) return false;
+    await access(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
