@@ -74,3 +74,12 @@ export type { ContextFile, WalkOptions } from './context/walk.js';
 export { walkFiles } from './context/walk.js';
 export type { DigestOptions, FileDigest, TreeDigest } from './context/digest.js';
 export { digestRecords, digestTree, sha256File } from './context/digest.js';
+export type {
+  ManifestCheck,
+  PullRequestOptions,
+  RegistryClient,
+  RegistryClientOptions,
+  RegistryManifest,
+  RegistryRequestOptions,
+} from './registry/client.js';
+export { createRegistryClient, MANIFEST_MEDIA_TYPES } from './registry/client.js';
