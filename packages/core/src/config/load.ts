@@ -1,0 +1,127 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ImagespecError, isImagespecError } from '../errors.js';
+import { lilconfig } from 'lilconfig';
+import { parseDocument } from 'yaml';
+import type { ResolvedConfig } from './define.js';
+import { DEFAULT_BUILDERS, resolveConfig } from './resolve.js';
+
+export const CONFIG_FILE_NAMES = [
+  'imagespec.config.ts',
+  'imagespec.config.mts',
+  'imagespec.config.js',
+  'imagespec.config.mjs',
+  'imagespec.config.json',
+  'imagespec.config.yaml',
+  'imagespec.config.yml',
+] as const;
+
+export interface LoadConfigOptions {
+  /** Where the upward search starts, and the config's folder when there is no file. */
+  readonly cwd: string;
+  /** An explicit config file (`--config`), relative to cwd; it must exist. */
+  readonly configFile?: string;
+}
+
+/**
+ * Finds and loads the config: `--config` when given, else the first
+ * `imagespec.config.*` upward from cwd (lilconfig; TypeScript through jiti, loaded only
+ * for .ts/.mts). Without a file the defaults apply: builders `['@imagespec/builder-docker']`
+ * (the README's quick start installs it) and `dir` = cwd.
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
+  const cwd = resolve(options.cwd);
+  const explorer = lilconfig('imagespec', {
+    searchPlaces: [...CONFIG_FILE_NAMES],
+    loaders: { '.ts': loadModule, '.mts': loadModule, '.js': loadModule, '.mjs': loadModule, '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml },
+    cache: false,
+  });
+  let found: { filepath: string; config: unknown; isEmpty?: boolean } | null;
+  if (options.configFile !== undefined) {
+    const file = resolve(cwd, options.configFile);
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      throw new ImagespecError('CONFIG_NOT_FOUND', `The config file ${file} (given with --config) does not exist.`, {
+        hint: `Check the path, or drop --config to search upward from ${cwd} for ${CONFIG_FILE_NAMES.join(', ')}.`,
+        details: { file },
+      });
+    }
+    if (!(extname(file) in LOADER_EXTENSIONS)) {
+      throw new ImagespecError('CONFIG_LOAD_FAILED', `Cannot load the config file ${file}: its extension is not one of ${Object.keys(LOADER_EXTENSIONS).join(', ')}.`, {
+        hint: 'Rename it to imagespec.config.ts, .mjs, .json or .yaml.',
+        details: { file },
+      });
+    }
+    found = await explorer.load(file);
+  } else {
+    found = await explorer.search(cwd);
+  }
+  if (!found) return resolveConfig({ builders: DEFAULT_BUILDERS }, { dir: cwd });
+  const file = found.filepath;
+  let value = found.isEmpty ? {} : found.config;
+  if (typeof value === 'function') {
+    try {
+      value = await (value as () => unknown)();
+    } catch (error) {
+      throw loadFailed(file, error);
+    }
+  }
+  return resolveConfig(value ?? {}, { file, dir: dirname(file) });
+}
+
+const LOADER_EXTENSIONS = { '.ts': 1, '.mts': 1, '.js': 1, '.mjs': 1, '.json': 1, '.yaml': 1, '.yml': 1 };
+
+async function loadModule(file: string): Promise<unknown> {
+  let module: Record<string, unknown>;
+  try {
+    if (file.endsWith('.ts') || file.endsWith('.mts')) {
+      // jiti only for TypeScript configs: it is the heaviest part of loading one.
+      const { createJiti } = await import('jiti');
+      module = (await createJiti(import.meta.url, { moduleCache: false }).import(file)) as Record<string, unknown>;
+    } else {
+      module = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as Record<string, unknown>;
+    }
+  } catch (error) {
+    throw loadFailed(file, error);
+  }
+  if (!('default' in module)) {
+    throw new ImagespecError('CONFIG_INVALID', `The config file ${file} has no default export.`, {
+      hint: 'Write `export default defineConfig({ builders: [...] })`.',
+      details: { file },
+    });
+  }
+  return module.default;
+}
+
+function loadJson(file: string, content: string): unknown {
+  try {
+    return JSON.parse(content);
+  } catch (error) {
+    throw loadFailed(file, error);
+  }
+}
+
+function loadYaml(file: string, content: string): unknown {
+  const document = parseDocument(content, { prettyErrors: true });
+  const [first] = document.errors;
+  if (first) {
+    const at = first.linePos?.[0];
+    throw new ImagespecError(
+      'CONFIG_LOAD_FAILED',
+      `Cannot parse the config file ${file}${at ? `:${at.line}:${at.col}` : ''}: ${first.message.split('\n')[0]}`,
+      { hint: 'Fix the YAML syntax at the position shown.', cause: first, details: { file, ...(at && { line: at.line, column: at.col }) } },
+    );
+  }
+  return document.toJS();
+}
+
+function loadFailed(file: string, error: unknown): ImagespecError {
+  if (isImagespecError(error)) return error;
+  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return new ImagespecError('CONFIG_LOAD_FAILED', `Cannot load the config file ${file}: ${reason}`, {
+    hint: 'Fix the error in the config file (run it with node to see the full stack), or point --config at another file.',
+    cause: error,
+    details: { file },
+  });
+}
+

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ImagespecError } from '../errors.js';
+import type { BuilderDefinition } from './types.js';
+import { validateBuilderDefinition } from './validate.js';
+
+export interface LoadedBuilderModule {
+  readonly definition: BuilderDefinition<unknown>;
+  /** The specifier as the config wrote it (shown in errors and `imagespec builders`). */
+  readonly source: string;
+  /** The file that was imported. */
+  readonly file: string;
+  /** For a package: its name and, from its package.json, its version. */
+  readonly packageName?: string;
+  readonly version?: string;
+}
+
+export interface LoadBuilderOptions {
+  /** The config file's folder: packages resolve from here first, paths relative to it. */
+  readonly fromDir: string;
+  /** The config file, for error messages. */
+  readonly configFile?: string;
+}
+
+/**
+ * Imports a builder module and validates its default export. A package name resolves from
+ * the config's folder first, then from core's own location (a global CLI still finds
+ * builders installed next to it); a path resolves against the config's folder. TypeScript
+ * files load through jiti. `default` is unwrapped twice (an ESM namespace around a CJS
+ * module that itself has `exports.default`).
+ */
+export async function loadBuilderModule(specifier: string, options: LoadBuilderOptions): Promise<LoadedBuilderModule> {
+  const where = options.configFile ?? 'your imagespec config';
+  const isPath = specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
+  let file: string;
+  let packageName: string | undefined;
+  if (isPath) {
+    file = specifier.startsWith('file:') ? fileURLToPath(specifier) : resolve(options.fromDir, specifier);
+    if (!existsSync(file)) {
+      throw new ImagespecError('PLUGIN_NOT_INSTALLED', `The builder file ${file} (builders entry "${specifier}" in ${where}) does not exist.`, {
+        hint: `Fix the path in ${where}; relative paths resolve against ${options.fromDir}.`,
+        details: { source: specifier, file },
+      });
+    }
+  } else {
+    packageName = packageNameOf(specifier);
+    const jiti = await createLoader();
+    const found =
+      jiti.esmResolve(specifier, { parentURL: pathToFileURL(join(options.fromDir, '/')), try: true }) ??
+      jiti.esmResolve(specifier, { parentURL: import.meta.url, try: true });
+    if (found === undefined) {
+      throw new ImagespecError(
+        'PLUGIN_NOT_INSTALLED',
+        `The builder package ${specifier} (in ${where}) is not installed: it resolves neither from ${options.fromDir} nor from @imagespec/core's own folder.`,
+        {
+          hint: `Run \`npm install -D ${packageName}\` in ${options.fromDir}, or remove "${specifier}" from builders in ${where}.`,
+          details: { source: specifier, package: packageName, install: `npm install -D ${packageName}` },
+        },
+      );
+    }
+    file = found.startsWith('file:') ? fileURLToPath(found) : found;
+  }
+  let module: unknown;
+  try {
+    module = /\.[cm]?ts$/.test(file)
+      ? await (await createLoader()).import(file)
+      : await import(/* @vite-ignore */ pathToFileURL(file).href);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ImagespecError('PLUGIN_INVALID', `The builder ${specifier} (${file}) failed to load: ${reason}`, {
+      hint: packageName
+        ? `Reinstall ${packageName} (npm install -D ${packageName}) or report the error to its authors.`
+        : `Fix the error in ${file}.`,
+      cause: error,
+      details: { source: specifier, file },
+    });
+  }
+  const definition = validateBuilderDefinition(unwrapDefault(module), specifier);
+  const version = packageName ? await readPackageVersion(file, packageName) : undefined;
+  return { definition, source: specifier, file, ...(packageName && { packageName }), ...(version && { version }) };
+}
+
+async function createLoader() {
+  // Only builders written in TypeScript and package resolution need jiti (~60 ms to load).
+  const { createJiti } = await import('jiti');
+  return createJiti(import.meta.url, { moduleCache: false });
+}
+
+function unwrapDefault(module: unknown): unknown {
+  let value = module;
+  for (let i = 0; i < 2; i++) {
+    if (typeof value !== 'object' || value === null || !('default' in value) || 'create' in value) break;
+    value = (value as { default: unknown }).default;
+  }
+  return value;
+}
+
+/** `@scope/pkg/sub` -> `@scope/pkg`, `pkg/sub` -> `pkg`. */
+export function packageNameOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+/** The version from the nearest package.json named `packageName` above the module file. */
+async function readPackageVersion(file: string, packageName: string): Promise<string | undefined> {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === packageName) return typeof pkg.version === 'string' ? pkg.version : undefined;
+    } catch {
+      // no (readable) package.json here: keep walking up
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
