@@ -83,3 +83,26 @@ export type {
   RegistryRequestOptions,
 } from './registry/client.js';
 export { createRegistryClient, MANIFEST_MEDIA_TYPES } from './registry/client.js';
+export type {
+  BuilderEntry,
+  BuilderOption,
+  ConfigDefaults,
+  DeepReadonly,
+  ImagespecConfigInput,
+  RegistryConfig,
+  ResolvedBuilderEntry,
+  ResolvedConfig,
+  ResolvedConfigDefaults,
+} from './config/define.js';
+export { defineConfig } from './config/define.js';
+export type { ConfigIssue } from './config/resolve.js';
+export { DEFAULT_BUILDERS, resolveConfig } from './config/resolve.js';
+export type { LoadConfigOptions } from './config/load.js';
+export { CONFIG_FILE_NAMES, loadConfig } from './config/load.js';
+export { validateBuilderDefinition } from './plugin/validate.js';
+export type { LoadBuilderOptions, LoadedBuilderModule } from './plugin/load.js';
+export { loadBuilderModule } from './plugin/load.js';
+export type { BuilderInfo, BuilderRegistry, BuilderRegistryOptions, SelectedBuilder } from './plugin/registry.js';
+export { createBuilderRegistry } from './plugin/registry.js';
+export type { CreateBuilderHostOptions, EngineHost } from './engine/host.js';
+export { createBuilderHost } from './engine/host.js';
