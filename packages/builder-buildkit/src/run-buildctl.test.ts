@@ -60,7 +60,10 @@ describe('runBuildctl (stand-in buildctl)', () => {
   });
 
   it('reports a missing binary as a spawn error, not an exit code', async () => {
-    const run = await runBuildctl(join(dir, 'no-such-buildctl'), ['debug', 'workers'], { env: process.env, graceMs: 1000 });
+    const run = await runBuildctl(join(dir, 'no-such-buildctl'), ['debug', 'workers'], {
+      env: process.env,
+      graceMs: 1000,
+    });
     expect(run.spawnError?.code).toBe('ENOENT');
     expect(run.exitCode).toBeUndefined();
   });
