@@ -1,1 +1,19 @@
-export {};
+import { defineBuilder } from '@imagespec/core';
+import { createKanikoBuilder } from './kaniko-builder.js';
+import { type KanikoOptions, kanikoOptionsSchema } from './options.js';
+
+export type { KanikoLogFormat, KanikoLogLine } from './logs.js';
+export { parseKanikoLogLine } from './logs.js';
+export type { PodManifest } from './manifest.js';
+export type { KanikoOptions, KanikoOptionsInput } from './options.js';
+export { DEFAULT_EXECUTOR_IMAGE, kanikoOptionsSchema } from './options.js';
+
+export default defineBuilder<KanikoOptions>({
+  apiVersion: 1,
+  name: 'kaniko',
+  // Below docker (50): a cluster round trip is slower than a local engine when both work.
+  priority: 40,
+  description: 'Builds in a Kaniko executor pod on Kubernetes',
+  optionsSchema: kanikoOptionsSchema,
+  create: (options, host) => createKanikoBuilder(options, host),
+});
