@@ -58,7 +58,10 @@ export interface ImagespecConfigInput {
  * One builder after flattening: always a `[target, options]` pair. It is itself a
  * `BuilderEntry`, so flattening a resolved list again changes nothing.
  */
-export type ResolvedBuilderEntry = readonly [target: string | AnyBuilderDefinition, options: Readonly<Record<string, unknown>>];
+export type ResolvedBuilderEntry = readonly [
+  target: string | AnyBuilderDefinition,
+  options: Readonly<Record<string, unknown>>,
+];
 
 export interface ResolvedConfigDefaults {
   readonly registry?: string;
@@ -81,7 +84,9 @@ export interface ResolvedConfig {
 
 /** Identity helper for type inference in `imagespec.config.ts`. */
 export function defineConfig(config: ImagespecConfigInput): ImagespecConfigInput;
-export function defineConfig(config: () => ImagespecConfigInput | Promise<ImagespecConfigInput>): () => ImagespecConfigInput | Promise<ImagespecConfigInput>;
+export function defineConfig(
+  config: () => ImagespecConfigInput | Promise<ImagespecConfigInput>,
+): () => ImagespecConfigInput | Promise<ImagespecConfigInput>;
 export function defineConfig<T>(config: T): T {
   return config;
 }

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ImagespecError, isImagespecError } from '../errors.js';
 import { lilconfig } from 'lilconfig';
 import { parseDocument } from 'yaml';
+import { ImagespecError, isImagespecError } from '../errors.js';
 import type { ResolvedConfig } from './define.js';
 import { DEFAULT_BUILDERS, resolveConfig } from './resolve.js';
 
@@ -34,7 +34,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   const cwd = resolve(options.cwd);
   const explorer = lilconfig('imagespec', {
     searchPlaces: [...CONFIG_FILE_NAMES],
-    loaders: { '.ts': loadModule, '.mts': loadModule, '.js': loadModule, '.mjs': loadModule, '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml },
+    loaders: {
+      '.ts': loadModule,
+      '.mts': loadModule,
+      '.js': loadModule,
+      '.mjs': loadModule,
+      '.json': loadJson,
+      '.yaml': loadYaml,
+      '.yml': loadYaml,
+    },
     cache: false,
   });
   let found: { filepath: string; config: unknown; isEmpty?: boolean } | null;
@@ -47,10 +55,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
       });
     }
     if (!(extname(file) in LOADER_EXTENSIONS)) {
-      throw new ImagespecError('CONFIG_LOAD_FAILED', `Cannot load the config file ${file}: its extension is not one of ${Object.keys(LOADER_EXTENSIONS).join(', ')}.`, {
-        hint: 'Rename it to imagespec.config.ts, .mjs, .json or .yaml.',
-        details: { file },
-      });
+      throw new ImagespecError(
+        'CONFIG_LOAD_FAILED',
+        `Cannot load the config file ${file}: its extension is not one of ${Object.keys(LOADER_EXTENSIONS).join(', ')}.`,
+        {
+          hint: 'Rename it to imagespec.config.ts, .mjs, .json or .yaml.',
+          details: { file },
+        },
+      );
     }
     found = await explorer.load(file);
   } else {
@@ -109,7 +121,11 @@ function loadYaml(file: string, content: string): unknown {
     throw new ImagespecError(
       'CONFIG_LOAD_FAILED',
       `Cannot parse the config file ${file}${at ? `:${at.line}:${at.col}` : ''}: ${first.message.split('\n')[0]}`,
-      { hint: 'Fix the YAML syntax at the position shown.', cause: first, details: { file, ...(at && { line: at.line, column: at.col }) } },
+      {
+        hint: 'Fix the YAML syntax at the position shown.',
+        cause: first,
+        details: { file, ...(at && { line: at.line, column: at.col }) },
+      },
     );
   }
   return document.toJS();
@@ -124,4 +140,3 @@ function loadFailed(file: string, error: unknown): ImagespecError {
     details: { file },
   });
 }
-

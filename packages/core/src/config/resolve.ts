@@ -36,7 +36,10 @@ export interface ConfigIssue {
  * to `[target, options]` pairs, platforms sorted, CA paths absolute. Pure; throws one
  * CONFIG_INVALID listing every problem with its field path and the file.
  */
-export function resolveConfig(input: unknown, origin: { readonly file?: string; readonly dir: string }): ResolvedConfig {
+export function resolveConfig(
+  input: unknown,
+  origin: { readonly file?: string; readonly dir: string },
+): ResolvedConfig {
   const where = origin.file ?? 'the config';
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ImagespecError('CONFIG_INVALID', `${where} must export an object, but it exports ${describe(input)}.`, {
@@ -47,7 +50,11 @@ export function resolveConfig(input: unknown, origin: { readonly file?: string; 
   const parsed = configSchema.safeParse(input);
   const issues: ConfigIssue[] = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+    : parsed.error.issues.flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field' }))
+          : [{ path: formatPath(issue.path), message: issue.message }],
+      );
   const builders: ResolvedBuilderEntry[] = [];
   const rawBuilders = (input as { builders?: unknown }).builders;
   if (Array.isArray(rawBuilders)) flattenBuilders(rawBuilders, ['builders'], builders, issues);
@@ -55,7 +62,10 @@ export function resolveConfig(input: unknown, origin: { readonly file?: string; 
     throw new ImagespecError(
       'CONFIG_INVALID',
       `Invalid config in ${where}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}.`,
-      { hint: 'Fix the fields named above; see the Config section of the README.', details: { file: origin.file, issues } },
+      {
+        hint: 'Fix the fields named above; see the Config section of the README.',
+        details: { file: origin.file, issues },
+      },
     );
   }
   const { defaults: { platform: rawPlatform, ...defaults } = {}, registries = {}, mirrors = {} } = parsed.data;
@@ -68,7 +78,9 @@ export function resolveConfig(input: unknown, origin: { readonly file?: string; 
     registries: Object.fromEntries(
       Object.entries(registries).map(([host, settings]) => [
         host,
-        settings.ca === undefined || isAbsolute(settings.ca) ? settings : { ...settings, ca: resolve(origin.dir, settings.ca) },
+        settings.ca === undefined || isAbsolute(settings.ca)
+          ? settings
+          : { ...settings, ca: resolve(origin.dir, settings.ca) },
       ]),
     ),
     mirrors,
@@ -93,7 +105,8 @@ export function flattenBuilders(
     const itemPath = [...path, index];
     if (item === false || item === null || item === undefined) return;
     if (typeof item === 'string') {
-      if (item.trim() === '') issues.push({ path: formatPath(itemPath), message: 'a builder package name or path must not be empty' });
+      if (item.trim() === '')
+        issues.push({ path: formatPath(itemPath), message: 'a builder package name or path must not be empty' });
       else into.push([item, {}]);
       return;
     }
@@ -105,7 +118,10 @@ export function flattenBuilders(
       const [target, options] = item as unknown[];
       if (item.length === 2 && (typeof target === 'string' || isDefinitionLike(target)) && isPlainOptions(options)) {
         if (typeof target === 'string' && target.trim() === '') {
-          issues.push({ path: formatPath([...itemPath, 0]), message: 'a builder package name or path must not be empty' });
+          issues.push({
+            path: formatPath([...itemPath, 0]),
+            message: 'a builder package name or path must not be empty',
+          });
         } else {
           into.push([target as ResolvedBuilderEntry[0], options as Record<string, unknown>]);
         }
@@ -122,7 +138,12 @@ export function flattenBuilders(
 }
 
 function isDefinitionLike(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { create?: unknown }).create === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { create?: unknown }).create === 'function'
+  );
 }
 
 function isPlainOptions(value: unknown): boolean {

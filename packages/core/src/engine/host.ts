@@ -52,7 +52,9 @@ export function createBuilderHost(options: CreateBuilderHostOptions): EngineHost
         cwd: options.cwd,
         env: options.env,
         async tempDir(prefix = name) {
-          const path = await mkdtemp(join(options.tempRoot ?? tmpdir(), `imagespec-${prefix.replace(/[^\w.-]/g, '_')}-`));
+          const path = await mkdtemp(
+            join(options.tempRoot ?? tmpdir(), `imagespec-${prefix.replace(/[^\w.-]/g, '_')}-`),
+          );
           live.set(path, undefined);
           return { path, dispose: () => removeDir(path) };
         },

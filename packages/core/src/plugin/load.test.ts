@@ -40,7 +40,9 @@ describe('loadBuilderModule', () => {
   it('says which apiVersion the plugin has and which core supports', async () => {
     const error = await loadError('./wrong-api/builder.mjs');
     expect(error.code).toBe('PLUGIN_INVALID');
-    expect(error.message).toBe('./wrong-api/builder.mjs declares builder apiVersion 2, but this @imagespec/core supports apiVersion 1.');
+    expect(error.message).toBe(
+      './wrong-api/builder.mjs declares builder apiVersion 2, but this @imagespec/core supports apiVersion 1.',
+    );
     expect(error.hint).toContain('Upgrade @imagespec/core');
   });
 
@@ -78,7 +80,12 @@ describe('loadBuilderModule', () => {
       await mkdir(join(pkg, 'dist'), { recursive: true });
       await writeFile(
         join(pkg, 'package.json'),
-        JSON.stringify({ name: '@acme/imagespec-builder-tmp', version: '1.2.3', type: 'module', exports: { '.': { import: './dist/index.js' } } }),
+        JSON.stringify({
+          name: '@acme/imagespec-builder-tmp',
+          version: '1.2.3',
+          type: 'module',
+          exports: { '.': { import: './dist/index.js' } },
+        }),
       );
       await writeFile(
         join(pkg, 'dist/index.js'),
@@ -89,7 +96,11 @@ describe('loadBuilderModule', () => {
 
     it('resolves an ESM-only package from the config folder and reads its version', async () => {
       const loaded = await loadBuilderModule('@acme/imagespec-builder-tmp', { fromDir: project });
-      expect(loaded).toMatchObject({ source: '@acme/imagespec-builder-tmp', packageName: '@acme/imagespec-builder-tmp', version: '1.2.3' });
+      expect(loaded).toMatchObject({
+        source: '@acme/imagespec-builder-tmp',
+        packageName: '@acme/imagespec-builder-tmp',
+        version: '1.2.3',
+      });
       expect(loaded.definition.name).toBe('tmp');
       expect(loaded.file).toBe(join(project, 'node_modules/@acme/imagespec-builder-tmp/dist/index.js'));
     });

@@ -39,10 +39,14 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
   if (isPath) {
     file = specifier.startsWith('file:') ? fileURLToPath(specifier) : resolve(options.fromDir, specifier);
     if (!existsSync(file)) {
-      throw new ImagespecError('PLUGIN_NOT_INSTALLED', `The builder file ${file} (builders entry "${specifier}" in ${where}) does not exist.`, {
-        hint: `Fix the path in ${where}; relative paths resolve against ${options.fromDir}.`,
-        details: { source: specifier, file },
-      });
+      throw new ImagespecError(
+        'PLUGIN_NOT_INSTALLED',
+        `The builder file ${file} (builders entry "${specifier}" in ${where}) does not exist.`,
+        {
+          hint: `Fix the path in ${where}; relative paths resolve against ${options.fromDir}.`,
+          details: { source: specifier, file },
+        },
+      );
     }
   } else {
     packageName = packageNameOf(specifier);
@@ -107,7 +111,10 @@ export function packageNameOf(specifier: string): string {
 async function readPackageVersion(file: string, packageName: string): Promise<string | undefined> {
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     try {
-      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (pkg.name === packageName) return typeof pkg.version === 'string' ? pkg.version : undefined;
     } catch {
       // no (readable) package.json here: keep walking up

@@ -67,19 +67,26 @@ export function createBuilderRegistry(
   const where = options.configFile ?? 'the imagespec config';
   let loading: Promise<Slot[]> | undefined;
   const slots = () => {
-    loading ??= loadSlots(entries, { fromDir: options.fromDir ?? host.cwd, where, ...(options.configFile && { configFile: options.configFile }) });
+    loading ??= loadSlots(entries, {
+      fromDir: options.fromDir ?? host.cwd,
+      where,
+      ...(options.configFile && { configFile: options.configFile }),
+    });
     return loading;
   };
 
   const builderOf = (slot: Slot): Promise<Builder> => {
-    slot.builder ??= (async () => checkBuilder(await slot.definition.create(slot.options, host.forBuilder(slot.definition.name)), slot))();
+    slot.builder ??= (async () =>
+      checkBuilder(await slot.definition.create(slot.options, host.forBuilder(slot.definition.name)), slot))();
     return slot.builder;
   };
   const availabilityOf = (slot: Slot): Promise<Availability> => {
     slot.availability ??= (async () => {
       try {
         const availability = await (await builderOf(slot)).available();
-        host.logger.debug(`imagespec:builders ${slot.definition.name}: ${availability.ok ? 'available' : `unavailable: ${availability.reason}`}`);
+        host.logger.debug(
+          `imagespec:builders ${slot.definition.name}: ${availability.ok ? 'available' : `unavailable: ${availability.reason}`}`,
+        );
         return availability;
       } catch (error) {
         return { ok: false, reason: `could not be set up: ${errorText(error)}` };
@@ -87,7 +94,7 @@ export function createBuilderRegistry(
     })();
     return slot.availability;
   };
-  const supportOf = (slot: Slot, builder: Builder, spec: ResolvedImageSpec): Availability => {
+  const supportOf = (builder: Builder, spec: ResolvedImageSpec): Availability => {
     try {
       return builder.supports(spec);
     } catch (error) {
@@ -119,25 +126,37 @@ export function createBuilderRegistry(
         const slot = all.find((candidate) => candidate.definition.name === wanted);
         if (!slot) {
           const installed = all.map(label).join(', ') || 'none';
-          throw new ImagespecError('BUILDER_NOT_FOUND', `No builder named "${wanted}" (asked for by ${askedBy}) is configured in ${where}; configured: ${installed}.`, {
-            hint: `Add the package that provides "${wanted}" to builders in ${where} and install it, or use one of: ${all.map((s) => s.definition.name).join(', ') || '(none configured)'}.`,
-            details: { builder: wanted, installed: all.map((s) => ({ name: s.definition.name, source: s.source })) },
-          });
+          throw new ImagespecError(
+            'BUILDER_NOT_FOUND',
+            `No builder named "${wanted}" (asked for by ${askedBy}) is configured in ${where}; configured: ${installed}.`,
+            {
+              hint: `Add the package that provides "${wanted}" to builders in ${where} and install it, or use one of: ${all.map((s) => s.definition.name).join(', ') || '(none configured)'}.`,
+              details: { builder: wanted, installed: all.map((s) => ({ name: s.definition.name, source: s.source })) },
+            },
+          );
         }
         const availability = await availabilityOf(slot);
         if (!availability.ok) {
-          throw new ImagespecError('BUILDER_UNAVAILABLE', `Builder "${wanted}" (asked for by ${askedBy}, from ${slot.source}) is not available: ${availability.reason}`, {
-            hint: `Fix the cause above, or choose another configured builder (${all.map((s) => s.definition.name).join(', ')}); \`imagespec builders\` shows which are available.`,
-            details: { builder: wanted, reason: availability.reason },
-          });
+          throw new ImagespecError(
+            'BUILDER_UNAVAILABLE',
+            `Builder "${wanted}" (asked for by ${askedBy}, from ${slot.source}) is not available: ${availability.reason}`,
+            {
+              hint: `Fix the cause above, or choose another configured builder (${all.map((s) => s.definition.name).join(', ')}); \`imagespec builders\` shows which are available.`,
+              details: { builder: wanted, reason: availability.reason },
+            },
+          );
         }
         const builder = await builderOf(slot);
-        const support = supportOf(slot, builder, spec);
+        const support = supportOf(builder, spec);
         if (!support.ok) {
-          throw new ImagespecError('BUILDER_UNSUPPORTED', `Builder "${wanted}" (asked for by ${askedBy}) cannot build "${spec.name}": ${support.reason}`, {
-            hint: `Change the spec, or choose another builder for it (${all.map((s) => s.definition.name).join(', ')}).`,
-            details: { builder: wanted, reason: support.reason },
-          });
+          throw new ImagespecError(
+            'BUILDER_UNSUPPORTED',
+            `Builder "${wanted}" (asked for by ${askedBy}) cannot build "${spec.name}": ${support.reason}`,
+            {
+              hint: `Change the spec, or choose another builder for it (${all.map((s) => s.definition.name).join(', ')}).`,
+              details: { builder: wanted, reason: support.reason },
+            },
+          );
         }
         return selected(slot, builder);
       }
@@ -149,9 +168,11 @@ export function createBuilderRegistry(
           continue;
         }
         const builder = await builderOf(slot);
-        const support = supportOf(slot, builder, spec);
+        const support = supportOf(builder, spec);
         if (!support.ok) {
-          host.logger.debug(`imagespec:builders ${slot.definition.name} does not support ${spec.name}: ${support.reason}`);
+          host.logger.debug(
+            `imagespec:builders ${slot.definition.name} does not support ${spec.name}: ${support.reason}`,
+          );
           unusable.push(`${label(slot)}: does not support this spec: ${support.reason}`);
           continue;
         }
@@ -199,17 +220,27 @@ async function loadSlots(
   const issues: ConfigIssue[] = [];
   flattenBuilders(entries, ['builders'], flat, issues);
   if (issues.length > 0) {
-    throw new ImagespecError('CONFIG_INVALID', `Invalid builders in ${context.where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`, {
-      hint: 'List package names, paths, builder definitions or [name, options] pairs.',
-      details: { issues },
-    });
+    throw new ImagespecError(
+      'CONFIG_INVALID',
+      `Invalid builders in ${context.where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`,
+      {
+        hint: 'List package names, paths, builder definitions or [name, options] pairs.',
+        details: { issues },
+      },
+    );
   }
   const slots = await Promise.all(
     flat.map(async ([target, rawOptions]): Promise<Slot> => {
       const loaded =
         typeof target === 'string'
-          ? await loadBuilderModule(target, { fromDir: context.fromDir, ...(context.configFile && { configFile: context.configFile }) })
-          : { definition: validateBuilderDefinition(target, `an inline builder in ${context.where}`), source: 'inline' };
+          ? await loadBuilderModule(target, {
+              fromDir: context.fromDir,
+              ...(context.configFile && { configFile: context.configFile }),
+            })
+          : {
+              definition: validateBuilderDefinition(target, `an inline builder in ${context.where}`),
+              source: 'inline',
+            };
       const { definition } = loaded;
       let options: unknown = rawOptions;
       if (definition.optionsSchema) {
@@ -219,12 +250,20 @@ async function loadSlots(
           throw new ImagespecError(
             'PLUGIN_OPTIONS_INVALID',
             `Invalid options for builder "${definition.name}" (${loaded.source}) in ${context.where}: ${problems.join('; ')}.`,
-            { hint: `Fix the options next to "${loaded.source}" in builders; its README lists them.`, details: { builder: definition.name, problems } },
+            {
+              hint: `Fix the options next to "${loaded.source}" in builders; its README lists them.`,
+              details: { builder: definition.name, problems },
+            },
           );
         }
         options = parsed.data;
       }
-      return { definition, source: loaded.source, ...('version' in loaded && loaded.version && { version: loaded.version }), options };
+      return {
+        definition,
+        source: loaded.source,
+        ...('version' in loaded && loaded.version && { version: loaded.version }),
+        options,
+      };
     }),
   );
   const byName = new Map<string, Slot>();
@@ -234,12 +273,17 @@ async function loadSlots(
       throw new ImagespecError(
         'PLUGIN_DUPLICATE',
         `Two builders in ${context.where} are named "${slot.definition.name}": ${other.source} and ${slot.source}.`,
-        { hint: 'Keep one of them in builders (names must be unique: spec.builder and --builder select by name).', details: { name: slot.definition.name, sources: [other.source, slot.source] } },
+        {
+          hint: 'Keep one of them in builders (names must be unique: spec.builder and --builder select by name).',
+          details: { name: slot.definition.name, sources: [other.source, slot.source] },
+        },
       );
     }
     byName.set(slot.definition.name, slot);
   }
-  return slots.sort((a, b) => b.definition.priority - a.definition.priority || compare(a.definition.name, b.definition.name));
+  return slots.sort(
+    (a, b) => b.definition.priority - a.definition.priority || compare(a.definition.name, b.definition.name),
+  );
 }
 
 function checkBuilder(value: unknown, slot: Slot): Builder {
@@ -247,9 +291,13 @@ function checkBuilder(value: unknown, slot: Slot): Builder {
     (hook) => typeof (value as Record<string, unknown> | null)?.[hook] !== 'function',
   );
   if (missing.length > 0) {
-    throw new ImagespecError('PLUGIN_INVALID', `${slot.source}: create() of builder "${slot.definition.name}" returned an object without ${missing.join(', ')}.`, {
-      hint: `A builder has available(), supports() and build(); report this to the authors of ${slot.source}.`,
-    });
+    throw new ImagespecError(
+      'PLUGIN_INVALID',
+      `${slot.source}: create() of builder "${slot.definition.name}" returned an object without ${missing.join(', ')}.`,
+      {
+        hint: `A builder has available(), supports() and build(); report this to the authors of ${slot.source}.`,
+      },
+    );
   }
   return value as Builder;
 }

@@ -10,10 +10,14 @@ const NAME = /^[a-z0-9][a-z0-9._-]*$/;
  */
 export function validateBuilderDefinition(value: unknown, source: string): BuilderDefinition<unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ImagespecError('PLUGIN_INVALID', `${source} is not an imagespec builder: its default export is ${describe(value)}, not a builder definition.`, {
-      hint: `A builder package default-exports \`defineBuilder({ apiVersion: ${BUILDER_API_VERSION}, name, priority, create })\` from @imagespec/core. Check that ${source} is the builder you meant.`,
-      details: { source },
-    });
+    throw new ImagespecError(
+      'PLUGIN_INVALID',
+      `${source} is not an imagespec builder: its default export is ${describe(value)}, not a builder definition.`,
+      {
+        hint: `A builder package default-exports \`defineBuilder({ apiVersion: ${BUILDER_API_VERSION}, name, priority, create })\` from @imagespec/core. Check that ${source} is the builder you meant.`,
+        details: { source },
+      },
+    );
   }
   const definition = value as Record<string, unknown>;
   if (definition.apiVersion !== BUILDER_API_VERSION) {
@@ -35,7 +39,9 @@ export function validateBuilderDefinition(value: unknown, source: string): Build
   const problems: string[] = [];
   const { name, priority, create, optionsSchema, description } = definition;
   if (typeof name !== 'string' || !NAME.test(name)) {
-    problems.push(`name must be a non-empty lowercase string such as "docker" (letters, digits, '.', '_', '-'), got ${describe(name)}`);
+    problems.push(
+      `name must be a non-empty lowercase string such as "docker" (letters, digits, '.', '_', '-'), got ${describe(name)}`,
+    );
   }
   if (typeof priority !== 'number' || !Number.isFinite(priority)) {
     problems.push(`priority must be a finite number, got ${describe(priority)}`);
@@ -43,11 +49,14 @@ export function validateBuilderDefinition(value: unknown, source: string): Build
   if (typeof create !== 'function') problems.push(`create must be a function, got ${describe(create)}`);
   if (
     optionsSchema !== undefined &&
-    (typeof optionsSchema !== 'object' || optionsSchema === null || typeof (optionsSchema as { safeParse?: unknown }).safeParse !== 'function')
+    (typeof optionsSchema !== 'object' ||
+      optionsSchema === null ||
+      typeof (optionsSchema as { safeParse?: unknown }).safeParse !== 'function')
   ) {
     problems.push(`optionsSchema must be a schema with safeParse (a zod schema), got ${describe(optionsSchema)}`);
   }
-  if (description !== undefined && typeof description !== 'string') problems.push(`description must be a string, got ${describe(description)}`);
+  if (description !== undefined && typeof description !== 'string')
+    problems.push(`description must be a string, got ${describe(description)}`);
   if (problems.length > 0) {
     throw new ImagespecError('PLUGIN_INVALID', `${source} is not a valid imagespec builder: ${problems.join('; ')}.`, {
       hint: `Fix the definition in ${source} (see "Writing a builder" in the README), or report it to its authors.`,
