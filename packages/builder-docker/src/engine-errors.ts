@@ -1,0 +1,38 @@
+import { type ErrorCode, ImagespecError } from '@imagespec/core';
+
+/** The daemon's own words from a dockerode error (`json.message`), else the error's message. */
+export function daemonMessage(error: unknown): string {
+  const json = (error as { json?: unknown })?.json;
+  if (typeof json === 'object' && json !== null && typeof (json as { message?: unknown }).message === 'string') {
+    return (json as { message: string }).message;
+  }
+  if (typeof json === 'string' && json.trim() !== '') return json.trim();
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** True when the engine itself could not be reached (socket missing, refused, timed out). */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'].includes(code)
+  );
+}
+
+export function unreachable(engine: string, error: unknown): ImagespecError {
+  return new ImagespecError('DAEMON_UNREACHABLE', `No Docker engine answers at ${engine}: ${daemonMessage(error)}.`, {
+    hint: 'Start the Docker engine, or point the docker builder at one (builder options socketPath/host, or DOCKER_HOST).',
+    cause: error,
+    details: { engine },
+  });
+}
+
+/** Picks the code for a registry-side failure from the registry's words as the engine relays them. */
+export function registryErrorCode(message: string, fallback: ErrorCode): ErrorCode {
+  if (/unauthorized|authentication required|no basic auth credentials|access.*denied|denied:/i.test(message))
+    return 'REGISTRY_AUTH';
+  if (/connection refused|no such host|i\/o timeout|dial tcp|connection reset|server misbehaving/i.test(message)) {
+    return 'REGISTRY_UNREACHABLE';
+  }
+  return fallback;
+}
