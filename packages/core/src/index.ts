@@ -106,3 +106,10 @@ export type { BuilderInfo, BuilderRegistry, BuilderRegistryOptions, SelectedBuil
 export { createBuilderRegistry } from './plugin/registry.js';
 export type { CreateBuilderHostOptions, EngineHost } from './engine/host.js';
 export { createBuilderHost } from './engine/host.js';
+export type { DockerAuthEntry, DockerConfig } from './registry/docker-config.js';
+export { dockerConfigPath, normalizeRegistryHost, parseDockerConfig, readDockerConfig } from './registry/docker-config.js';
+export type { Exec, ExecResult } from './registry/credential-helper.js';
+export type { CredentialStore, CredentialStoreOptions } from './registry/credentials.js';
+export { createCredentialStore } from './registry/credentials.js';
+export type { RegistryAccessOptions, RegistrySettings } from './registry/access.js';
+export { createRegistryAccess, isLoopbackHost } from './registry/access.js';
