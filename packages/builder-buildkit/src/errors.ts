@@ -41,6 +41,8 @@ const DAEMON_HINT =
 
 /** Why the daemon cannot be used, from buildctl's stderr; undefined when the text says neither. */
 export function classifyDaemonText(text: string): 'tls' | 'unreachable' | undefined {
+  // Once the solve ran, TLS and dial errors are the registry's, not the daemon connection's.
+  if (/failed to solve/i.test(text)) return undefined;
   if (TLS.test(text)) return 'tls';
   if (UNREACHABLE.test(text)) return 'unreachable';
   return undefined;
