@@ -1,15 +1,75 @@
-export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
-export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
 export type {
-  BuilderEvent,
+  BuilderEntry,
+  BuilderOption,
+  ConfigDefaults,
+  DeepReadonly,
+  ImagespecConfigInput,
+  RegistryConfig,
+  ResolvedBuilderEntry,
+  ResolvedConfig,
+  ResolvedConfigDefaults,
+} from './config/define.js';
+export { defineConfig } from './config/define.js';
+export type { LoadConfigOptions } from './config/load.js';
+export { CONFIG_FILE_NAMES, loadConfig } from './config/load.js';
+export type { ConfigIssue } from './config/resolve.js';
+export { DEFAULT_BUILDERS, resolveConfig } from './config/resolve.js';
+export type { DigestOptions, FileDigest, TreeDigest } from './context/digest.js';
+export { digestRecords, digestTree, sha256File } from './context/digest.js';
+export type { IgnoreMatcher } from './context/ignore.js';
+export { BUILTIN_IGNORE_PATTERNS, createIgnoreMatcher, parseIgnoreMatcher } from './context/ignore.js';
+export type { ContextEntry, ContextLayout } from './context/layout.js';
+export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';
+export type { ContextFile, WalkOptions } from './context/walk.js';
+export { walkFiles } from './context/walk.js';
+export type { FieldRef } from './dockerfile/quote.js';
+export { dockerfileQuote, jsonArray, shellQuote } from './dockerfile/quote.js';
+export type { RenderOptions } from './dockerfile/render.js';
+export { HASH_LABEL, renderDockerfile } from './dockerfile/render.js';
+export type {
   BuildEvent,
   BuildEventSink,
   BuildEventType,
+  BuilderEvent,
   ImageEventBase,
   LogEvent,
   StepEvent,
   StepStatus,
 } from './engine/events.js';
+export type { CreateBuilderHostOptions, EngineHost } from './engine/host.js';
+export { createBuilderHost } from './engine/host.js';
+export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
+export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
+export type { ImageRef } from './image-ref/image-ref.js';
+export {
+  DEFAULT_REGISTRY,
+  familiarImageRef,
+  formatImageRef,
+  normalizeImageRef,
+  parseImageRef,
+} from './image-ref/image-ref.js';
+export type { LintWarning, Locate } from './lint/lint.js';
+export { lintSpecs } from './lint/lint.js';
+export type { LintFinding, LintInput, LintRule } from './lint/rules.js';
+export { lintSpec, requirementName } from './lint/rules.js';
+export type { BaseResolver } from './lock/base-resolver.js';
+export { createBaseResolver, createLockResolver } from './lock/base-resolver.js';
+export type { DigestSource, LockProblem } from './lock/lock.js';
+export { checkLock, collectBaseReferences, computeLock } from './lock/lock.js';
+export type { LockFile } from './lock/lock-file.js';
+export {
+  EMPTY_LOCK,
+  LOCK_FILE_NAME,
+  lockFilePath,
+  parseLockFile,
+  readLockFile,
+  serializeLockFile,
+  writeLockFile,
+} from './lock/lock-file.js';
+export type { LoadBuilderOptions, LoadedBuilderModule } from './plugin/load.js';
+export { loadBuilderModule } from './plugin/load.js';
+export type { BuilderInfo, BuilderRegistry, BuilderRegistryOptions, SelectedBuilder } from './plugin/registry.js';
+export { createBuilderRegistry } from './plugin/registry.js';
 export type {
   Availability,
   Builder,
@@ -27,6 +87,30 @@ export type {
   RegistryCredentials,
 } from './plugin/types.js';
 export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
+export { validateBuilderDefinition } from './plugin/validate.js';
+export type { RegistryAccessOptions, RegistrySettings } from './registry/access.js';
+export { createRegistryAccess, isLoopbackHost } from './registry/access.js';
+export type {
+  ManifestCheck,
+  PullRequestOptions,
+  RegistryClient,
+  RegistryClientOptions,
+  RegistryManifest,
+  RegistryRequestOptions,
+} from './registry/client.js';
+export { createRegistryClient, MANIFEST_MEDIA_TYPES } from './registry/client.js';
+export type { Exec, ExecResult } from './registry/credential-helper.js';
+export type { CredentialStore, CredentialStoreOptions } from './registry/credentials.js';
+export { createCredentialStore } from './registry/credentials.js';
+export type { DockerAuthEntry, DockerConfig } from './registry/docker-config.js';
+export {
+  dockerConfigPath,
+  normalizeRegistryHost,
+  parseDockerConfig,
+  readDockerConfig,
+} from './registry/docker-config.js';
+export type { SpecDefaults } from './spec/apply-defaults.js';
+export { applyConfigDefaults } from './spec/apply-defaults.js';
 export type {
   CopyInput,
   ImageSpecInput,
@@ -38,78 +122,3 @@ export type {
   ResolvedSecretMount,
   SpecOrigin,
 } from './spec/types.js';
-export type { ContextEntry, ContextLayout } from './context/layout.js';
-export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';
-export type { SpecDefaults } from './spec/apply-defaults.js';
-export { applyConfigDefaults } from './spec/apply-defaults.js';
-export type { LockFile } from './lock/lock-file.js';
-export {
-  EMPTY_LOCK,
-  LOCK_FILE_NAME,
-  lockFilePath,
-  parseLockFile,
-  readLockFile,
-  serializeLockFile,
-  writeLockFile,
-} from './lock/lock-file.js';
-export type { BaseResolver } from './lock/base-resolver.js';
-export { createBaseResolver, createLockResolver } from './lock/base-resolver.js';
-export type { DigestSource, LockProblem } from './lock/lock.js';
-export { checkLock, collectBaseReferences, computeLock } from './lock/lock.js';
-export type { LintFinding, LintInput, LintRule } from './lint/rules.js';
-export { lintSpec, requirementName } from './lint/rules.js';
-export type { LintWarning, Locate } from './lint/lint.js';
-export { lintSpecs } from './lint/lint.js';
-export type { ImageRef } from './image-ref/image-ref.js';
-export {
-  DEFAULT_REGISTRY,
-  familiarImageRef,
-  formatImageRef,
-  normalizeImageRef,
-  parseImageRef,
-} from './image-ref/image-ref.js';
-export type { IgnoreMatcher } from './context/ignore.js';
-export { BUILTIN_IGNORE_PATTERNS, createIgnoreMatcher, parseIgnoreMatcher } from './context/ignore.js';
-export type { ContextFile, WalkOptions } from './context/walk.js';
-export { walkFiles } from './context/walk.js';
-export type { DigestOptions, FileDigest, TreeDigest } from './context/digest.js';
-export { digestRecords, digestTree, sha256File } from './context/digest.js';
-export type {
-  ManifestCheck,
-  PullRequestOptions,
-  RegistryClient,
-  RegistryClientOptions,
-  RegistryManifest,
-  RegistryRequestOptions,
-} from './registry/client.js';
-export { createRegistryClient, MANIFEST_MEDIA_TYPES } from './registry/client.js';
-export type {
-  BuilderEntry,
-  BuilderOption,
-  ConfigDefaults,
-  DeepReadonly,
-  ImagespecConfigInput,
-  RegistryConfig,
-  ResolvedBuilderEntry,
-  ResolvedConfig,
-  ResolvedConfigDefaults,
-} from './config/define.js';
-export { defineConfig } from './config/define.js';
-export type { ConfigIssue } from './config/resolve.js';
-export { DEFAULT_BUILDERS, resolveConfig } from './config/resolve.js';
-export type { LoadConfigOptions } from './config/load.js';
-export { CONFIG_FILE_NAMES, loadConfig } from './config/load.js';
-export { validateBuilderDefinition } from './plugin/validate.js';
-export type { LoadBuilderOptions, LoadedBuilderModule } from './plugin/load.js';
-export { loadBuilderModule } from './plugin/load.js';
-export type { BuilderInfo, BuilderRegistry, BuilderRegistryOptions, SelectedBuilder } from './plugin/registry.js';
-export { createBuilderRegistry } from './plugin/registry.js';
-export type { CreateBuilderHostOptions, EngineHost } from './engine/host.js';
-export { createBuilderHost } from './engine/host.js';
-export type { DockerAuthEntry, DockerConfig } from './registry/docker-config.js';
-export { dockerConfigPath, normalizeRegistryHost, parseDockerConfig, readDockerConfig } from './registry/docker-config.js';
-export type { Exec, ExecResult } from './registry/credential-helper.js';
-export type { CredentialStore, CredentialStoreOptions } from './registry/credentials.js';
-export { createCredentialStore } from './registry/credentials.js';
-export type { RegistryAccessOptions, RegistrySettings } from './registry/access.js';
-export { createRegistryAccess, isLoopbackHost } from './registry/access.js';

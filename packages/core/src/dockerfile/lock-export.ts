@@ -1,0 +1,99 @@
+/**
+ * uv.lock and poetry.lock support. Their own export commands (`uv export`, `poetry export`)
+ * need the project's pyproject.toml and the tool itself inside the image, and the build
+ * context holds only the lock file; installing a tool needs the network. So the image's
+ * own Python turns the lock into pinned `name==version` lines with this script (stdlib
+ * `tomllib`, Python >= 3.11, and the `packaging` copy that ships inside pip for markers),
+ * and pip installs them with `--no-deps`: the lock already is the full resolution.
+ *
+ * - uv.lock: walks the dependency graph from the project's own packages (source
+ *   editable/virtual), main dependencies and the extras they request, evaluating markers
+ *   for the image's Python and platform. The project itself is not installed: copy or
+ *   source brings it. Dev groups are left out.
+ * - poetry.lock: every package of the "main" group (or category), filtered by its
+ *   `markers` when the lock has them (Poetry 2); older locks carry no per-package markers.
+ * - Packages from git, URL or path sources fail the build with their name: a container
+ *   build cannot reach those paths, and pinning by version would install something else.
+ *
+ * Each failure exits with a message starting `imagespec:` naming the lock file.
+ */
+export const LOCK_EXPORT_SCRIPT: readonly string[] = [
+  'import sys',
+  'kind, path, out = sys.argv[1:4]',
+  'def fail(message):',
+  '    sys.exit("imagespec: " + path + ": " + message)',
+  'try:',
+  '    import tomllib',
+  'except ImportError:',
+  '    fail("installing from " + kind + " needs Python 3.11 or newer in the image (tomllib), found " + sys.version.split()[0])',
+  'def marker_ok(marker, extras=("",)):',
+  '    if not marker:',
+  '        return True',
+  '    try:',
+  '        from packaging.markers import Marker',
+  '    except ImportError:',
+  '        try:',
+  '            from pip._vendor.packaging.markers import Marker',
+  '        except ImportError:',
+  '            fail("evaluating the marker " + repr(marker) + " needs the packaging module or pip in the image")',
+  '    parsed = Marker(marker)',
+  '    return any(parsed.evaluate({"extra": extra}) for extra in extras)',
+  'def norm(name):',
+  '    return "".join("-" if c in "_." else c for c in name.lower())',
+  'with open(path, "rb") as f:',
+  '    lock = tomllib.load(f)',
+  'packages = lock.get("package", [])',
+  'def pin(package):',
+  '    source = package.get("source", {})',
+  '    if kind == "uv.lock":',
+  '        usable = "registry" in source',
+  '    else:',
+  '        usable = source.get("type") in (None, "legacy")',
+  '    if not usable:',
+  '        fail("package " + package["name"] + " comes from a " + ", ".join(sorted(source)) + " source, which imagespec cannot install from a lock file; use requirements.txt")',
+  '    return package["name"] + "==" + package["version"]',
+  'pins = []',
+  'if kind == "uv.lock":',
+  '    by_name = {}',
+  '    for package in packages:',
+  '        by_name.setdefault(norm(package["name"]), []).append(package)',
+  '    roots = [p for p in packages if "editable" in p.get("source", {}) or "virtual" in p.get("source", {})]',
+  '    if not roots:',
+  '        fail("no project package (source editable or virtual) to start from")',
+  '    def find(dep):',
+  '        found = [p for p in by_name.get(norm(dep["name"]), []) if "version" not in dep or p.get("version") == dep["version"]]',
+  '        if len(found) > 1:',
+  '            found = [p for p in found if any(marker_ok(m) for m in p.get("resolution-markers", [""]))]',
+  '        if not found:',
+  '            fail("dependency " + dep["name"] + " is not in the lock file")',
+  '        return found[0]',
+  '    seen = set()',
+  '    todo = [(root, ()) for root in roots]',
+  '    while todo:',
+  '        package, extras = todo.pop()',
+  '        key = (norm(package["name"]), package.get("version"), extras)',
+  '        if key in seen:',
+  '            continue',
+  '        seen.add(key)',
+  '        deps = list(package.get("dependencies", []))',
+  '        for extra in extras:',
+  '            deps += package.get("optional-dependencies", {}).get(extra, [])',
+  '        for dep in deps:',
+  '            if marker_ok(dep.get("marker"), extras or ("",)):',
+  '                todo.append((find(dep), tuple(sorted(dep.get("extra", [])))))',
+  '    chosen = {(norm(p["name"]), p.get("version")): p for p in (find({"name": n, "version": v}) for n, v, _ in seen)}',
+  '    pins = [pin(p) for p in chosen.values() if p not in roots]',
+  'elif kind == "poetry.lock":',
+  '    for package in packages:',
+  '        groups = package.get("groups") or [package.get("category", "main")]',
+  '        markers = package.get("markers")',
+  '        if isinstance(markers, dict):',
+  '            markers = markers.get("main")',
+  '        if "main" in groups and marker_ok(markers):',
+  '            pins.append(pin(package))',
+  'else:',
+  '    fail("unknown lock file kind " + kind)',
+  'with open(out, "w") as f:',
+  '    f.write("".join(line + "\\n" for line in sorted(set(pins))))',
+  'print("imagespec: " + str(len(set(pins))) + " pinned packages from " + kind)',
+];
