@@ -23,7 +23,7 @@ describe('image names', () => {
       'RUN make',
       'FROM build',
       'from scratch',
-      'FROM ${BASE}',
+      'FROM $BASE',
       'FROM 127.0.0.1:5000/busybox:1',
       'FROM 127.0.0.1:5001/other:2',
     ].join('\n');

@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { testEnv } from '@imagespec/test-env';
+import { describe, expect, it } from 'vitest';
+import {
+  createTestBuilder,
+  ensureImage,
+  makeProject,
+  prepareBuild,
+  resolveSpec,
+  stepLines,
+  uniqueName,
+} from './_e2e-harness.js';
+
+const env = testEnv();
+const docker = (...args: string[]) =>
+  execFileSync('docker', ['-H', `unix://${env.dockerSocket}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+describe.each([
+  ['classic', false],
+  ['buildkit', true],
+] as const)('busybox image on the real engine (%s builder)', (_label, buildkit) => {
+  it('builds commands, env, copy and entrypoint, pushes, and the pulled image runs', { timeout: 120_000 }, async () => {
+    const dir = await makeProject({
+      'greeting.txt': 'hello from a copied file\n',
+      'app/run.sh': 'echo "app says $GREETING"\n',
+    });
+    const spec = await resolveSpec(
+      {
+        name: uniqueName('busybox-app'),
+        registry: env.registry.host,
+        baseImage: env.baseImages.busybox,
+        commands: ['mkdir -p /data', 'echo built-by-imagespec > /data/marker'],
+        env: { GREETING: 'hi there' },
+        copy: [{ src: 'greeting.txt', dest: '/etc/greeting.txt' }],
+        sourceRoot: 'app',
+        workdir: '/app',
+        entrypoint: ['sh', '-c', 'cat /etc/greeting.txt /data/marker && sh /app/run.sh'],
+      },
+      dir,
+    );
+    const builder = await createTestBuilder({ buildkit });
+    const prepared = await prepareBuild(spec);
+    const outcome = await ensureImage(builder, prepared);
+    expect(outcome.skipped).toBe(false);
+    if (outcome.skipped) return;
+    expect(outcome.result).toMatchObject({ image: prepared.request.image, pushed: true });
+    expect(outcome.result.digest).toMatch(/^sha256:/);
+    expect(stepLines(prepared.events).some((line) => /^done .*echo built-by-imagespec/.test(line))).toBe(true);
+
+    // The registry has it: drop the local copy, pull it back and run it.
+    docker('rmi', prepared.request.image);
+    docker('pull', prepared.request.image);
+    const output = docker('run', '--rm', '--network', 'host', prepared.request.image);
+    expect(output).toBe('hello from a copied file\nbuilt-by-imagespec\napp says hi there\n');
+    const labels = JSON.parse(
+      docker('image', 'inspect', '--format', '{{json .Config.Labels}}', prepared.request.image),
+    );
+    expect(labels['dev.imagespec.hash']).toBe(prepared.tag);
+    docker('rmi', prepared.request.image);
+  });
+});
