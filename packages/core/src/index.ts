@@ -122,3 +122,21 @@ export type {
   ResolvedSecretMount,
   SpecOrigin,
 } from './spec/types.js';
+export {
+  requirementsKindOf,
+  validateAptPackage,
+  validateCondaChannel,
+  validateCondaPackage,
+  validateEnvName,
+  validateImageName,
+  validateLabelKey,
+  validatePipRequirement,
+  validatePlatform,
+  validateRegistry,
+  validateTag,
+} from './spec/grammar.js';
+export type { ParseSpecOptions, SpecFile, SpecLocation } from './spec/load.js';
+export { loadSpecFile, parseSpecText } from './spec/load.js';
+export type { SpecIssue } from './spec/normalize.js';
+export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/normalize.js';
+export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';

@@ -1,0 +1,311 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isImagespecError } from '../errors.js';
+import { loadSpecFile, parseSpecText } from './load.js';
+
+const fixtures = fileURLToPath(new URL('../../test/fixtures/specs/', import.meta.url));
+
+/** The error a call throws, with the fixture folder shortened so snapshots are machine-independent. */
+async function failure(run: () => unknown): Promise<{ code: string; message: string; details: unknown }> {
+  try {
+    await run();
+  } catch (error) {
+    if (!isImagespecError(error)) throw error;
+    const clean = (text: string) => text.replaceAll(fixtures, '<fixtures>/').replaceAll('/virtual/', '<virtual>/');
+    return {
+      code: error.code,
+      message: clean(error.message),
+      details: JSON.parse(clean(JSON.stringify(error.details ?? {}))),
+    };
+  }
+  throw new Error('expected an error');
+}
+
+const yaml = (text: string) => parseSpecText(text, { file: '/virtual/spec.yaml', format: 'yaml' });
+
+describe('loadSpecFile', () => {
+  it('reads a flytekit ImageSpec YAML file unchanged', async () => {
+    const { specs } = await loadSpecFile(`${fixtures}flytekit/image-spec.yaml`);
+    expect(specs).toHaveLength(1);
+    const spec = specs[0]!;
+    expect({ ...spec, origin: undefined }).toEqual({
+      name: 'flyte-app',
+      registry: 'localhost:5000/ml',
+      tagFormat: 'v1-{hash}',
+      baseImage: 'python:3.10-slim',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      pythonVersion: '3.10',
+      packages: ['numpy>=1.26', 'pandas==2.2.2', 'scikit-learn[alldeps]>=1.4; python_version >= "3.9"'],
+      requirements: { path: `${fixtures}flytekit/requirements.txt`, kind: 'requirements.txt' },
+      condaPackages: ['conda-forge::samtools=1.19'],
+      condaChannels: ['conda-forge', 'bioconda'],
+      aptPackages: ['curl', 'git'],
+      commands: ['echo built > /built.txt'],
+      env: { DEBUG: '1', MODE: 'train' },
+      copy: [],
+      sourceRoot: `${fixtures}flytekit/src`,
+      sourceCopyMode: 'all',
+      entrypoint: ['python', '-m', 'app'],
+      labels: {},
+      pipIndex: 'http://127.0.0.1:8080/simple/',
+      pipExtraIndexUrl: ['http://127.0.0.1:8081/simple/'],
+      pipExtraArgs: ['--no-cache-dir', '--pre'],
+      pipSecretMounts: [{ id: '.netrc', src: `${fixtures}flytekit/.netrc`, target: '/root/.netrc' }],
+      cuda: '12.4',
+      verify: [],
+      builder: 'docker',
+      builderOptions: { network: 'host', retries: 3 },
+      origin: undefined,
+    });
+    expect(spec.origin).toEqual({ file: `${fixtures}flytekit/image-spec.yaml`, dir: `${fixtures}flytekit` });
+  });
+
+  it('reads the same spec from JSON written in camelCase', async () => {
+    const fromYaml = (await loadSpecFile(`${fixtures}flytekit/image-spec.yaml`)).specs[0]!;
+    const fromJson = (await loadSpecFile(`${fixtures}flytekit/image-spec.json`)).specs[0]!;
+    expect({ ...fromJson, origin: null }).toEqual({ ...fromYaml, origin: null });
+  });
+
+  it('orders a multi-spec file bases first and links `baseImage: <key>` to that spec', async () => {
+    const { specs } = await loadSpecFile(`${fixtures}multi/images.yaml`);
+    expect(specs.map((spec) => [spec.origin.key, spec.name])).toEqual([
+      ['base', 'ml-base'],
+      ['app', 'app'],
+      ['tool', 'tool'],
+    ]);
+    const [base, app, tool] = specs;
+    expect(app?.baseImage).toBe(base);
+    expect(tool?.baseImage).toBe('busybox:1.36');
+    expect(app?.copy).toEqual([{ src: `${fixtures}multi/config/app.toml`, dest: '/root/config/app.toml' }]);
+  });
+
+  it('names the chain of a cycle', async () => {
+    expect(await failure(() => loadSpecFile(`${fixtures}cycle/images.yaml`))).toMatchInlineSnapshot(`
+      {
+        "code": "SPEC_CYCLE",
+        "details": {
+          "cycle": [
+            "a",
+            "b",
+            "c",
+            "a",
+          ],
+          "file": "<fixtures>/cycle/images.yaml",
+        },
+        "message": "Specs in <fixtures>/cycle/images.yaml:2:8 build on each other in a cycle: a -> b -> c -> a",
+      }
+    `);
+  });
+
+  it('reports every problem of a file at its line and column, with did-you-mean', async () => {
+    expect(await failure(() => loadSpecFile(`${fixtures}invalid/spec.yaml`))).toMatchInlineSnapshot(`
+      {
+        "code": "SPEC_INVALID",
+        "details": {
+          "file": "<fixtures>/invalid/spec.yaml",
+          "issues": [
+            {
+              "column": 1,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 1,
+              "message": "image name \`App\` is not a repository name: lowercase letters, digits and . _ - separators, components joined by / (try \`app\`)",
+              "path": "name",
+            },
+            {
+              "column": 5,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 5,
+              "message": "pip requirement \`requests; rm -rf /\` has an invalid environment marker: unknown marker variable \`rm\`",
+              "path": "packages[1]",
+            },
+            {
+              "column": 5,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 6,
+              "message": "pip requirement starts with \`-\` (an option); pip options belong in \`pipExtraArgs\`",
+              "path": "packages[2]",
+            },
+            {
+              "column": 1,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 7,
+              "message": "unknown field \`apt_pakages\`; did you mean \`apt_packages\`?",
+              "path": "apt_pakages",
+            },
+            {
+              "column": 3,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 9,
+              "message": "environment variable name \`1BAD\` is not a POSIX name (letters, digits and _; not starting with a digit)",
+              "path": "env["1BAD"]",
+            },
+            {
+              "column": 5,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 11,
+              "message": "copy path \`/etc/passwd\` is absolute; write it as { src, dest } to say where it goes in the image",
+              "path": "copy[0]",
+            },
+            {
+              "column": 1,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 12,
+              "message": "tag format \`latest\` must contain \`{hash}\`",
+              "path": "tagFormat",
+            },
+            {
+              "column": 1,
+              "file": "<fixtures>/invalid/spec.yaml",
+              "line": 13,
+              "message": "requirements file \`deps.txt\` must be named requirements*.txt, uv.lock or poetry.lock (its kind is read from its name)",
+              "path": "requirements",
+            },
+          ],
+        },
+        "message": "Invalid image spec \`App\` in <fixtures>/invalid/spec.yaml (8 problems):
+        <fixtures>/invalid/spec.yaml:1:1 name: image name \`App\` is not a repository name: lowercase letters, digits and . _ - separators, components joined by / (try \`app\`)
+        <fixtures>/invalid/spec.yaml:5:5 packages[1]: pip requirement \`requests; rm -rf /\` has an invalid environment marker: unknown marker variable \`rm\`
+        <fixtures>/invalid/spec.yaml:6:5 packages[2]: pip requirement starts with \`-\` (an option); pip options belong in \`pipExtraArgs\`
+        <fixtures>/invalid/spec.yaml:7:1 apt_pakages: unknown field \`apt_pakages\`; did you mean \`apt_packages\`?
+        <fixtures>/invalid/spec.yaml:9:3 env["1BAD"]: environment variable name \`1BAD\` is not a POSIX name (letters, digits and _; not starting with a digit)
+        <fixtures>/invalid/spec.yaml:11:5 copy[0]: copy path \`/etc/passwd\` is absolute; write it as { src, dest } to say where it goes in the image
+        <fixtures>/invalid/spec.yaml:12:1 tagFormat: tag format \`latest\` must contain \`{hash}\`
+        <fixtures>/invalid/spec.yaml:13:1 requirements: requirements file \`deps.txt\` must be named requirements*.txt, uv.lock or poetry.lock (its kind is read from its name)",
+      }
+    `);
+  });
+
+  it('says when the file does not exist', async () => {
+    expect(await failure(() => loadSpecFile(`${fixtures}nope/spec.yaml`))).toMatchInlineSnapshot(`
+      {
+        "code": "SPEC_NOT_FOUND",
+        "details": {
+          "file": "<fixtures>/nope/spec.yaml",
+        },
+        "message": "Spec file <fixtures>/nope/spec.yaml does not exist",
+      }
+    `);
+  });
+});
+
+describe('parseSpecText', () => {
+  it('reports YAML syntax errors at file:line:column', async () => {
+    expect(await failure(() => yaml('name: app\npackages: [numpy\nenv: {}\n'))).toMatchInlineSnapshot(`
+      {
+        "code": "SPEC_SYNTAX",
+        "details": {
+          "column": 1,
+          "file": "<virtual>/spec.yaml",
+          "issues": [
+            {
+              "column": 1,
+              "file": "<virtual>/spec.yaml",
+              "line": 3,
+              "message": "Flow sequence in block collection must be sufficiently indented and end with a ]",
+              "path": "(root)",
+            },
+          ],
+          "line": 3,
+        },
+        "message": "<virtual>/spec.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      }
+    `);
+    expect((await failure(() => yaml('name: a\nname: b\n'))).message).toMatchInlineSnapshot(
+      `"<virtual>/spec.yaml:2:1: Map keys must be unique"`,
+    );
+  });
+
+  it('reports JSON syntax errors with a position', async () => {
+    const error = await failure(() =>
+      parseSpecText('{\n  "name": "app",\n}', { file: '/virtual/spec.json', format: 'json' }),
+    );
+    expect(error.code).toBe('SPEC_SYNTAX');
+    expect(error.message).toMatch(/^<virtual>\/spec\.json:3:1: /);
+  });
+
+  it('locates validation problems in JSON too', async () => {
+    const error = await failure(() =>
+      parseSpecText('{\n  "name": "app",\n  "aptPackages": ["ok", "Bad"]\n}', {
+        file: '/virtual/spec.json',
+        format: 'json',
+      }),
+    );
+    expect(error.message).toMatchInlineSnapshot(`
+      "Invalid image spec \`app\` in <virtual>/spec.json (1 problem):
+        <virtual>/spec.json:3:25 aptPackages[1]: apt package \`Bad\` is not a Debian package name (lowercase letters, digits, + . -; at least two characters; optional :arch and =version)"
+    `);
+  });
+
+  it('rejects a file that is empty or not a map', async () => {
+    expect((await failure(() => yaml(''))).message).toMatchInlineSnapshot(`
+      "Invalid image spec in <virtual>/spec.yaml (1 problem):
+        <virtual>/spec.yaml:1:1 (root): the file is empty"
+    `);
+    expect((await failure(() => yaml('- a\n- b\n'))).message).toMatchInlineSnapshot(`
+      "Invalid image spec in <virtual>/spec.yaml (1 problem):
+        <virtual>/spec.yaml:1:1 (root): a spec file holds a map of fields (or \`images:\`)"
+    `);
+  });
+
+  it('keeps unquoted numbers as written where text is expected, and real numbers in builderOptions', () => {
+    const [spec] = yaml(
+      'name: app\npython_version: 3.10\nuser: 1000\nenv: { N: 1.50 }\nbuilderOptions: { timeout: 1.50 }\n',
+    ).specs;
+    expect(spec?.pythonVersion).toBe('3.10');
+    expect(spec?.user).toBe('1000');
+    expect(spec?.env).toEqual({ N: '1.50' });
+    expect(spec?.builderOptions).toEqual({ timeout: 1.5 });
+  });
+
+  it('drops null fields (flytekit writes unset fields as null) and follows anchors', () => {
+    const [spec] = yaml('name: app\ncuda: null\napt_packages: &apt [curl]\ncommands: null\nverify: ["true"]\n').specs;
+    expect(spec?.cuda).toBeUndefined();
+    expect(spec?.aptPackages).toEqual(['curl']);
+    const file = yaml('images:\n  a: { aptPackages: &apt [curl, git] }\n  b: { aptPackages: *apt }\n');
+    expect(file.specs.map((s) => s.aptPackages)).toEqual([
+      ['curl', 'git'],
+      ['curl', 'git'],
+    ]);
+  });
+
+  it('refuses a field given in both spellings and flytekit fields imagespec cannot honour', async () => {
+    expect(
+      (
+        await failure(() =>
+          yaml('name: app\nbase_image: a:1\nbaseImage: b:1\nregistry_config: /x.json\nsource_copy_mode: ALL\n'),
+        )
+      ).message,
+    ).toMatchInlineSnapshot(`
+      "Invalid image spec \`app\` in <virtual>/spec.yaml (2 problems):
+        <virtual>/spec.yaml:3:1 baseImage: \`baseImage\` repeats \`base_image\`; keep one of them
+        <virtual>/spec.yaml:4:1 registry_config: flytekit field \`registry_config\` is not supported: imagespec reads registry credentials from ~/.docker/config.json; remove \`registry_config\`"
+    `);
+  });
+
+  it('reports issues inside a multi-spec file under images.<key>', async () => {
+    expect(
+      (
+        await failure(() =>
+          yaml(
+            'images:\n  app:\n    baseImage: base\n    packages: [ok]\n  base:\n    apt_packages: [Curl]\nextra: 1\n',
+          ),
+        )
+      ).message,
+    ).toMatchInlineSnapshot(`
+      "Invalid image spec in <virtual>/spec.yaml (2 problems):
+        <virtual>/spec.yaml:6:20 images.base.apt_packages[0]: apt package \`Curl\` is not a Debian package name (lowercase letters, digits, + . -; at least two characters; optional :arch and =version)
+        <virtual>/spec.yaml:7:1 extra: unknown field \`extra\`: a file with \`images\` holds only \`images\`"
+    `);
+  });
+
+  it('locates any path it read', () => {
+    const file = yaml('images:\n  app:\n    packages:\n      - numpy\n      - pandas\n');
+    expect(file.locate(['images', 'app', 'packages', 1])).toEqual({ line: 5, column: 9 });
+    expect(file.locate(['images', 'app'])).toEqual({ line: 2, column: 3 });
+  });
+
+  it('treats a base that is a key of the same file as that spec, and an inline base as a spec', () => {
+    const [spec] = yaml('name: app\nbaseImage:\n  name: base\n  base_image: busybox\n  apt_packages: [curl]\n').specs;
+    expect(typeof spec?.baseImage === 'object' && spec.baseImage.aptPackages).toEqual(['curl']);
+  });
+});

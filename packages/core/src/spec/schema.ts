@@ -1,0 +1,405 @@
+import { z } from 'zod';
+import {
+  requirementsKindOf,
+  validateAptPackage,
+  validateBaseImageRef,
+  validateCondaChannel,
+  validateCondaPackage,
+  validateConfigValue,
+  validateEnvName,
+  validateImageName,
+  validateLabelKey,
+  validatePipArg,
+  validatePipRequirement,
+  validatePlatform,
+  validateRegistry,
+  validateTag,
+  validateUrl,
+} from './grammar.js';
+import type { ImageSpecInput } from './types.js';
+
+/**
+ * The zod schema of `ImageSpecInput`: every field, strict (an unknown key is an error),
+ * with each value checked against its grammar so that one `safeParse` reports every
+ * problem of a spec at once. Normalization (defaults, sorting, paths) is normalize.ts's job.
+ */
+
+type Check = (value: string) => string | undefined;
+
+function checked(...checks: Check[]) {
+  return z.string().superRefine((value, ctx) => {
+    for (const check of checks) {
+      const message = check(value);
+      if (message) {
+        ctx.addIssue({ code: 'custom', message });
+        return;
+      }
+    }
+  });
+}
+
+const noControl =
+  (what: string): Check =>
+  (value) =>
+    validateConfigValue(value, what);
+const nonEmpty =
+  (what: string): Check =>
+  (value) =>
+    value.trim() === '' ? `${what} is empty` : undefined;
+const pattern =
+  (regex: RegExp, message: (value: string) => string): Check =>
+  (value) =>
+    regex.test(value) ? undefined : message(value);
+const absolutePosix =
+  (what: string): Check =>
+  (value) =>
+    value.startsWith('/') ? undefined : `${what} \`${value}\` must be an absolute path inside the image (start with /)`;
+
+/** Placeholder hash used to check that a tag format yields a valid tag. */
+const SAMPLE_HASH = 'a'.repeat(26);
+
+const tagFormatCheck: Check = (value) => {
+  if (!value.includes('{hash}')) return `tag format \`${value}\` must contain \`{hash}\``;
+  if (validateTag(value.replaceAll('{hash}', SAMPLE_HASH)) === undefined) return undefined;
+  return `tag format \`${value}\` does not yield a valid tag (up to 128 of letters, digits, _ . -; not starting with . or -)`;
+};
+
+const requirementsCheck: Check = (value) =>
+  requirementsKindOf(value)
+    ? undefined
+    : `requirements file \`${value}\` must be named requirements*.txt, uv.lock or poetry.lock (its kind is read from its name)`;
+
+const platformCheck: Check = (value) => {
+  for (const platform of value.split(',')) {
+    const problem = validatePlatform(platform.trim());
+    if (problem) return problem;
+  }
+  return undefined;
+};
+
+const pipArgsCheck: Check = (value) => {
+  for (const arg of value.trim().split(/\s+/)) {
+    const problem = validatePipArg(arg);
+    if (problem) return problem;
+  }
+  return undefined;
+};
+
+const version = (what: string) =>
+  checked(pattern(/^\d+(?:\.\d+){0,3}$/, (value) => `${what} \`${value}\` is not a version number like 3.12 or 12.4`));
+
+const maybeArray = (item: z.ZodType<string>) => z.union([item, z.array(item)]);
+
+const command = (what: string) =>
+  checked(nonEmpty(what), (value) => (value.includes('\0') ? `${what} contains a NUL byte` : undefined));
+
+/** A bare copy path lands at the same relative path under the workdir, so it must be relative and stay inside. */
+const relativeInside: Check = (value) => {
+  const posix = value.replaceAll('\\', '/');
+  if (posix.startsWith('/') || /^[A-Za-z]:\//.test(posix)) {
+    return `copy path \`${value}\` is absolute; write it as { src, dest } to say where it goes in the image`;
+  }
+  const normalized = posix.split('/').reduce<string[]>((parts, part) => {
+    if (part === '..') parts.length > 0 && parts[parts.length - 1] !== '..' ? parts.pop() : parts.push('..');
+    else if (part !== '.' && part !== '') parts.push(part);
+    return parts;
+  }, []);
+  if (normalized[0] === '..') return `copy path \`${value}\` leaves the spec's folder; write it as { src, dest }`;
+  if (normalized.length === 0)
+    return `copy path \`${value}\` is the spec's folder itself; use sourceRoot, or { src, dest }`;
+  return undefined;
+};
+
+const copyEntry = z.union([
+  checked(nonEmpty('copy path'), noControl('copy path'), relativeInside),
+  z.strictObject({
+    src: checked(nonEmpty('copy src'), noControl('copy src')),
+    dest: checked(nonEmpty('copy dest'), noControl('copy dest')).optional(),
+  }),
+]);
+
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+
+const secretMount = z
+  .strictObject({
+    id: checked(
+      pattern(SECRET_ID, (value) => `secret id \`${value}\` may hold only letters, digits, _ . -`),
+    ).optional(),
+    src: checked(nonEmpty('secret src'), noControl('secret src')).optional(),
+    env: checked(validateEnvName).optional(),
+    target: checked(noControl('secret target'), absolutePosix('secret target')),
+  })
+  .superRefine((mount, ctx) => {
+    if ((mount.src === undefined) === (mount.env === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a secret mount needs exactly one of `src` (a file) or `env` (a variable)',
+      });
+    }
+  });
+
+/** A secret's id when none is given: the target's file name (`/etc/pip.conf` -> `pip.conf`). */
+export function secretIdFromTarget(target: string): string {
+  return target.split('/').filter(Boolean).pop() ?? 'secret';
+}
+
+function keysChecked<T extends z.ZodType>(value: T, checkKey: Check) {
+  return z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+      const message = checkKey(key);
+      if (message) ctx.addIssue({ code: 'custom', message, path: [key] });
+    }
+  });
+}
+
+const envValue = z.union([
+  checked(noControl('environment value')),
+  z.number().refine(Number.isFinite, 'environment value must be a finite number'),
+  z.boolean(),
+]);
+
+const specFields = {
+  name: checked(validateImageName),
+  registry: checked(validateRegistry).optional(),
+  tagFormat: checked(tagFormatCheck).optional(),
+  get baseImage() {
+    return z.union([checked(validateBaseImageRef), imageSpecSchema]).optional();
+  },
+  platform: maybeArray(checked(platformCheck)).optional(),
+  pythonVersion: version('python version').optional(),
+  packages: z.array(checked(validatePipRequirement)).optional(),
+  requirements: checked(nonEmpty('requirements'), noControl('requirements'), requirementsCheck).optional(),
+  condaPackages: z.array(checked(validateCondaPackage)).optional(),
+  condaChannels: z.array(checked(validateCondaChannel)).optional(),
+  aptPackages: z.array(checked(validateAptPackage)).optional(),
+  commands: z.array(command('command')).optional(),
+  env: keysChecked(envValue, validateEnvName).optional(),
+  copy: z.array(copyEntry).optional(),
+  sourceRoot: checked(nonEmpty('source root'), noControl('source root')).optional(),
+  sourceCopyMode: z.enum(['all', 'none']).optional(),
+  entrypoint: maybeArray(command('entrypoint')).optional(),
+  cmd: maybeArray(command('cmd')).optional(),
+  workdir: checked(noControl('workdir'), absolutePosix('workdir')).optional(),
+  user: checked(
+    pattern(
+      /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/,
+      (value) => `user \`${value}\` is not user[:group] (names or numeric ids)`,
+    ),
+  ).optional(),
+  labels: keysChecked(checked(noControl('label value')), validateLabelKey).optional(),
+  pipIndex: checked((value) => validateUrl(value, 'pip index')).optional(),
+  pipExtraIndexUrl: maybeArray(checked((value) => validateUrl(value, 'pip extra index URL'))).optional(),
+  pipExtraArgs: maybeArray(checked(pipArgsCheck)).optional(),
+  pipSecretMounts: z
+    .array(secretMount)
+    .superRefine((mounts, ctx) => {
+      const seen = new Set<string>();
+      mounts.forEach((mount, index) => {
+        const id = mount.id ?? secretIdFromTarget(mount.target);
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', message: `secret id \`${id}\` is used twice`, path: [index] });
+        seen.add(id);
+      });
+    })
+    .optional(),
+  cuda: version('CUDA version').optional(),
+  cudnn: version('cuDNN version').optional(),
+  verify: z.array(command('verify command')).optional(),
+  builder: checked(
+    pattern(/^[A-Za-z0-9@][A-Za-z0-9@/._-]*$/, (value) => `builder \`${value}\` is not a builder name`),
+  ).optional(),
+  builderOptions: z.record(z.string(), z.unknown()).optional(),
+};
+
+export const imageSpecSchema: z.ZodType<ImageSpecInput> = z.strictObject(specFields);
+
+/** Every field name of a spec, camelCase, in the order of the contract. */
+export const SPEC_FIELDS: readonly string[] = Object.keys(specFields);
+
+/** flytekit's snake_case names that differ from ours; the loader renames them. */
+export const FLYTEKIT_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  SPEC_FIELDS.filter((field) => /[A-Z]/.test(field)).map((field) => [
+    field.replace(/[A-Z]/g, (char) => `_${char.toLowerCase()}`),
+    field,
+  ]),
+);
+
+/**
+ * JSON Schema (draft 2020-12) of a spec file as the loader accepts it: one spec with
+ * top-level fields, or `{ images: { <key>: spec } }` where `name` defaults to the key.
+ * flytekit's snake_case names are listed too, with flytekit's shapes (`pip_secret_mounts`
+ * as [src, target] pairs, `pip_extra_args` as one string). Grammar checks are not expressible
+ * here; the loader reports them.
+ */
+export function imageSpecJsonSchema(): Record<string, unknown> {
+  const fileSpec = (nameRequired: boolean): z.ZodType => {
+    const aliases: Record<string, z.ZodType> = {};
+    for (const [snake, camel] of Object.entries(FLYTEKIT_ALIASES)) {
+      aliases[snake] =
+        camel === 'pipSecretMounts' ? flytekitSecretMounts : (specFields as Record<string, z.ZodType>)[camel]!;
+    }
+    aliases.source_copy_mode = z.enum(['all', 'none', 'ALL', 'NO_COPY']).optional();
+    const shape = {
+      ...specFields,
+      ...aliases,
+      name: nameRequired ? specFields.name : specFields.name.optional(),
+      get baseImage() {
+        return z.union([z.string(), single]).optional();
+      },
+      get base_image() {
+        return z.union([z.string(), single]).optional();
+      },
+    };
+    return z.strictObject(shape);
+  };
+  const flytekitSecretMounts = z.array(z.union([z.tuple([z.string(), z.string()]), secretMount])).optional();
+  const single: z.ZodType = fileSpec(true).meta({ id: 'ImageSpec', description: 'One image spec.' });
+  const multi = z.strictObject({ images: z.record(z.string(), fileSpec(false)) });
+  const file = z.union([single, multi]).meta({
+    title: 'imagespec spec file',
+    description:
+      "One image spec, or several under `images` (a key is the default name and may be used as another spec's baseImage).",
+  });
+  return z.toJSONSchema(file, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+// --- issues ------------------------------------------------------------------------
+
+export type IssuePath = readonly (string | number)[];
+
+/** One problem of a spec, before it is placed in a file. */
+export interface RawIssue {
+  readonly path: IssuePath;
+  readonly message: string;
+}
+
+/** `images.app.packages[2]`, `labels["org.opencontainers.image.source"]`; `(root)` for the spec itself. */
+export function formatIssuePath(path: IssuePath): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text === '' ? '(root)' : text;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The known name closest to `key`, if it is close enough to be a likely typo. */
+export function suggestName(key: string, candidates: readonly string[]): string | undefined {
+  const squash = (name: string) => name.replace(/[-_]/g, '').toLowerCase();
+  const same = candidates.find((candidate) => squash(candidate) === squash(key));
+  if (same) return same;
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { name: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.name : undefined;
+}
+
+const SPEC_KEY_CANDIDATES = [...SPEC_FIELDS, ...Object.keys(FLYTEKIT_ALIASES)];
+const OBJECT_KEYS: Record<string, readonly string[]> = {
+  copy: ['src', 'dest'],
+  pipSecretMounts: ['id', 'src', 'env', 'target'],
+};
+
+function keyCandidates(objectPath: IssuePath): readonly string[] {
+  const parent = objectPath[objectPath.length - 2];
+  return typeof parent === 'string' && OBJECT_KEYS[parent] ? OBJECT_KEYS[parent] : SPEC_KEY_CANDIDATES;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string')
+    return value.length <= 40 && validateConfigValue(value, '') === undefined ? `\`${value}\`` : 'a string';
+  if (typeof value === 'number' || typeof value === 'boolean')
+    return `${typeof value === 'number' ? 'the number' : ''} ${value}`.trim();
+  return typeof value;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  array: 'a list',
+  object: 'a map',
+  record: 'a map',
+  number: 'a number',
+  boolean: 'true or false',
+  tuple: 'a [src, target] pair',
+};
+
+/** Root-level type mismatches of every branch: the value was none of the shapes. */
+function unionTypeMismatch(errors: readonly (readonly z.core.$ZodIssue[])[]): string[] | undefined {
+  const expected: string[] = [];
+  for (const branch of errors) {
+    const [only] = branch;
+    if (branch.length !== 1 || only?.code !== 'invalid_type' || only.path.length > 0) return undefined;
+    expected.push(EXPECTED[only.expected] ?? only.expected);
+  }
+  return expected;
+}
+
+/** zod issues -> one issue per problem, with readable messages, union noise removed, did-you-mean on unknown keys. */
+export function issuesFromZod(issues: readonly z.core.$ZodIssue[], input: unknown, base: IssuePath = []): RawIssue[] {
+  const out: RawIssue[] = [];
+  const valueAt = (path: IssuePath) =>
+    path.reduce<unknown>(
+      (value, key) =>
+        value && typeof value === 'object' ? (value as Record<string, unknown>)[key as string] : undefined,
+      input,
+    );
+  for (const issue of issues) {
+    const path = [...base, ...(issue.path as (string | number)[])];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const suggestion = suggestName(key, keyCandidates([...path, key]));
+        out.push({
+          path: [...path, key],
+          message: `unknown field \`${key}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`,
+        });
+      }
+    } else if (issue.code === 'invalid_union') {
+      const mismatch = unionTypeMismatch(issue.errors);
+      if (mismatch) {
+        out.push({
+          path,
+          message: `expected ${[...new Set(mismatch)].join(' or ')}, got ${describeValue(valueAt(path))}`,
+        });
+        continue;
+      }
+      // The branch whose shape matched carries the real problems.
+      const branch = issue.errors.find((errors) => !unionTypeMismatch([errors])) ?? issue.errors[0] ?? [];
+      out.push(...issuesFromZod(branch, input, path));
+    } else if (issue.code === 'invalid_type') {
+      const value = valueAt(path);
+      out.push({
+        path,
+        message:
+          value === undefined
+            ? 'is required'
+            : `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}`,
+      });
+    } else if (issue.code === 'invalid_value') {
+      out.push({
+        path,
+        message: `expected one of ${issue.values.map((value) => `\`${String(value)}\``).join(', ')}, got ${describeValue(valueAt(path))}`,
+      });
+    } else {
+      out.push({ path, message: issue.message });
+    }
+  }
+  return out;
+}
