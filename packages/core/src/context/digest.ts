@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import pLimit from 'p-limit';
+import { createReadStream, readFileSync } from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
+import { hashInWorkers } from './hash-workers.js';
 import { type ContextFile, fileError, walkFiles } from './walk.js';
+
+/** Trees at least this large are hashed in worker threads; below it, their start-up (~30 ms) costs more than it saves. */
+const WORKERS_MIN_FILES = 256;
+const WORKERS_MIN_BYTES = 32 * 1024 * 1024;
+/** Up to this size a file is read in one call; larger ones are streamed. */
+const WHOLE_READ_MAX = 1024 * 1024;
 
 /**
  * One record of a tree digest. `dir` records are there because the build context carries
@@ -30,28 +36,29 @@ export interface DigestOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Files hashed at once: enough to keep the disk and the libuv pool busy on a cold cache. */
-const HASH_CONCURRENCY = 16;
-/** Up to this size a file is read in one call; larger ones are streamed. */
-const WHOLE_READ_MAX = 1024 * 1024;
-
 const RECORDS_HEADER = 'imagespec-tree/1\0';
 
-/** Digest of the tree `walkFiles(hostPath)` lists: exactly the files the build context sends. */
+/**
+ * Digest of the tree `walkFiles(hostPath)` lists: exactly the files the build context
+ * sends. Large trees are hashed by a small pool of worker threads doing plain blocking
+ * reads (see `hashInWorkers`); small ones on this thread.
+ */
 export async function digestTree(hostPath: string, options: DigestOptions = {}): Promise<TreeDigest> {
   const { signal } = options;
-  const limit = pLimit(HASH_CONCURRENCY);
-  const pending: Promise<FileDigest>[] = [];
-  try {
-    for await (const file of walkFiles(hostPath, { signal })) {
-      pending.push(limit(() => recordOf(file, signal)));
-    }
-  } catch (error) {
-    limit.clearQueue();
-    await Promise.allSettled(pending);
-    throw error;
-  }
-  const files = await Promise.all(pending);
+  const entries: ContextFile[] = [];
+  for await (const file of walkFiles(hostPath, { ...(signal && { signal }) })) entries.push(file);
+  const contents = entries.filter((file) => file.kind === 'file');
+  const bytes = contents.reduce((sum, file) => sum + file.size, 0);
+  const sums =
+    contents.length >= WORKERS_MIN_FILES || bytes >= WORKERS_MIN_BYTES
+      ? await hashInWorkers(contents, signal)
+      : await hashHere(contents, signal);
+  let next = 0;
+  const files = entries.map((file): FileDigest => {
+    if (file.kind === 'dir') return { path: file.path, mode: 'dir' };
+    if (file.kind === 'symlink') return { path: file.path, mode: 'symlink', linkTarget: file.linkTarget ?? '' };
+    return { path: file.path, mode: file.mode & 0o111 ? 'exec' : 'file', sha256: sums[next++]! };
+  });
   return { digest: digestRecords(files), files };
 }
 
@@ -86,21 +93,25 @@ export async function sha256File(path: string, options: DigestOptions = {}): Pro
   return hash.digest('hex');
 }
 
-async function recordOf(file: ContextFile, signal: AbortSignal | undefined): Promise<FileDigest> {
-  signal?.throwIfAborted();
-  if (file.kind === 'dir') return { path: file.path, mode: 'dir' };
-  if (file.kind === 'symlink') return { path: file.path, mode: 'symlink', linkTarget: file.linkTarget ?? '' };
-  const mode = file.mode & 0o111 ? 'exec' : 'file';
-  return { path: file.path, mode, sha256: await contentSha256(file, signal) };
-}
-
-async function contentSha256(file: ContextFile, signal: AbortSignal | undefined): Promise<string> {
-  if (file.size > WHOLE_READ_MAX) return sha256File(file.absPath, { ...(signal && { signal }) });
-  try {
-    return createHash('sha256')
-      .update(await readFile(file.absPath))
-      .digest('hex');
-  } catch (error) {
-    throw fileError(error, file.absPath);
+/** Small trees: blocking reads here, handing the event loop a turn every few milliseconds. */
+async function hashHere(files: readonly ContextFile[], signal: AbortSignal | undefined): Promise<string[]> {
+  const sums: string[] = [];
+  let turn = performance.now();
+  for (const file of files) {
+    signal?.throwIfAborted();
+    if (file.size > WHOLE_READ_MAX) {
+      sums.push(await sha256File(file.absPath, { ...(signal && { signal }) }));
+      continue;
+    }
+    try {
+      sums.push(createHash('sha256').update(readFileSync(file.absPath)).digest('hex'));
+    } catch (error) {
+      throw fileError(error, file.absPath);
+    }
+    if (performance.now() - turn > 15) {
+      await setImmediate();
+      turn = performance.now();
+    }
   }
+  return sums;
 }

@@ -9,6 +9,8 @@ import dockerignoreModule from '@balena/dockerignore';
  * fetch, which would change the tag for nothing.
  */
 export const BUILTIN_IGNORE_PATTERNS: readonly string[] = ['**/.git'];
+/** The same rules as names: a path is left out when any of its segments is one of these. */
+const BUILTIN_IGNORE_NAMES: ReadonlySet<string> = new Set(['.git']);
 
 // A CommonJS module whose exports carry `default` pointing to itself: reading `.default`
 // works under both NodeNext typing and every ESM loader's interop.
@@ -46,17 +48,19 @@ export function parseIgnoreMatcher(dockerignoreText: string): IgnoreMatcher {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   // Docker matches case-sensitively on Linux; the library's default is case-insensitive.
-  const user = dockerignore({ ignorecase: false }).add([...patterns]);
-  const builtin = dockerignore({ ignorecase: false }).add([...BUILTIN_IGNORE_PATTERNS]);
+  const user = patterns.length > 0 ? dockerignore({ ignorecase: false }).add([...patterns]) : undefined;
   const exceptions = patterns.filter((p) => p.startsWith('!')).map((p) => cleanPattern(p.slice(1)));
+  // The walk never enters a built-in-ignored directory, so checking the last segment would
+  // do for it; checking all of them keeps `ignores` right for any caller.
+  const builtin = (path: string) => path.split('/').some((segment) => BUILTIN_IGNORE_NAMES.has(segment));
 
   return {
     patterns,
-    ignores: (path) => builtin.ignores(path) || user.ignores(path),
+    ignores: (path) => builtin(path) || (user?.ignores(path) ?? false),
     mayIncludeBelow(dir) {
-      if (builtin.ignores(dir)) return false;
-      const depth = dir.split('/').length;
-      return exceptions.some((exception) => exceptionMayMatchBelow(exception, dir.split('/'), depth));
+      if (builtin(dir)) return false;
+      const segments = dir.split('/');
+      return exceptions.some((exception) => exceptionMayMatchBelow(exception, segments));
     },
   };
 }
@@ -67,7 +71,8 @@ export function parseIgnoreMatcher(dockerignoreText: string): IgnoreMatcher {
  * descendants exactly as it matches `dir` itself (Docker compares a path's leading
  * directories against the pattern's segment count), so it cannot change the outcome.
  */
-function exceptionMayMatchBelow(exception: string, dirSegments: string[], depth: number): boolean {
+function exceptionMayMatchBelow(exception: string, dirSegments: string[]): boolean {
+  const depth = dirSegments.length;
   const segments = exception.split('/');
   const doubleStar = segments.findIndex((segment) => segment.includes('**'));
   if (doubleStar === -1 && segments.length <= depth) return false;

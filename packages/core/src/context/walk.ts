@@ -1,7 +1,7 @@
-import type { Dirent, Stats } from 'node:fs';
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import pLimit from 'p-limit';
+import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { ImagespecError } from '../errors.js';
 import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js';
 
@@ -27,128 +27,119 @@ export interface WalkOptions {
   readonly signal?: AbortSignal;
 }
 
-/** How many readdir/lstat/readlink calls are in flight at once. */
-const FS_CONCURRENCY = 32;
+/** Hand the event loop a turn at least this often (ms) during a long walk. */
+const YIELD_EVERY_MS = 15;
 
 /**
  * Lists `hostPath` (a file or a directory; a symlink given as the root is followed) in
  * byte order of `path`, with `<hostPath>/.dockerignore` and the built-in ignores applied.
  * Symlinks inside are recorded, not followed. Sockets, FIFOs and devices are left out
- * (Docker cannot COPY them meaningfully, and reading a FIFO would block).
+ * (Docker cannot COPY them meaningfully, and reading a FIFO would block). An ignored
+ * directory with no `!` exception below it is not read at all. Contents are never read.
  *
- * Directories are listed ahead of the consumer with bounded concurrency, so iteration is
- * fast; contents are never read here. An ignored directory with no `!` exception below it
- * is not read at all.
+ * Each directory is read with synchronous readdir/lstat calls, one directory at a time,
+ * handing the event loop a turn every few milliseconds: on these machines a libuv
+ * round trip costs more than the lstat itself (10,000 files: 0.08 s synchronous against
+ * 0.7 s through fs.promises with 32 in flight), and tar and git walk the same way.
  */
 export async function* walkFiles(hostPath: string, options: WalkOptions = {}): AsyncGenerator<ContextFile> {
   const { signal } = options;
   signal?.throwIfAborted();
-  let root: Stats;
+  let rootStats: Stats;
   try {
-    root = await stat(hostPath);
+    rootStats = await stat(hostPath);
   } catch (error) {
     throw fileError(error, hostPath);
   }
-  if (!root.isDirectory()) {
-    if (!root.isFile()) {
+  if (!rootStats.isDirectory()) {
+    if (!rootStats.isFile()) {
       throw new ImagespecError('FILE_NOT_FOUND', `${hostPath} is neither a file nor a directory.`, {
         hint: 'Point the spec at a regular file or a directory.',
         details: { path: hostPath },
       });
     }
-    yield { path: basename(hostPath), absPath: hostPath, kind: 'file', mode: root.mode & 0o7777, size: root.size };
+    yield {
+      path: basename(hostPath),
+      absPath: hostPath,
+      kind: 'file',
+      mode: rootStats.mode & 0o7777,
+      size: rootStats.size,
+    };
     return;
   }
 
-  const walker = new Walker(hostPath, await createIgnoreMatcher(hostPath), signal);
-  try {
-    yield* walker.emit(walker.scan(''));
-  } finally {
-    walker.stopped = true;
-  }
-}
-
-type Step = { key: string; file: Promise<ContextFile | undefined> } | { key: string; dir: Promise<Step[]> };
-
-class Walker {
-  stopped = false;
-  private readonly limit = pLimit(FS_CONCURRENCY);
-
-  constructor(
-    private readonly root: string,
-    private readonly ignore: IgnoreMatcher,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  /** Starts listing the directory `rel` (and, recursively, its subdirectories) now. */
-  scan(rel: string): Promise<Step[]> {
-    const absDir = rel === '' ? this.root : join(this.root, rel);
-    return settled(
-      this.limit(async () => {
-        if (this.stopped) return [];
-        let dirents: Dirent[];
-        try {
-          dirents = await readdir(absDir, { withFileTypes: true });
-        } catch (error) {
-          throw fileError(error, absDir);
-        }
-        const steps: Step[] = [];
-        for (const dirent of dirents) {
-          const path = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
-          const ignored = this.ignore.ignores(path);
-          const isDir = dirent.isDirectory();
-          if (!ignored) steps.push({ key: dirent.name, file: this.entry(path) });
-          if (isDir && (!ignored || this.ignore.mayIncludeBelow(path))) {
-            // A directory's children sort right after `name/`, which may come after
-            // siblings such as `name-x` or `name.txt`: order by that key, not by name.
-            steps.push({ key: `${dirent.name}/`, dir: this.scan(path) });
-          }
-        }
-        return steps.sort((a, b) => compareBytes(a.key, b.key));
-      }),
-    );
-  }
-
-  async *emit(listing: Promise<Step[]>): AsyncGenerator<ContextFile> {
-    for (const step of await listing) {
-      this.signal?.throwIfAborted();
-      if ('dir' in step) {
-        yield* this.emit(step.dir);
-      } else {
-        const file = await step.file;
-        if (file) yield file;
+  const root = resolve(hostPath);
+  const ignore = await createIgnoreMatcher(root);
+  // Depth-first with an explicit stack: each frame is a directory's sorted steps.
+  const stack: { steps: Step[]; next: number }[] = [{ steps: listDirectory(root, '', ignore), next: 0 }];
+  let turn = performance.now();
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const step = frame.steps[frame.next++];
+    if (step === undefined) {
+      stack.pop();
+      continue;
+    }
+    if (step.file) yield step.file;
+    if (step.dir !== undefined) {
+      if (performance.now() - turn > YIELD_EVERY_MS) {
+        await setImmediate();
+        turn = performance.now();
       }
+      signal?.throwIfAborted();
+      stack.push({ steps: listDirectory(root, step.dir, ignore), next: 0 });
     }
   }
-
-  private entry(path: string): Promise<ContextFile | undefined> {
-    const absPath = join(this.root, path);
-    return settled(
-      this.limit(async () => {
-        if (this.stopped) return undefined;
-        try {
-          const stats = await lstat(absPath);
-          const mode = stats.mode & 0o7777;
-          if (stats.isFile()) return { path, absPath, kind: 'file', mode, size: stats.size };
-          if (stats.isDirectory()) return { path, absPath, kind: 'dir', mode, size: 0 };
-          if (stats.isSymbolicLink()) {
-            return { path, absPath, kind: 'symlink', mode, size: 0, linkTarget: await readlink(absPath) };
-          }
-          return undefined;
-        } catch (error) {
-          // Deleted between readdir and lstat (an editor's temp file): it is simply not there.
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-          throw fileError(error, absPath);
-        }
-      }),
-    );
-  }
 }
 
-/** Marks a promise as handled, so one that is never awaited (the walk was stopped) cannot crash the process. */
-function settled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
+/** A directory's entry (`file`) sorts by its name; its contents (`dir`) by `name/`. */
+interface Step {
+  readonly key: string;
+  readonly file?: ContextFile;
+  /** Relative path of a directory whose contents come at this point. */
+  readonly dir?: string;
+}
+
+function listDirectory(root: string, rel: string, ignore: IgnoreMatcher): Step[] {
+  const absDir = rel === '' ? root : `${root}/${rel}`;
+  let dirents: Dirent[];
+  try {
+    dirents = readdirSync(absDir, { withFileTypes: true });
+  } catch (error) {
+    throw fileError(error, absDir);
+  }
+  const steps: Step[] = [];
+  for (const dirent of dirents) {
+    const path = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
+    if (ignore.ignores(path)) {
+      if (dirent.isDirectory() && ignore.mayIncludeBelow(path)) steps.push({ key: `${dirent.name}/`, dir: path });
+      continue;
+    }
+    const file = entryOf(root, path);
+    if (!file) continue;
+    steps.push({ key: dirent.name, file });
+    // The contents sort right after `name/`, which can come after siblings such as
+    // `name-x` or `name.txt`: they get their own step, ordered by that key.
+    if (file.kind === 'dir') steps.push({ key: `${dirent.name}/`, dir: path });
+  }
+  return steps.sort((a, b) => compareBytes(a.key, b.key));
+}
+
+function entryOf(root: string, path: string): ContextFile | undefined {
+  const absPath = `${root}/${path}`;
+  try {
+    const stats = lstatSync(absPath);
+    const mode = stats.mode & 0o7777;
+    if (stats.isFile()) return { path, absPath, kind: 'file', mode, size: stats.size };
+    if (stats.isDirectory()) return { path, absPath, kind: 'dir', mode, size: 0 };
+    if (stats.isSymbolicLink())
+      return { path, absPath, kind: 'symlink', mode, size: 0, linkTarget: readlinkSync(absPath) };
+    return undefined;
+  } catch (error) {
+    // Deleted between readdir and lstat (an editor's temp file): it is simply not there.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fileError(error, absPath);
+  }
 }
 
 /** Byte order of the UTF-8 encodings, which is code point order (JS `<` compares UTF-16 units). */
