@@ -1,0 +1,281 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BuilderEvent, BuilderHost, BuildRequest, ResolvedImageSpec } from '@imagespec/core';
+import { isImagespecError } from '@imagespec/core';
+import { pack } from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuildkitBuildResult, createBuildkitBuilder } from './buildctl-builder.js';
+import { type BuildkitOptionsInput, buildkitOptionsSchema } from './options.js';
+import { type FakeScript, fakeEnv, writeFakeBuildctl } from './test-support/fake-buildctl.js';
+
+// The adapter end to end against the buildctl STAND-IN (test-support/fake-buildctl.ts), which
+// replays real recordings: this checks process handling, temp dirs, credentials and events.
+// The same flow against a real daemon is buildkit.e2e.test.ts.
+
+const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/buildkit/', import.meta.url));
+
+let root: string;
+let fake: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imagespec-bk-builder-'));
+  fake = await writeFakeBuildctl(root);
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+let counter = 0;
+function setup(script: FakeScript, input: BuildkitOptionsInput = {}, env: Record<string, string> = {}) {
+  const n = ++counter;
+  const temps: string[] = [];
+  const warnings: string[] = [];
+  const recordFile = join(root, `record-${n}.json`);
+  const signalFile = join(root, `signals-${n}`);
+  const host: BuilderHost = {
+    logger: { debug: () => {}, info: () => {}, warn: (message) => warnings.push(message) },
+    registries: {
+      credentials: async (registry) =>
+        registry === '127.0.0.1:5001' ? { username: 'imagespec', password: 'test-password-1' } : undefined,
+      insecure: (registry) => registry.startsWith('127.0.0.1:'),
+      mirror: (reference) => reference,
+    },
+    cwd: root,
+    env: { ...fakeEnv({ ...script, recordFile, signalFile }), ...env },
+    async tempDir(prefix = 'tmp-') {
+      const path = await mkdtemp(join(root, prefix));
+      temps.push(path);
+      return { path, dispose: () => rm(path, { recursive: true, force: true }) };
+    },
+  };
+  const options = buildkitOptionsSchema.parse({ addr: 'tcp://buildkitd.test:1234', buildctl: fake, ...input });
+  const builder = createBuildkitBuilder(options, host);
+  const record = async () => JSON.parse(await readFile(recordFile, 'utf8'));
+  return { builder, host, temps, warnings, recordFile, signalFile, record };
+}
+
+function contextTar(): NodeJS.ReadableStream {
+  const p = pack();
+  p.entry({ name: 'Dockerfile', mtime: new Date(0) }, 'FROM from-the-tar\n');
+  p.entry({ name: '_imagespec/copy/0/app.txt', mtime: new Date(0) }, 'app content\n');
+  p.finalize();
+  return p;
+}
+
+function request(overrides: Partial<BuildRequest> = {}): BuildRequest & { emitted: BuilderEvent[] } {
+  const emitted: BuilderEvent[] = [];
+  return {
+    spec: { name: 'app', registry: '127.0.0.1:5000/bk' } as ResolvedImageSpec,
+    image: '127.0.0.1:5000/bk/app:3kq7',
+    hash: '3kq7',
+    baseImage: '127.0.0.1:5000/busybox:1',
+    push: true,
+    platforms: [],
+    secrets: [],
+    dockerfile: (dialect) => `FROM 127.0.0.1:5000/busybox:1\n# dialect: ${dialect}\n`,
+    context: () => contextTar(),
+    events: { emit: (event) => emitted.push(event) },
+    signal: new AbortController().signal,
+    emitted,
+    ...overrides,
+  };
+}
+
+const success: FakeScript = {
+  build: { stderrFile: `${FIXTURES}progress-rawjson-success.ndjson`, metadataFile: `${FIXTURES}metadata-file.json` },
+};
+
+async function waitForFile(path: string): Promise<void> {
+  while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('buildkit builder: available()', () => {
+  it('is available when buildctl debug workers lists a worker', async () => {
+    const { builder, record } = setup({ workers: 'ok' });
+    expect(await builder.available()).toEqual({ ok: true });
+    expect((await record()).argv).toEqual(['--addr', 'tcp://buildkitd.test:1234', 'debug', 'workers']);
+  });
+
+  it('says why not: no workers, unreachable, not answering, buildctl missing, TLS file missing', async () => {
+    expect(await setup({ workers: 'none' }).builder.available()).toEqual({
+      ok: false,
+      reason: 'buildkitd at tcp://buildkitd.test:1234 (from the addr option) has no workers',
+    });
+    const refused =
+      'error: failed to list workers: Unavailable: connection error: desc = "transport: Error while dialing: dial tcp 10.0.0.7:1234: connect: connection refused"';
+    expect(await setup({ workers: { stderr: refused, exit: 1 } }).builder.available()).toEqual({
+      ok: false,
+      reason: `cannot reach buildkitd at tcp://buildkitd.test:1234 (from the addr option): ${refused.slice(7)}`,
+    });
+    expect(await setup({ workers: 'hang' }, { probeTimeoutMs: 300 }).builder.available()).toEqual({
+      ok: false,
+      reason:
+        'buildkitd at tcp://buildkitd.test:1234 (from the addr option) did not answer `buildctl debug workers` within 300 ms',
+    });
+    expect(await setup({}, { buildctl: join(root, 'missing', 'buildctl') }).builder.available()).toEqual({
+      ok: false,
+      reason: `buildctl not found ("${join(root, 'missing', 'buildctl')}")`,
+    });
+    expect(await setup({ workers: 'ok' }, { tls: { ca: 'nope/ca.pem' } }).builder.available()).toEqual({
+      ok: false,
+      reason: `the buildkit builder's tls.ca (${join(root, 'nope/ca.pem')}) does not exist`,
+    });
+  });
+
+  it('takes the address from BUILDKIT_HOST', async () => {
+    const { builder, record } = setup({ workers: 'ok' }, { addr: undefined }, { BUILDKIT_HOST: 'tcp://from-env:1234' });
+    await builder.available();
+    expect((await record()).argv.slice(0, 2)).toEqual(['--addr', 'tcp://from-env:1234']);
+  });
+});
+
+describe('buildkit builder: build()', () => {
+  it('builds and pushes: events from the progress, digest from the metadata file, temp dir removed', async () => {
+    const { builder, temps, record } = setup(success);
+    const req = request();
+    const result = await builder.build(req);
+    expect(result).toEqual({
+      image: '127.0.0.1:5000/bk/app:3kq7',
+      digest: 'sha256:bf106cd76215461db235de5778451af44e70a2199bc3802d63a6abb604e997ba',
+      pushed: true,
+    });
+    expect(req.emitted.filter((event) => event.type === 'log').map((event) => event.line)).toEqual([
+      'building',
+      'to-stderr',
+    ]);
+    expect(req.emitted.filter((event) => event.type === 'step' && event.status === 'done')).toHaveLength(10);
+
+    const seen = await record();
+    // buildctl saw the extracted context and the Dockerfile in the buildkit dialect, in their own folders.
+    expect(seen.contextFiles).toEqual(['_imagespec/copy/0/app.txt', 'Dockerfile']);
+    expect(seen.dockerfile).toBe('FROM 127.0.0.1:5000/busybox:1\n# dialect: buildkit\n');
+    // No credentials known for 127.0.0.1:5000: buildctl keeps the user's own Docker config.
+    expect(seen.dockerConfigDir).toBeNull();
+    expect(temps).toHaveLength(1);
+    expect(existsSync(temps[0] as string)).toBe(false);
+    // plan() is the argv that ran, up to the temp folder.
+    const plan = await builder.plan?.(request());
+    expect(plan).toMatchObject({ builder: 'buildkit', command: fake, addr: 'tcp://buildkitd.test:1234' });
+    expect(seen.argv.map((arg: string) => arg.replaceAll(temps[0] as string, '<temp>'))).toEqual(plan?.argv);
+    expect(plan?.argv).toMatchInlineSnapshot(`
+      [
+        "--addr",
+        "tcp://buildkitd.test:1234",
+        "build",
+        "--frontend",
+        "dockerfile.v0",
+        "--local",
+        "context=<temp>/context",
+        "--local",
+        "dockerfile=<temp>/dockerfile",
+        "--output",
+        "type=image,name=127.0.0.1:5000/bk/app:3kq7,push=true,registry.insecure=true",
+        "--progress",
+        "rawjson",
+        "--metadata-file",
+        "<temp>/metadata.json",
+      ]
+    `);
+  });
+
+  it('hands buildctl a private Docker config with the credentials imagespec knows, then removes it', async () => {
+    const { builder, temps, record } = setup(success, { cache: { type: 'registry' } });
+    await builder.build(request({ image: '127.0.0.1:5001/bk/app:3kq7' }));
+    const seen = await record();
+    expect(seen.dockerConfigDir.startsWith(temps[0])).toBe(true);
+    expect(seen.dockerConfig).toEqual({
+      auths: { '127.0.0.1:5001': { auth: Buffer.from('imagespec:test-password-1').toString('base64') } },
+    });
+    expect(seen.argv).toContain(
+      'type=registry,ref=127.0.0.1:5001/bk/app:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,registry.insecure=true',
+    );
+    expect(existsSync(seen.dockerConfigDir)).toBe(false);
+  });
+
+  it('a failing RUN rejects with the step, exit code and output, and still cleans up', async () => {
+    const { builder, temps } = setup({ build: { stderrFile: `${FIXTURES}progress-rawjson-failed.ndjson`, exit: 1 } });
+    const req = request();
+    const error = await builder.build(req).catch((e: unknown) => e);
+    expect(isImagespecError(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'BUILD_FAILED',
+      details: { step: '[2/2] RUN echo about to fail; exit 3', stepExitCode: 3, lastLogLines: ['about to fail'] },
+    });
+    expect(req.emitted).toContainEqual(
+      expect.objectContaining({ type: 'step', status: 'error', name: '[2/2] RUN echo about to fail; exit 3' }),
+    );
+    expect(existsSync(temps[0] as string)).toBe(false);
+  });
+
+  it('cancellation stops buildctl with SIGINT, rejects CANCELLED and removes the temp dir', async () => {
+    const { builder, temps, recordFile, signalFile } = setup({ build: { hang: true, stderr: ['{"vertexes":[]}'] } });
+    const controller = new AbortController();
+    const building = builder.build(request({ signal: controller.signal }));
+    await waitForFile(recordFile);
+    controller.abort();
+    await expect(building).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await readFile(signalFile, 'utf8')).toBe('SIGINT\n');
+    expect(existsSync(temps[0] as string)).toBe(false);
+  });
+
+  it('an already-cancelled request never starts buildctl', async () => {
+    const { builder, recordFile, temps } = setup(success);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(builder.build(request({ signal: controller.signal }))).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(existsSync(recordFile)).toBe(false);
+    expect(temps).toEqual([]);
+  });
+
+  it('the time limit stops buildctl and rejects TIMEOUT', async () => {
+    const { builder } = setup({ build: { hang: true } }, { timeoutMs: 300 });
+    await expect(builder.build(request())).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('refuses an unpushed build without ociDir, before running anything', async () => {
+    const { builder, recordFile } = setup(success);
+    await expect(builder.build(request({ push: false }))).rejects.toMatchObject({ code: 'BUILDER_UNSUPPORTED' });
+    expect(existsSync(recordFile)).toBe(false);
+    expect(builder.supports({ name: 'app' } as ResolvedImageSpec)).toMatchObject({ ok: false });
+    expect(builder.supports({ name: 'app', registry: 'r.example' } as ResolvedImageSpec)).toEqual({ ok: true });
+  });
+
+  it('writes an OCI tarball into ociDir when not pushing, and returns its path', async () => {
+    const { builder, record } = setup(success, { ociDir: 'oci-out' });
+    const result = (await builder.build(request({ push: false }))) as BuildkitBuildResult;
+    expect(result.pushed).toBe(false);
+    expect(result.ociTarball).toBe(join(root, 'oci-out', '127.0.0.1_5000_bk_app_3kq7.oci.tar'));
+    expect(await readFile(result.ociTarball as string, 'utf8')).toBe('oci layout tarball from the stand-in');
+    expect((await record()).argv).toContain(`type=oci,dest=${result.ociTarball},name=127.0.0.1:5000/bk/app:3kq7`);
+    expect(builder.supports({ name: 'app' } as ResolvedImageSpec)).toEqual({ ok: true });
+  });
+
+  it('checks secret sources before running: a missing file, an unset variable', async () => {
+    const { builder, recordFile } = setup(success);
+    await expect(
+      builder.build(request({ secrets: [{ id: 'netrc', src: join(root, 'no-netrc'), target: '/root/.netrc' }] })),
+    ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(
+      builder.build(request({ secrets: [{ id: 'pip', env: 'IMAGESPEC_TEST_UNSET_SECRET', target: '/etc/pip.conf' }] })),
+    ).rejects.toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining('IMAGESPEC_TEST_UNSET_SECRET') });
+    expect(existsSync(recordFile)).toBe(false);
+  });
+
+  it('passes secrets by reference: the value never appears in argv', async () => {
+    const secretFile = join(root, 'token');
+    await writeFile(secretFile, 's3cr3t');
+    const { builder, record } = setup(success, {}, { PIP_CONF_SECRET: 'also-s3cr3t' });
+    await builder.build(
+      request({
+        secrets: [
+          { id: 'tok', src: secretFile, target: '/run/secrets/tok' },
+          { id: 'pip', env: 'PIP_CONF_SECRET', target: '/etc/pip.conf' },
+        ],
+      }),
+    );
+    const argv: string[] = (await record()).argv;
+    expect(argv).toContain(`id=tok,src=${secretFile}`);
+    expect(argv).toContain('id=pip,env=PIP_CONF_SECRET');
+    expect(argv.join(' ')).not.toContain('s3cr3t');
+  });
+});
