@@ -140,3 +140,5 @@ export { loadSpecFile, parseSpecText } from './spec/load.js';
 export type { SpecIssue } from './spec/normalize.js';
 export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/normalize.js';
 export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';
+export type { ImageSpec, ImageSpecOptions } from './spec/fluent.js';
+export { imageSpec } from './spec/fluent.js';
