@@ -1,1 +1,6 @@
-export {};
+import { defineBuilder } from '@imagespec/core';
+import { noopBuilder } from './noop.js';
+
+export { droppedFields, noopSupports } from './noop.js';
+
+export default defineBuilder(noopBuilder);

@@ -1,0 +1,294 @@
+import pLimit from 'p-limit';
+import type { ResolvedConfig } from '../config/define.js';
+import { createContextStream } from '../context/tar.js';
+import { renderDockerfile } from '../dockerfile/render.js';
+import { type ErrorCode, ImagespecError, isAbortError, isImagespecError } from '../errors.js';
+import type { BuilderRegistry, SelectedBuilder } from '../plugin/registry.js';
+import type { BuildPlan, BuildRequest, DockerfileDialect, RegistryAccess } from '../plugin/types.js';
+import type { ManifestCheck, RegistryClient } from '../registry/client.js';
+import type { ResolvedImageSpec } from '../spec/types.js';
+import type { BuildEvent } from './events.js';
+import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';
+
+export const DEFAULT_CONCURRENCY = 2;
+
+export interface RunBuildsOptions {
+  /** Specs as loaded (config defaults applied); base specs are found through `baseImage`. */
+  readonly specs: readonly ResolvedImageSpec[];
+  readonly config: ResolvedConfig;
+  readonly builders: BuilderRegistry;
+  readonly registryClient: Pick<RegistryClient, 'checkManifest'>;
+  readonly access: RegistryAccess;
+  /** Push what is built (default: when the spec names a registry). False keeps images local. */
+  readonly push?: boolean;
+  /** Build even when the registry has the image. */
+  readonly force?: boolean;
+  /** Check the registry and ask builders for their plan; build nothing. */
+  readonly dryRun?: boolean;
+  /** Overrides every spec's platforms. */
+  readonly platform?: readonly string[];
+  /** Overrides every spec's builder (`--builder`). */
+  readonly builder?: string;
+  /** Images built at once (default: config `defaults.concurrency`, else 2). */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: BuildEvent) => void;
+  /** Lock hook: base reference -> pinned reference. */
+  readonly resolveBase?: ResolveBase;
+}
+
+export type ImageStatus = 'skipped' | 'built' | 'pushed' | 'failed' | 'planned';
+
+export interface ImageResult {
+  readonly name: string;
+  /** The image the run produced or found (a noop build reports the base image it uses as is). */
+  readonly image: string;
+  readonly hash: string;
+  readonly status: ImageStatus;
+  readonly builder?: string;
+  readonly digest?: string;
+  readonly durationMs: number;
+  readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
+}
+
+export interface PlannedBuild {
+  readonly name: string;
+  readonly image: string;
+  readonly builder: string;
+  /** What the builder would run; absent when the builder has no `plan`. */
+  readonly plan?: BuildPlan;
+}
+
+export interface RunSummary {
+  /** One entry per distinct image, bases before dependents. */
+  readonly images: readonly ImageResult[];
+  /** With dryRun: what each builder would run. */
+  readonly plans: readonly PlannedBuild[];
+  readonly durationMs: number;
+}
+
+/** The optional existence check a builder may offer for images that live in no registry. */
+interface LocalExists {
+  exists?(image: string, options?: { signal?: AbortSignal }): Promise<boolean>;
+}
+
+/**
+ * plan -> for each image (bases first, at most `concurrency` at once): registry check ->
+ * exists: skip; absent: build (and push); unknown: fail with the registry's answer, never
+ * build on a guess. A failed base fails its dependents; other images go on. On abort,
+ * running builders get the signal and are waited for; the rest fail as CANCELLED.
+ */
+export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const emit = options.onEvent ?? (() => {});
+  const signal = options.signal ?? new AbortController().signal;
+  const planned = await planBuilds(options.specs, {
+    ...(options.platform && { platform: options.platform }),
+    ...(options.resolveBase && { resolveBase: options.resolveBase }),
+    signal,
+  });
+  const limit = pLimit(Math.max(1, options.concurrency ?? options.config.defaults.concurrency ?? DEFAULT_CONCURRENCY));
+  const plans: PlannedBuild[] = [];
+  const results = new Map<string, Promise<ImageResult>>();
+  for (const item of planned)
+    emit({ type: 'queued', image: item.identity.image, name: item.spec.name, hash: item.identity.hash });
+
+  const processImage = async (item: PlannedImage, baseResult: ImageResult | undefined): Promise<ImageResult> => {
+    const t0 = Date.now();
+    const { spec, identity } = item;
+    const { image, hash } = identity;
+    const stamp = { image, name: spec.name };
+    let selected: SelectedBuilder | undefined;
+    try {
+      throwIfAborted(signal, image);
+      if (!options.force && spec.registry !== undefined) {
+        const check = await options.registryClient.checkManifest(image, { signal });
+        if (check.status === 'exists') {
+          emit({ type: 'skipped', ...stamp, reason: 'exists' });
+          return result(item, 'skipped', t0, { ...(check.digest && { digest: check.digest }) });
+        }
+        if (check.status === 'unknown') throw unknownAnswer(image, check);
+      }
+      throwIfAborted(signal, image);
+      selected = await options.builders.select(spec, options.builder);
+      const push = (options.push ?? true) && spec.registry !== undefined;
+      // A base spec built by a builder that returned another image (noop: the base as is) is FROM that image.
+      const baseImage = options.access.mirror(baseResult ? baseResult.image : identity.baseImage);
+      const request = buildRequest(item, { baseImage, push, signal, emit });
+      if (!options.force && spec.registry === undefined) {
+        const local = selected.builder as typeof selected.builder & LocalExists;
+        if (typeof local.exists === 'function' && (await local.exists(image, { signal }))) {
+          emit({ type: 'skipped', ...stamp, reason: 'exists' });
+          return result(item, 'skipped', t0, { builder: selected.name });
+        }
+      }
+      if (options.dryRun) {
+        const plan = selected.builder.plan ? await selected.builder.plan(request) : undefined;
+        plans.push({ name: spec.name, image, builder: selected.name, ...(plan && { plan }) });
+        emit({ type: 'skipped', ...stamp, reason: 'dry-run' });
+        return result(item, 'planned', t0, { builder: selected.name });
+      }
+      emit({ type: 'building', ...stamp, builder: selected.name });
+      const built = await selected.builder.build(request);
+      const durationMs = Date.now() - t0;
+      emit({ type: 'built', ...stamp, ...(built.digest && { digest: built.digest }), durationMs });
+      if (built.pushed) emit({ type: 'pushed', ...stamp, ...(built.digest && { digest: built.digest }) });
+      return {
+        name: spec.name,
+        image: built.image,
+        hash,
+        status: built.pushed ? 'pushed' : 'built',
+        builder: selected.name,
+        ...(built.digest && { digest: built.digest }),
+        durationMs,
+      };
+    } catch (error) {
+      return fail(item, t0, error, selected?.name);
+    }
+  };
+
+  const fail = (item: PlannedImage, t0: number, error: unknown, builder?: string): ImageResult => {
+    const { image, hash } = item.identity;
+    const problem = toImagespecError(error, image, signal, builder);
+    const summary = { code: problem.code, message: problem.message, ...(problem.hint && { hint: problem.hint }) };
+    emit({ type: 'failed', image, name: item.spec.name, error: summary });
+    return {
+      name: item.spec.name,
+      image,
+      hash,
+      status: 'failed',
+      ...(builder && { builder }),
+      durationMs: t0 === 0 ? 0 : Date.now() - t0,
+      error: summary,
+    };
+  };
+
+  for (const item of planned) {
+    const { image } = item.identity;
+    const base = item.dependsOn === undefined ? undefined : results.get(item.dependsOn);
+    results.set(
+      image,
+      (async () => {
+        const baseResult = await base;
+        if (baseResult?.status === 'failed') {
+          return fail(
+            item,
+            0,
+            new ImagespecError(
+              'BUILD_FAILED',
+              `${image} was not built because its base ${baseResult.image} failed: ${baseResult.error?.message ?? 'unknown error'}`,
+              {
+                hint: 'Fix the base image first; this image builds once its base does.',
+              },
+            ),
+          );
+        }
+        return limit(() => processImage(item, baseResult));
+      })(),
+    );
+  }
+
+  const images = await Promise.all([...results.values()]);
+  return { images, plans, durationMs: Date.now() - started };
+}
+
+function result(
+  item: PlannedImage,
+  status: ImageStatus,
+  t0: number,
+  extra: { builder?: string; digest?: string } = {},
+): ImageResult {
+  return {
+    name: item.spec.name,
+    image: item.identity.image,
+    hash: item.identity.hash,
+    status,
+    ...extra,
+    durationMs: Date.now() - t0,
+  };
+}
+
+function buildRequest(
+  item: PlannedImage,
+  context: { baseImage: string; push: boolean; signal: AbortSignal; emit: (event: BuildEvent) => void },
+): BuildRequest {
+  const { spec, identity } = item;
+  const dockerfiles = new Map<DockerfileDialect, string>();
+  const dockerfile = (dialect: DockerfileDialect): string => {
+    let text = dockerfiles.get(dialect);
+    if (text === undefined) {
+      text = renderDockerfile(spec, { dialect, baseImage: context.baseImage, hash: identity.hash });
+      dockerfiles.set(dialect, text);
+    }
+    return text;
+  };
+  return {
+    spec,
+    image: identity.image,
+    hash: identity.hash,
+    baseImage: context.baseImage,
+    push: context.push,
+    platforms: spec.platforms,
+    secrets: spec.pipSecretMounts,
+    dockerfile,
+    context: (options) =>
+      createContextStream(spec, dockerfile(options.dialect), {
+        ...(options.gzip && { gzip: true }),
+        signal: context.signal,
+      }),
+    events: { emit: (event) => context.emit({ ...event, image: identity.image, name: spec.name }) },
+    signal: context.signal,
+  };
+}
+
+function unknownAnswer(image: string, check: Extract<ManifestCheck, { status: 'unknown' }>): ImagespecError {
+  const status = check.httpStatus;
+  const code: ErrorCode =
+    status === 401 || status === 403
+      ? 'REGISTRY_AUTH'
+      : status === undefined
+        ? 'REGISTRY_UNREACHABLE'
+        : 'REGISTRY_ERROR';
+  return new ImagespecError(
+    'REGISTRY_UNREACHABLE' === code ? code : code,
+    `Cannot tell whether ${image} is in its registry, so it was not built: ${check.reason}`,
+    {
+      hint:
+        code === 'REGISTRY_AUTH'
+          ? 'Log in to the registry (docker login) or configure its credential helper, then run again.'
+          : 'Check that the registry is up and reachable from here, then run again. An unknown answer is never taken as "absent".',
+      details: { image, ...(status !== undefined && { httpStatus: status }) },
+    },
+  );
+}
+
+function throwIfAborted(signal: AbortSignal, image: string): void {
+  if (signal.aborted) throw cancelled(image, signal);
+}
+
+function cancelled(image: string, signal: AbortSignal): ImagespecError {
+  return new ImagespecError('CANCELLED', `The build of ${image} was cancelled.`, { cause: signal.reason });
+}
+
+function toImagespecError(
+  error: unknown,
+  image: string,
+  signal: AbortSignal,
+  builder: string | undefined,
+): ImagespecError {
+  if (isAbortError(error) || (signal.aborted && !isImagespecError(error))) {
+    return isImagespecError(error) ? error : cancelled(image, signal);
+  }
+  if (isImagespecError(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ImagespecError(
+    'BUILD_FAILED',
+    `${builder ? `Builder "${builder}"` : 'The build'} failed for ${image}: ${reason}`,
+    {
+      hint: builder
+        ? `This error comes from the "${builder}" builder; run with --debug for its log.`
+        : 'Run with --debug for details.',
+      cause: error,
+    },
+  );
+}
