@@ -22,8 +22,6 @@ export type { ContextEntry, ContextLayout } from './context/layout.js';
 export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';
 export type { ContextFile, WalkOptions } from './context/walk.js';
 export { walkFiles } from './context/walk.js';
-export type { FieldRef } from './dockerfile/quote.js';
-export { dockerfileQuote, jsonArray, shellQuote } from './dockerfile/quote.js';
 export type { RenderOptions } from './dockerfile/render.js';
 export { HASH_LABEL, renderDockerfile } from './dockerfile/render.js';
 export type {

@@ -46,9 +46,12 @@ export function assertSingleLine(field: FieldRef, value: string, hint?: string):
   throw specInvalid(field, value, `contains ${what}, which a Dockerfile instruction cannot hold`, hint);
 }
 
-/** A POSIX shell word: `'...'` with `'` written as `'\''`. Safe for any single-line value. */
+/** A POSIX shell word: `'...'` with `'` written as `'\''`; newlines and `<<` are refused. */
 export function shellQuote(field: FieldRef, value: string): string {
   assertSingleLine(field, value);
+  // Quoted, `<<` is no heredoc to BuildKit, but simpler parsers split words ignoring quotes.
+  if (value.includes('<<'))
+    throw specInvalid(field, value, 'contains "<<", which Dockerfile parsers may read as a heredoc');
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
