@@ -107,7 +107,7 @@ export async function prepareBuild(
   const { renderDockerfile } = await coreInternals();
   const baseImage = typeof spec.baseImage === 'string' ? spec.baseImage : '';
   const files = await contextFiles(spec);
-  const digest = createHash('sha256').update(renderDockerfile(spec, { dialect: 'plain', baseImage, hash: '' }));
+  const digest = createHash('sha256').update(renderDockerfile(spec, { dialect: 'buildkit', baseImage, hash: '' }));
   for (const [path, data] of files) digest.update(`${path}\0`).update(data);
   const hash = digest.digest('hex').slice(0, 26);
   const repository = `${spec.registry ?? 'imagespec-e2e'}/${spec.name}`;

@@ -36,10 +36,11 @@ export class DockerBuilder implements Builder {
 
   async available(): Promise<Availability> {
     let engine = 'the Docker engine';
+    const timeout = AbortSignal.timeout(PING_TIMEOUT_MS);
     try {
       const { docker, connection } = await this.#client();
       engine = describeConnection(connection);
-      await pingEngine(docker, PING_TIMEOUT_MS);
+      await pingEngine(docker, timeout);
       const info = await this.#engineInfo();
       if (this.#options.buildkit === true && !info.buildkit) {
         return {
@@ -50,10 +51,7 @@ export class DockerBuilder implements Builder {
       return { ok: true };
     } catch (error) {
       this.#engine = undefined;
-      const why =
-        (error as { name?: string }).name === 'TimeoutError'
-          ? `no answer within ${PING_TIMEOUT_MS / 1000} s`
-          : daemonMessage(error);
+      const why = timeout.aborted ? `no answer within ${PING_TIMEOUT_MS / 1000} s` : daemonMessage(error);
       return { ok: false, reason: `no Docker engine answers at ${engine}: ${why}` };
     }
   }

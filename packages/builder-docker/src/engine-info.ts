@@ -17,8 +17,8 @@ export function hasBuildkit(apiVersion: string, os: string): boolean {
 /** dockerode passes `abortSignal` through on these calls; its type definitions do not list it. */
 type WithSignal<T> = (this: Docker, options: { abortSignal: AbortSignal }) => Promise<T>;
 
-export function pingEngine(docker: Docker, timeoutMs: number): Promise<unknown> {
-  return (docker.ping as unknown as WithSignal<unknown>).call(docker, { abortSignal: AbortSignal.timeout(timeoutMs) });
+export function pingEngine(docker: Docker, signal: AbortSignal): Promise<unknown> {
+  return (docker.ping as unknown as WithSignal<unknown>).call(docker, { abortSignal: signal });
 }
 
 export async function readEngineInfo(docker: Docker): Promise<EngineInfo> {

@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { errorCategory, isImagespecError } from '@imagespec/core';
+import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
+import { describe, expect, it } from 'vitest';
+import {
+  createTestBuilder,
+  ensureImage,
+  makeProject,
+  prepareBuild,
+  registryAccess,
+  resolveSpec,
+  stepLines,
+  uniqueName,
+} from './_e2e-harness.js';
+
+const env = testEnv();
+const docker = (...args: string[]) =>
+  execFileSync('docker', ['-H', `unix://${env.dockerSocket}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+async function manifestStatus(registryUrl: string, image: string): Promise<number> {
+  const [, repository, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image) ?? [];
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  return response.status;
+}
+
+async function caught(
+  promise: Promise<unknown>,
+): Promise<Error & { code?: string; hint?: string; details?: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** A port on 127.0.0.1 where nothing listens. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe.each([
+  ['classic', false],
+  ['buildkit', true],
+] as const)('failures on the real engine (%s builder)', (_label, buildkit) => {
+  it('a failing RUN: the command and its output in the error, a build failure, nothing pushed', {
+    timeout: 120_000,
+  }, async () => {
+    const spec = await resolveSpec(
+      {
+        name: uniqueName('failing'),
+        registry: env.registry.host,
+        baseImage: env.baseImages.busybox,
+        commands: ['echo step-one-ok', 'echo about-to-fail-loudly && echo on-stderr >&2 && exit 7'],
+      },
+      await makeProject({}),
+    );
+    const prepared = await prepareBuild(spec);
+    const error = await caught(ensureImage(await createTestBuilder({ buildkit }), prepared));
+    expect(isImagespecError(error)).toBe(true);
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(errorCategory(error.code ?? '')).toBe('build'); // the CLI exits 1 for this category
+    expect(error.message).toContain('echo about-to-fail-loudly && echo on-stderr >&2 && exit 7');
+    expect(error.message).toMatch(/exit code: 7|non-zero code: 7/);
+    expect(error.message).toContain('about-to-fail-loudly');
+    expect(error.message).toContain('on-stderr');
+    expect(stepLines(prepared.events).some((line) => line.startsWith('error ') && line.includes('exit 7'))).toBe(true);
+    expect(await manifestStatus(env.registry.url, prepared.request.image)).toBe(404);
+  });
+
+  it('a failing verify command: VERIFY_FAILED with its output, nothing pushed, no local tag left', {
+    timeout: 120_000,
+  }, async () => {
+    const spec = await resolveSpec(
+      {
+        name: uniqueName('verify-fails'),
+        registry: env.registry.host,
+        baseImage: env.baseImages.busybox,
+        commands: ['echo content > /content'],
+        verify: ['cat /content', 'echo checking-missing-file && test -f /not-there'],
+      },
+      await makeProject({}),
+    );
+    const prepared = await prepareBuild(spec);
+    const error = await caught(ensureImage(await createTestBuilder({ buildkit }), prepared));
+    expect(error.code).toBe('VERIFY_FAILED');
+    expect(error.message).toContain('echo checking-missing-file && test -f /not-there');
+    expect(error.message).toContain('checking-missing-file');
+    expect(stepLines(prepared.events)).toContain('done verify 1/2: cat /content');
+    expect(await manifestStatus(env.registry.url, prepared.request.image)).toBe(404);
+    expect(() => docker('image', 'inspect', prepared.request.image)).toThrow();
+    expect(docker('ps', '-aq', '--filter', 'label=dev.imagespec.verify')).toBe('');
+  });
+
+  it('a registry that is down: a registry error naming the host, nothing left half done', {
+    timeout: 120_000,
+  }, async () => {
+    const host = `127.0.0.1:${await deadPort()}`;
+    const spec = await resolveSpec(
+      { name: uniqueName('no-registry-there'), registry: host, baseImage: env.baseImages.busybox, commands: ['true'] },
+      await makeProject({}),
+    );
+    const prepared = await prepareBuild(spec);
+    const error = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
+    expect(error.code).toBe('REGISTRY_UNREACHABLE');
+    expect(error.message).toContain(host);
+    expect(error.message).toMatch(/connection refused/);
+    docker('rmi', prepared.request.image);
+  });
+
+  it('a registry refusing auth: REGISTRY_AUTH without or with wrong credentials, pushed with the right ones', {
+    timeout: 120_000,
+  }, async () => {
+    const host = env.authRegistry.host;
+    const spec = await resolveSpec(
+      {
+        name: uniqueName('auth-push'),
+        registry: host,
+        baseImage: env.baseImages.busybox,
+        commands: ['echo pushed-with-auth'],
+      },
+      await makeProject({}),
+    );
+    const prepared = await prepareBuild(spec);
+    const anonymous = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
+    expect(anonymous.code).toBe('REGISTRY_AUTH');
+    expect(anonymous.message).toContain(host);
+    expect(anonymous.hint).toMatch(/No credentials for/);
+    const wrong = registryAccess({ [host]: { username: AUTH_USER, password: 'not-the-password' } });
+    const refused = await caught((await createTestBuilder({ buildkit }, wrong)).build(prepared.request));
+    expect(refused.code).toBe('REGISTRY_AUTH');
+    const right = registryAccess({ [host]: { username: AUTH_USER, password: AUTH_PASSWORD } });
+    const result = await (await createTestBuilder({ buildkit }, right)).build(prepared.request);
+    expect(result).toMatchObject({ pushed: true, image: prepared.request.image });
+    docker('rmi', prepared.request.image);
+  });
+
+  it('a base image behind auth is pulled with the credentials of its registry', { timeout: 120_000 }, async () => {
+    const host = env.authRegistry.host;
+    const base = `${host}/imagespec-test/private-base:${buildkit ? 'bk' : 'classic'}`;
+    const right = registryAccess({ [host]: { username: AUTH_USER, password: AUTH_PASSWORD } });
+    // Put a private base in the auth registry (pushed through the builder, credentials from the access).
+    const seed = await resolveSpec(
+      { name: 'private-base', baseImage: env.baseImages.busybox, commands: ['echo private > /private'] },
+      await makeProject({}),
+    );
+    const seeded = await prepareBuild(seed, { push: false });
+    await (await createTestBuilder({ buildkit }, right)).build(seeded.request);
+    docker('tag', seeded.request.image, base);
+    await (await createTestBuilder({ buildkit }, right)).build({ ...seeded.request, image: base, push: true });
+    docker('rmi', base, seeded.request.image);
+
+    const spec = await resolveSpec(
+      { name: uniqueName('from-private'), baseImage: base, commands: ['cat /private'] },
+      await makeProject({}),
+    );
+    const prepared = await prepareBuild(spec, { push: false });
+    const denied = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
+    expect(denied.code).toBe('REGISTRY_AUTH');
+    expect(denied.message).toContain(host);
+    const result = await (await createTestBuilder({ buildkit }, right)).build(prepared.request);
+    expect(result.pushed).toBe(false);
+    expect(prepared.events.some((e) => e.type === 'log' && e.line === 'private')).toBe(true);
+    docker('rmi', prepared.request.image);
+  });
+});
