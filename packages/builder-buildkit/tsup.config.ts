@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   tsconfig: 'tsconfig.json',
+  // Not yet in this package's dependencies (core brings it): never bundle its CommonJS into our ESM.
+  external: ['tar-stream'],
 });
