@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { createRegistryAccess, isLoopbackHost } from './access.js';
 
 describe('createRegistryAccess', () => {
-  it('speaks plain HTTP to loopback hosts and to hosts marked insecure, HTTPS to the rest', () => {
+  it('speaks plain HTTP to hosts marked insecure and to loopback hosts the config says nothing against, HTTPS to the rest', () => {
     const access = createRegistryAccess({
       env: {},
-      registries: { 'http://registry.lan:5000/': { insecure: true }, 'secure.lan': { insecure: false } },
+      registries: {
+        'http://registry.lan:5000/': { insecure: true },
+        'secure.lan': { insecure: false },
+        'localhost:8443': { ca: '/etc/ssl/private-ca.pem' },
+        '127.0.0.1:9443': { insecure: false },
+      },
       dockerConfig: { auths: {}, credHelpers: {} },
     });
     expect(access.insecure('registry.lan:5000')).toBe(true);
@@ -13,6 +18,8 @@ describe('createRegistryAccess', () => {
     expect(access.insecure('secure.lan')).toBe(false);
     expect(access.insecure('localhost:5000')).toBe(true);
     expect(access.insecure('127.0.0.1:5001')).toBe(true);
+    expect(access.insecure('localhost:8443')).toBe(false);
+    expect(access.insecure('127.0.0.1:9443')).toBe(false);
     expect(access.insecure('docker.io')).toBe(false);
   });
 

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { ImagespecError } from '../errors.js';
 import { normalizeImageRef } from '../image-ref/image-ref.js';
 import type { RegistryAccess } from '../plugin/types.js';
 import type { Exec } from './credential-helper.js';
@@ -6,12 +8,18 @@ import { type DockerConfig, normalizeRegistryHost, readDockerConfig } from './do
 
 /** What the imagespec config says about one registry host. */
 export interface RegistrySettings {
-  /** Speak plain HTTP (loopback hosts always do). */
+  /** Speak plain HTTP. Loopback hosts do unless this says false or a `ca` is given. */
   readonly insecure?: boolean;
-  /** PEM file of a private CA. Not applied yet: set NODE_EXTRA_CA_CERTS to it instead. */
+  /** PEM file of a private CA the registry's certificate (and its token server's) chains to. */
   readonly ca?: string;
   /** `docker-credential-<credHelper>` serves this host, whatever the Docker config says. */
   readonly credHelper?: string;
+}
+
+/** RegistryAccess plus what only core's registry client uses. */
+export interface ResolvedRegistryAccess extends RegistryAccess {
+  /** PEM text of the private CA configured for a host (the file is read on first use), or undefined. */
+  caCertificates(host: string): Promise<string | undefined>;
 }
 
 export interface RegistryAccessOptions {
@@ -29,9 +37,10 @@ export interface RegistryAccessOptions {
 /**
  * The RegistryAccess core hands builders and the registry client: credentials from the
  * Docker config and helpers (read on first use, not before), plain HTTP for hosts marked
- * insecure and for loopback, and pull references rewritten through the configured mirrors.
+ * insecure and for loopback, a private CA per host, and pull references rewritten through
+ * the configured mirrors.
  */
-export function createRegistryAccess(options: RegistryAccessOptions = {}): RegistryAccess {
+export function createRegistryAccess(options: RegistryAccessOptions = {}): ResolvedRegistryAccess {
   const env = options.env ?? process.env;
   const settings = new Map(
     Object.entries(options.registries ?? {}).map(([host, value]) => [normalizeRegistryHost(host), value]),
@@ -50,9 +59,27 @@ export function createRegistryAccess(options: RegistryAccessOptions = {}): Regis
     .map(([prefix, replacement]) => [trimSlash(prefix), trimSlash(replacement)] as const)
     .sort(([a], [b]) => b.length - a.length);
 
+  const caFiles = new Map<string, Promise<string>>();
+
   return {
     credentials: (host) => store.credentials(host),
-    insecure: (host) => settings.get(normalizeRegistryHost(host))?.insecure === true || isLoopbackHost(host),
+    caCertificates(host) {
+      const key = normalizeRegistryHost(host);
+      const file = settings.get(key)?.ca;
+      if (!file) return Promise.resolve(undefined);
+      let pem = caFiles.get(key);
+      if (!pem) {
+        pem = readCaFile(file, key);
+        caFiles.set(key, pem);
+      }
+      return pem;
+    },
+    insecure(host) {
+      // The config decides when it says anything (a loopback registry may serve HTTPS); else loopback means HTTP.
+      const setting = settings.get(normalizeRegistryHost(host));
+      if (setting?.insecure !== undefined) return setting.insecure;
+      return setting?.ca === undefined && isLoopbackHost(host);
+    },
     mirror(reference) {
       if (mirrors.length === 0) return reference;
       const normalized = normalizeImageRef(reference);
@@ -66,6 +93,22 @@ export function createRegistryAccess(options: RegistryAccessOptions = {}): Regis
       return reference;
     },
   };
+}
+
+async function readCaFile(file: string, host: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ImagespecError(
+      'CONFIG_INVALID',
+      `Cannot read the CA file ${file} configured for registry ${host}: ${(error as Error).message}`,
+      {
+        hint: `Fix the path in registries['${host}'].ca of the imagespec config.`,
+        cause: error,
+        details: { host, file },
+      },
+    );
+  }
 }
 
 /** localhost, 127.0.0.0/8 and ::1, with or without a port. */

@@ -3,8 +3,15 @@ import type { RegistryAccess, RegistryCredentials } from '../plugin/types.js';
 import { describeRegistryAnswer } from './registry-answer.js';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.js';
 
-/** Sends one HTTP request with the client's timeout and signal; throws REGISTRY_UNREACHABLE/CANCELLED. */
-export type Send = (url: string, init: RequestInit, signal?: AbortSignal) => Promise<SentResponse>;
+/**
+ * Sends one HTTP request with the client's timeout and signal; throws REGISTRY_UNREACHABLE/CANCELLED.
+ * `host` is the registry the request is for (its CA applies to its token server too).
+ */
+export type Send = (
+  url: string,
+  init: RequestInit,
+  options: { signal?: AbortSignal; host?: string },
+) => Promise<SentResponse>;
 
 export interface SentResponse {
   readonly response: Response;
@@ -101,7 +108,7 @@ export function createAuthenticator(options: {
       }
       init.method = 'GET';
     }
-    const sent = await send(url.toString(), init, signal);
+    const sent = await send(url.toString(), init, { host, ...(signal && { signal }) });
     const text = (await sent.body()).toString('utf8');
     if (!sent.response.ok) {
       throw new ImagespecError(

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { RegistryAccess } from '../plugin/types.js';
+import type { ResolvedRegistryAccess } from './access.js';
 import { createAuthenticator, type Send, type SentResponse } from './authenticator.js';
+import { createCaFetch } from './ca-fetch.js';
 import { describeFetchFailure, describeRegistryAnswer, excerpt, parseRegistryErrors } from './registry-answer.js';
 
 /** What the registry says about one image: there, not there, or no usable answer (never read as "not there"). */
 export type ManifestCheck =
   | { readonly status: 'exists'; readonly digest?: string; readonly mediaType?: string }
   | { readonly status: 'absent' }
-  | { readonly status: 'unknown'; readonly reason: string; readonly httpStatus?: number };
+  | { readonly status: 'unknown'; readonly reason: string; readonly httpStatus?: number; readonly hint?: string };
 
 /** A manifest or index as the registry serves it. */
 export interface RegistryManifest {
@@ -78,8 +80,22 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  const send: Send = async (url, init, signal) => {
+  const caSource = (access as Partial<ResolvedRegistryAccess>).caCertificates;
+  const caFetches = new Map<string, Promise<typeof fetch>>();
+  /** The fetch for a registry: Node's, or one that trusts the registry's private CA. An injected fetch always wins. */
+  const fetchFor = (host: string | undefined): Promise<typeof fetch> => {
+    if (options.fetch || !caSource || !host) return Promise.resolve(fetchImpl);
+    let found = caFetches.get(host);
+    if (!found) {
+      found = caSource.call(access, host).then((pem) => (pem ? createCaFetch(pem) : fetchImpl));
+      caFetches.set(host, found);
+    }
+    return found;
+  };
+
+  const send: Send = async (url, init, { signal, host }) => {
     if (signal?.aborted) throw cancelled(url, signal);
+    const fetchHere = await fetchFor(host);
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const fail = (error: unknown): ImagespecError => {
@@ -95,7 +111,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const failure = describeFetchFailure(error);
       return new ImagespecError('REGISTRY_UNREACHABLE', `Cannot reach ${url}: ${failure.reason}`, {
         hint: failure.tls
-          ? `If the registry speaks plain HTTP, mark it insecure in the imagespec config (registries: { '${new URL(url).host}': { insecure: true } }); if its certificate comes from a private CA, point NODE_EXTRA_CA_CERTS at that CA's PEM file.`
+          ? `If the registry speaks plain HTTP, mark it insecure in the imagespec config (registries: { '${host ?? new URL(url).host}': { insecure: true } }); if its certificate comes from a private CA, name the CA's PEM file there (registries: { '${host ?? new URL(url).host}': { ca: '/path/ca.pem' } }).`
           : 'Check that the registry is up and that the host and port are right.',
         cause: error,
         details: { url, ...(failure.code && { code: failure.code }) },
@@ -103,7 +119,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     };
     let response: Response;
     try {
-      response = await fetchImpl(url, { ...init, signal: combined, redirect: 'follow' });
+      response = await fetchHere(url, { ...init, signal: combined, redirect: 'follow' });
     } catch (error) {
       throw fail(error);
     }
@@ -124,11 +140,12 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   async function request(target: Target, method: 'HEAD' | 'GET', signal?: AbortSignal): Promise<SentResponse> {
     const headers: Record<string, string> = { Accept: ACCEPT, 'User-Agent': 'imagespec' };
     const upfront = await auth.authorization(target.host, target.scope, signal);
-    const first = await send(target.url, { method, headers: withAuth(headers, upfront) }, signal);
+    const sendOptions = { host: target.host, ...(signal && { signal }) };
+    const first = await send(target.url, { method, headers: withAuth(headers, upfront) }, sendOptions);
     if (first.response.status !== 401) return first;
     await first.response.body?.cancel();
     const authorization = await auth.challenge(target.host, target.scope, first.response, signal);
-    return send(target.url, { method, headers: withAuth(headers, authorization) }, signal);
+    return send(target.url, { method, headers: withAuth(headers, authorization) }, sendOptions);
   }
 
   function target(ref: string, mirror: boolean): Target {
@@ -190,7 +207,12 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         if (isImagespecError(error) && error.details?.absent === true) return { status: 'absent' };
         if (isImagespecError(error) && error.code.startsWith('REGISTRY_')) {
           const httpStatus = error.details?.httpStatus;
-          return { status: 'unknown', reason: error.message, ...(typeof httpStatus === 'number' && { httpStatus }) };
+          return {
+            status: 'unknown',
+            reason: error.message,
+            ...(typeof httpStatus === 'number' && { httpStatus }),
+            ...(error.hint && { hint: error.hint }),
+          };
         }
         throw error;
       }

@@ -148,6 +148,7 @@ describe('registry client against the htpasswd registry', () => {
       status: 'unknown',
       httpStatus: 401,
       reason: `Registry ${authRegistry.host} requires a login, and no credentials for ${authRegistry.host} were found.`,
+      hint: `Run \`docker login ${authRegistry.host}\`, or add ${authRegistry.host} to the auths or credHelpers of your Docker config.`,
     });
   });
 });
@@ -187,6 +188,7 @@ describe('registry client with answers that are not a yes or a no', () => {
       status: 'unknown',
       httpStatus: 503,
       reason: `GET ${server.url}/v2/app/manifests/1 for ${server.host}/app:1 answered HTTP 503 Service Unavailable: UNAVAILABLE: storage backend down`,
+      hint: 'The registry failed; try again later or ask its operator.',
     });
   });
 
@@ -230,6 +232,7 @@ describe('registry client with answers that are not a yes or a no', () => {
     expect(await client.checkManifest(`${server.host}/app:1`)).toEqual({
       status: 'unknown',
       reason: `No answer from ${server.url}/v2/app/manifests/1 within 0.5 s.`,
+      hint: 'Check that the registry is up and reachable from here.',
     });
   });
 });

@@ -21,6 +21,8 @@ export interface PushOptions {
   /** Authorization header value (Basic or Bearer) for registries that need one. */
   readonly authorization?: string;
   readonly label?: string;
+  /** For registries behind a private CA. */
+  readonly fetch?: typeof fetch;
 }
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -66,7 +68,7 @@ export async function pushTestIndex(options: PushOptions, child: PushedImage): P
 }
 
 async function putManifest(options: PushOptions, body: string, mediaType: string): Promise<PushedImage> {
-  const response = await fetch(`${options.url}/v2/${options.repository}/manifests/${options.tag}`, {
+  const response = await (options.fetch ?? fetch)(`${options.url}/v2/${options.repository}/manifests/${options.tag}`, {
     method: 'PUT',
     headers: { ...auth(options), 'Content-Type': mediaType },
     body,
@@ -77,14 +79,14 @@ async function putManifest(options: PushOptions, body: string, mediaType: string
 }
 
 async function uploadBlob(options: PushOptions, blob: Buffer): Promise<void> {
-  const start = await fetch(`${options.url}/v2/${options.repository}/blobs/uploads/`, {
+  const start = await (options.fetch ?? fetch)(`${options.url}/v2/${options.repository}/blobs/uploads/`, {
     method: 'POST',
     headers: auth(options),
   });
   await expectStatus(start, 202, 'blob upload start');
   const location = new URL(start.headers.get('location') ?? '', options.url);
   location.searchParams.set('digest', sha256(blob));
-  const put = await fetch(location, {
+  const put = await (options.fetch ?? fetch)(location, {
     method: 'PUT',
     headers: { ...auth(options), 'Content-Type': 'application/octet-stream' },
     body: blob,

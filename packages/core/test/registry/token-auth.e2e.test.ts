@@ -90,6 +90,7 @@ describe('registry client against a docker-registry with bearer token auth', () 
       status: 'unknown',
       httpStatus: 401,
       reason: `The token server of ${registry.host} (${registry.realm}) refused a token for repository:${repository}:pull as alice: HTTP 401 Unauthorized: {"details":"incorrect username or password"}`,
+      hint: `Check the credentials for ${registry.host} in your Docker config or credential helper (\`docker login ${registry.host}\` refreshes them).`,
     });
   });
 

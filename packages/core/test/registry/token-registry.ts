@@ -1,11 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID, sign, X509Certificate } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalServer, startHttpServer, unusedPort } from './local-servers.js';
+import { type LocalServer, startHttpServer } from './local-servers.js';
+import { type RegistryProcess, startRegistryProcess } from './registry-process.js';
 
 /**
  * A real docker-registry (distribution) in `auth: token` mode on a free 127.0.0.1 port,
@@ -48,13 +49,9 @@ const TOKEN_SECONDS = 300;
 export async function startTokenRegistry(options: TokenRegistryOptions): Promise<TokenRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-token-registry-'));
   let tokenServer: LocalServer | undefined;
-  let child: ChildProcess | undefined;
+  let registry: RegistryProcess | undefined;
   const close = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await registry?.stop();
     await tokenServer?.close();
     await rm(dir, { recursive: true, force: true });
   };
@@ -135,50 +132,32 @@ export async function startTokenRegistry(options: TokenRegistryOptions): Promise
       }
       // Anonymous callers get a token with no access, as public token servers do for private repositories.
       const token = jwt(account ?? '', account ? scopes.map(toAccess).filter((a) => a !== undefined) : []);
-      res
-        .writeHead(200)
-        .end(
-          JSON.stringify({
-            token,
-            access_token: token,
-            expires_in: TOKEN_SECONDS,
-            issued_at: new Date().toISOString(),
-          }),
-        );
+      res.writeHead(200).end(
+        JSON.stringify({
+          token,
+          access_token: token,
+          expires_in: TOKEN_SECONDS,
+          issued_at: new Date().toISOString(),
+        }),
+      );
     });
 
-    const port = await unusedPort();
-    const host = `127.0.0.1:${port}`;
     const realm = `${tokenServer.url}/token`;
-    const config = join(dir, 'config.yml');
-    await writeFile(
-      config,
-      [
-        'version: 0.1',
-        'log: { level: warn }',
-        'storage:',
-        `  filesystem: { rootdirectory: ${join(dir, 'data')} }`,
-        'http:',
-        `  addr: ${host}`,
+    registry = await startRegistryProcess({
+      dir,
+      scheme: 'http',
+      ready: 401,
+      extra: [
         'auth:',
         '  token:',
         `    realm: ${realm}`,
         `    service: ${SERVICE}`,
         `    issuer: ${ISSUER}`,
         `    rootcertbundle: ${certFile}`,
-        '',
-      ].join('\n'),
-    );
-    const logFile = join(dir, 'registry.log');
-    const out = openSync(logFile, 'a');
-    child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', out, out] });
-    closeSync(out);
+      ],
+    });
+    const host = registry.host;
     const url = `http://${host}`;
-    if (!(await waitForStatus(`${url}/v2/`, 401, 20_000))) {
-      throw new Error(
-        `docker-registry (token auth) did not answer on ${host}: ${await readFile(logFile, 'utf8').catch(() => '')}`,
-      );
-    }
     return {
       host,
       url,
@@ -213,19 +192,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let body = '';
   for await (const chunk of req) body += chunk;
   return body;
-}
-
-async function waitForStatus(url: string, status: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const got = await fetch(url, { signal: AbortSignal.timeout(1000) })
-      .then(async (response) => {
-        await response.body?.cancel();
-        return response.status;
-      })
-      .catch(() => 0);
-    if (got === status) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
 }
