@@ -140,3 +140,4 @@ export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/
 export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';
 export type { ImageSpec, ImageSpecOptions } from './spec/fluent.js';
 export { imageSpec } from './spec/fluent.js';
+export type { ResolvedRegistryAccess } from './registry/access.js';
