@@ -227,6 +227,19 @@ describe('buildkit builder: build()', () => {
     expect(temps).toEqual([]);
   });
 
+  it('cancellation while the context is unpacked rejects CANCELLED without starting buildctl', async () => {
+    const { builder, recordFile, temps } = setup(success);
+    const controller = new AbortController();
+    const { PassThrough } = await import('node:stream');
+    const slow = new PassThrough();
+    const building = builder.build(request({ signal: controller.signal, context: () => slow }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    await expect(building).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(existsSync(recordFile)).toBe(false);
+    expect(temps.filter((dir) => existsSync(dir))).toEqual([]);
+  });
+
   it('the time limit stops buildctl and rejects TIMEOUT', async () => {
     const { builder } = setup({ build: { hang: true } }, { timeoutMs: 300 });
     await expect(builder.build(request())).rejects.toMatchObject({ code: 'TIMEOUT' });

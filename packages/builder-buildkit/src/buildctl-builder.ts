@@ -9,7 +9,7 @@ import type {
   BuildResult,
   ResolvedImageSpec,
 } from '@imagespec/core';
-import { ImagespecError } from '@imagespec/core';
+import { ImagespecError, isImagespecError } from '@imagespec/core';
 import {
   type BuildctlInvocation,
   type BuildctlOutput,
@@ -183,6 +183,14 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
           pushed: out.type === 'push',
           ...(out.type === 'oci' && { ociTarball: out.dest }),
         };
+      } catch (error) {
+        // An abort while unpacking the context or writing files surfaces as a platform AbortError.
+        if (request.signal.aborted && !isImagespecError(error)) {
+          throw new ImagespecError('CANCELLED', `Cancelled while preparing the build of ${request.image}.`, {
+            cause: error,
+          });
+        }
+        throw error;
       } finally {
         await temp.dispose();
       }
