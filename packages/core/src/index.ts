@@ -141,3 +141,7 @@ export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';
 export type { ImageSpec, ImageSpecOptions } from './spec/fluent.js';
 export { imageSpec } from './spec/fluent.js';
 export type { ResolvedRegistryAccess } from './registry/access.js';
+export type { PlannedImage, PlanOptions, ResolveBase } from './engine/plan.js';
+export { planBuilds } from './engine/plan.js';
+export type { ImageResult, ImageStatus, PlannedBuild, RunBuildsOptions, RunSummary } from './engine/run.js';
+export { DEFAULT_CONCURRENCY, runBuilds } from './engine/run.js';

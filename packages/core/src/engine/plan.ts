@@ -37,7 +37,7 @@ export async function planBuilds(
   };
   const planned = new Map<string, PlannedImage>();
   const identities = new Map<ResolvedImageSpec, Promise<ImageIdentity>>();
-  const identityOf = (spec: ResolvedImageSpec) => {
+  const identityOf = (spec: ResolvedImageSpec): Promise<ImageIdentity> => {
     let identity = identities.get(spec);
     if (!identity) {
       identity = identify(spec, identityOptions);
@@ -45,18 +45,19 @@ export async function planBuilds(
     }
     return identity;
   };
-  const visit = async (spec: ResolvedImageSpec): Promise<string> => {
-    const dependsOn = typeof spec.baseImage === 'string' ? undefined : await visit(spec.baseImage);
-    const identity = await identityOf(spec);
-    if (!planned.has(identity.image)) planned.set(identity.image, { spec, identity, ...(dependsOn && { dependsOn }) });
-    return identity.image;
+  /** Adds a spec after its base chain; a spec's identity already carries its base's. */
+  const add = (spec: ResolvedImageSpec, identity: ImageIdentity): void => {
+    if (typeof spec.baseImage !== 'string' && identity.base) add(spec.baseImage, identity.base);
+    if (!planned.has(identity.image)) {
+      planned.set(identity.image, { spec, identity, ...(identity.base && { dependsOn: identity.base.image }) });
+    }
   };
   const overridden = options.platform ? specs.map((spec) => withPlatforms(spec, options.platform ?? [])) : specs;
-  // Identities are independent file reads: start them all, then walk in order.
-  for (const spec of overridden)
-    for (let s: ResolvedImageSpec | string = spec; typeof s !== 'string'; s = s.baseImage)
-      void identityOf(s).catch(() => {});
-  for (const spec of overridden) await visit(spec);
+  // Identities are independent file reads: compute them concurrently, then add in order.
+  const computed = await Promise.all(overridden.map(identityOf));
+  overridden.forEach((spec, index) => {
+    add(spec, computed[index] as ImageIdentity);
+  });
   return [...planned.values()];
 }
 
