@@ -1,0 +1,236 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import tarStream from 'tar-stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isImagespecError } from '../errors.js';
+import type { ResolvedImageSpec } from '../spec/types.js';
+import { createContextStream } from './tar.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imagespec-tar-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function put(path: string, content: string | Buffer = '', mode = 0o644) {
+  await mkdir(dirname(join(root, path)), { recursive: true });
+  await writeFile(join(root, path), content);
+  await chmod(join(root, path), mode);
+}
+
+function spec(fields: Partial<ResolvedImageSpec>): ResolvedImageSpec {
+  return {
+    name: 'app',
+    tagFormat: '{hash}',
+    baseImage: 'localhost:5000/base:1',
+    platforms: [],
+    packages: [],
+    condaPackages: [],
+    condaChannels: [],
+    aptPackages: [],
+    commands: [],
+    env: {},
+    copy: [],
+    sourceCopyMode: 'all',
+    labels: {},
+    pipExtraIndexUrl: [],
+    pipExtraArgs: [],
+    pipSecretMounts: [],
+    verify: [],
+    builderOptions: {},
+    origin: { dir: root },
+    ...fields,
+  };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+interface Entry {
+  name: string;
+  type: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  linkname?: string | null;
+  body: string;
+}
+
+async function entries(tar: Buffer): Promise<Entry[]> {
+  const extract = tarStream.extract();
+  const result: Entry[] = [];
+  const done = (async () => {
+    for await (const entry of extract) {
+      const body = await collect(entry as unknown as Readable);
+      const h = entry.header;
+      result.push({
+        name: h.name,
+        type: h.type,
+        mode: h.mode,
+        size: h.size,
+        mtime: h.mtime.getTime(),
+        uid: h.uid,
+        gid: h.gid,
+        uname: h.uname,
+        gname: h.gname,
+        ...(h.linkname && { linkname: h.linkname }),
+        body: body.toString(),
+      });
+    }
+  })();
+  extract.end(tar);
+  await done;
+  return result;
+}
+
+async function projectSpec() {
+  await put('proj/requirements.txt', 'numpy==2.0.0\n');
+  await put('proj/src/main.py', 'print(1)\n', 0o600);
+  await put('proj/src/run.sh', '#!/bin/sh\n', 0o700);
+  await put('proj/src/.dockerignore', '*.log\n');
+  await put('proj/src/debug.log', 'noise');
+  await put('proj/src/.git/HEAD', 'ref: x\n');
+  await mkdir(join(root, 'proj/src/empty'));
+  await symlink('main.py', join(root, 'proj/src/link.py'));
+  await put('proj/conf/app.toml', 'a = 1\n');
+  await put('proj/single.txt', 'one\n', 0o755);
+  return spec({
+    requirements: { path: join(root, 'proj/requirements.txt'), kind: 'requirements.txt' },
+    copy: [
+      { src: join(root, 'proj/conf'), dest: '/etc/app' },
+      { src: join(root, 'proj/single.txt'), dest: '/opt/single.txt' },
+    ],
+    sourceRoot: join(root, 'proj/src'),
+  });
+}
+
+describe('createContextStream', () => {
+  it('writes the Dockerfile, then the layout’s entries in byte order, with fixed metadata', async () => {
+    const listing = await entries(await collect(createContextStream(await projectSpec(), 'FROM scratch\n')));
+    expect(listing.map((e) => [e.name, e.type, e.mode.toString(8), e.linkname ?? e.body])).toEqual([
+      ['Dockerfile', 'file', '644', 'FROM scratch\n'],
+      ['_imagespec/', 'directory', '755', ''],
+      ['_imagespec/copy/', 'directory', '755', ''],
+      ['_imagespec/copy/0/', 'directory', '755', ''],
+      ['_imagespec/copy/0/conf/', 'directory', '755', ''],
+      ['_imagespec/copy/0/conf/app.toml', 'file', '644', 'a = 1\n'],
+      ['_imagespec/copy/1/', 'directory', '755', ''],
+      ['_imagespec/copy/1/single.txt', 'file', '755', 'one\n'],
+      ['_imagespec/requirements/', 'directory', '755', ''],
+      ['_imagespec/requirements/requirements.txt', 'file', '644', 'numpy==2.0.0\n'],
+      ['_imagespec/source/', 'directory', '755', ''],
+      ['_imagespec/source/.dockerignore', 'file', '644', '*.log\n'],
+      ['_imagespec/source/empty/', 'directory', '755', ''],
+      ['_imagespec/source/link.py', 'symlink', '777', 'main.py'],
+      ['_imagespec/source/main.py', 'file', '644', 'print(1)\n'],
+      ['_imagespec/source/run.sh', 'file', '755', '#!/bin/sh\n'],
+    ]);
+    for (const e of listing) {
+      expect({ mtime: e.mtime, uid: e.uid, gid: e.gid, uname: e.uname, gname: e.gname }).toEqual({
+        mtime: 0,
+        uid: 0,
+        gid: 0,
+        uname: '',
+        gname: '',
+      });
+    }
+  });
+
+  it('is read the same way by GNU tar', async () => {
+    const tar = await collect(createContextStream(await projectSpec(), 'FROM scratch\n'));
+    const listed = spawnSync('tar', ['-tf', '-'], { input: tar, encoding: 'utf8' });
+    expect(listed.status).toBe(0);
+    expect(listed.stdout.split('\n').filter(Boolean)).toEqual((await entries(tar)).map((e) => e.name));
+  });
+
+  it('gives byte-identical output for the same inputs, whatever the mtimes and non-exec permission bits', async () => {
+    const s = await projectSpec();
+    const first = await collect(createContextStream(s, 'FROM scratch\n'));
+    expect((await collect(createContextStream(s, 'FROM scratch\n'))).equals(first)).toBe(true);
+    await utimes(join(root, 'proj/src/main.py'), new Date(2010, 0, 1), new Date(2010, 0, 1));
+    await chmod(join(root, 'proj/src/main.py'), 0o664);
+    expect((await collect(createContextStream(s, 'FROM scratch\n'))).equals(first)).toBe(true);
+    await chmod(join(root, 'proj/src/main.py'), 0o764);
+    expect((await collect(createContextStream(s, 'FROM scratch\n'))).equals(first)).toBe(false);
+  });
+
+  it('keeps names sorted with ten or more copy entries', async () => {
+    const copy = [];
+    for (let i = 0; i < 12; i++) {
+      await put(`c${i}/f.txt`, `${i}`);
+      copy.push({ src: join(root, `c${i}`), dest: `/c${i}` });
+    }
+    const names = (await entries(await collect(createContextStream(spec({ copy }), 'FROM scratch\n')))).map(
+      (e) => e.name,
+    );
+    expect(names).toEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    expect(names).toContain('_imagespec/copy/11/c11/f.txt');
+  });
+
+  it('streams large files and gzips deterministically on request', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+    await put('src/big.bin', big);
+    const s = spec({ sourceRoot: join(root, 'src') });
+    const plain = await collect(createContextStream(s, 'FROM scratch\n'));
+    const gz = await collect(createContextStream(s, 'FROM scratch\n', { gzip: true }));
+    expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(gz[3]).toBe(0); // FLG: no file name, no comment
+    expect(gz.readUInt32LE(4)).toBe(0); // MTIME
+    expect(gunzipSync(gz).equals(plain)).toBe(true);
+    expect((await collect(createContextStream(s, 'FROM scratch\n', { gzip: true }))).equals(gz)).toBe(true);
+    const file = (await entries(plain)).find((e) => e.name === '_imagespec/source/big.bin');
+    expect(file?.size).toBe(big.length);
+  });
+
+  it('fails with FILE_NOT_FOUND naming a missing copy source', async () => {
+    const missing = join(root, 'nope.txt');
+    for (const gzip of [false, true]) {
+      const error = await collect(
+        createContextStream(spec({ copy: [{ src: missing, dest: '/x' }] }), 'FROM scratch\n', { gzip }),
+      ).catch((e: unknown) => e);
+      expect(isImagespecError(error) && error.code).toBe('FILE_NOT_FOUND');
+      expect((error as Error).message).toContain(missing);
+    }
+  });
+
+  it('fails naming a file that shrinks while it is being sent', async () => {
+    await put('src/big.bin', Buffer.alloc(8 * 1024 * 1024, 1));
+    const stream = createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n');
+    let received = 0;
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        received += (chunk as Buffer).length;
+        if (received > 1024 * 1024 && received - (chunk as Buffer).length <= 1024 * 1024) {
+          await truncate(join(root, 'src/big.bin'), 0);
+        }
+      }
+    })().catch((e: unknown) => e);
+    expect(isImagespecError(error) && error.code).toBe('FILE_NOT_FOUND');
+    expect((error as Error).message).toContain(join(root, 'src/big.bin'));
+  });
+
+  it('stops with the abort reason when the signal is aborted', async () => {
+    await put('src/big.bin', Buffer.alloc(4 * 1024 * 1024, 1));
+    const controller = new AbortController();
+    const stream = createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n', {
+      signal: controller.signal,
+    });
+    const error = await (async () => {
+      for await (const _chunk of stream) controller.abort();
+    })().catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
+  });
+});
