@@ -1,0 +1,64 @@
+import type { FileDigest } from '../context/digest.js';
+import { prettySortedJson } from './canonical-json.js';
+import { HASH_LENGTH } from './hash.js';
+import type { HashedFileTree, ImageIdentity } from './identity.js';
+
+/**
+ * `imagespec explain`: the whole hash input, the per-file records behind every tree
+ * digest, and the resulting hash and tag, so a user can diff two runs and see why a tag
+ * changed. Passwords in URLs (a pip index with credentials) are shown as `***`; the hash
+ * is computed over the real values.
+ */
+export function renderExplain(identity: ImageIdentity): string {
+  const lines: string[] = [
+    `image  ${identity.image}`,
+    `tag    ${identity.tag}`,
+    `hash   ${identity.hash}  (base32 of sha256 of the canonical JSON of the input below, first ${HASH_LENGTH} characters)`,
+    `base   ${identity.baseImage}${identity.base ? `  (built from a spec, hash ${identity.base.hash})` : ''}`,
+    '',
+    `hash input (${identity.input.v}):`,
+    indent(prettySortedJson(redact(identity.input)), '  '),
+  ];
+  const { requirements, copy, source } = identity.files;
+  if (requirements || copy.length > 0 || source) lines.push('', 'files:');
+  if (requirements)
+    lines.push(`  requirements  ${requirements.path}  (${requirements.kind})  sha256 ${requirements.sha256}`);
+  for (const [index, tree] of copy.entries()) lines.push(...renderTree(`copy[${index}]`, tree));
+  if (source) lines.push(...renderTree('source', source));
+  if (identity.base) lines.push('', `base spec ${identity.base.image}:`, indent(renderExplain(identity.base).trimEnd(), '  '));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderTree(label: string, tree: HashedFileTree): string[] {
+  const width = Math.max(0, ...tree.files.map((file) => file.path.length));
+  return [
+    `  ${label}  ${tree.src} -> ${tree.dest}  digest ${tree.digest}  (${tree.files.length} ${tree.files.length === 1 ? 'entry' : 'entries'})`,
+    ...tree.files.map((file) => `    ${file.mode.padEnd(7)}  ${file.path.padEnd(width)}  ${describe(file)}`.trimEnd()),
+  ];
+}
+
+function describe(file: FileDigest): string {
+  if (file.mode === 'symlink') return `-> ${file.linkTarget ?? ''}`;
+  if (file.mode === 'dir') return '';
+  return `sha256 ${file.sha256 ?? ''}`;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : prefix + line))
+    .join('\n');
+}
+
+/** Replaces URL passwords (and a lone token in the user part of a URL) with ***. */
+function redact(value: unknown): unknown {
+  if (typeof value === 'string')
+    return value.replace(
+      /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*)(:[^/@\s]*)?@/gi,
+      (_, scheme, user, password) => `${scheme}${password ? `${user}:***` : '***'}@`,
+    );
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redact(child)]));
+  return value;
+}

@@ -1,0 +1,118 @@
+import { digestTree, type FileDigest, sha256File, type TreeDigest } from '../context/digest.js';
+import { computeContextLayout } from '../context/layout.js';
+import { ImagespecError, isImagespecError } from '../errors.js';
+import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
+import { hashOf, imageName, renderTag } from './hash.js';
+import { computeHashInput, type HashInput } from './hash-input.js';
+
+/** What a spec is, by content: its hash, tag and full image name, and everything that went into them. */
+export interface ImageIdentity {
+  readonly hash: string;
+  readonly tag: string;
+  /** `<registry>/<name>:<tag>` (no registry: `<name>:<tag>`). */
+  readonly image: string;
+  /** The base as it entered the hash: resolveBase(ref), or a base spec's `image`. */
+  readonly baseImage: string;
+  readonly input: HashInput;
+  readonly files: IdentityFiles;
+  /** The base spec's identity, when the base is a spec. */
+  readonly base?: ImageIdentity;
+}
+
+export interface HashedFileTree {
+  /** Absolute path on the build host. */
+  readonly src: string;
+  /** Absolute POSIX path inside the image. */
+  readonly dest: string;
+  readonly digest: string;
+  /** Every record of the tree digest, sorted by path. */
+  readonly files: readonly FileDigest[];
+}
+
+export interface IdentityFiles {
+  readonly requirements?: { readonly path: string; readonly kind: RequirementsKind; readonly sha256: string };
+  readonly copy: readonly HashedFileTree[];
+  readonly source?: HashedFileTree;
+}
+
+export interface IdentityOptions {
+  /**
+   * Maps a base image reference to what enters the hash. Default: the reference as
+   * written. The lock file plugs in here (a locked base enters as its digest).
+   */
+  readonly resolveBase?: (ref: string) => string | Promise<string>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Reads what the hash needs from disk (requirements bytes, copy and source trees, through
+ * the same listing the build context uses), computes a base spec's identity first, and
+ * returns the hash, tag and image name.
+ */
+export async function computeImageIdentity(
+  spec: ResolvedImageSpec,
+  options: IdentityOptions = {},
+): Promise<ImageIdentity> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const base = typeof spec.baseImage === 'string' ? undefined : await computeImageIdentity(spec.baseImage, options);
+  const baseImage = base
+    ? base.image
+    : options.resolveBase
+      ? await options.resolveBase(spec.baseImage as string)
+      : (spec.baseImage as string);
+  const layout = computeContextLayout(spec);
+  const [requirementsSha256, copy, source] = await Promise.all([
+    spec.requirements &&
+      withField(spec, 'requirements', sha256File(spec.requirements.path, { ...(signal && { signal }) })),
+    Promise.all(layout.copy.map((entry, index) => withField(spec, `copy[${index}]`, digest(entry.hostPath, signal)))),
+    layout.source && withField(spec, 'sourceRoot', digest(layout.source.hostPath, signal)),
+  ]);
+  const input = computeHashInput(spec, {
+    baseImage,
+    ...(requirementsSha256 !== undefined && { requirementsSha256 }),
+    copy,
+    ...(source && { source }),
+  });
+  const hash = hashOf(input);
+  const tag = renderTag(spec.tagFormat, hash);
+  const tree = (hostPath: string, dest: string, tree: TreeDigest): HashedFileTree => ({
+    src: hostPath,
+    dest,
+    digest: tree.digest,
+    files: tree.files,
+  });
+  return {
+    hash,
+    tag,
+    image: imageName(spec, tag),
+    baseImage,
+    input,
+    files: {
+      ...(spec.requirements &&
+        requirementsSha256 !== undefined && { requirements: { ...spec.requirements, sha256: requirementsSha256 } }),
+      copy: layout.copy.map((entry, index) => tree(entry.hostPath, entry.dest, copy[index]!)),
+      ...(layout.source && source && { source: tree(layout.source.hostPath, layout.source.dest, source) }),
+    },
+    ...(base && { base }),
+  };
+}
+
+function digest(hostPath: string, signal: AbortSignal | undefined): Promise<TreeDigest> {
+  return digestTree(hostPath, { ...(signal && { signal }) });
+}
+
+/** Names the spec and field in a file error: "copy[1] of image spec `app`: /x does not exist." */
+async function withField<T>(spec: ResolvedImageSpec, field: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!isImagespecError(error) || error.code !== 'FILE_NOT_FOUND') throw error;
+    const where = spec.origin.file ? ` (${spec.origin.file})` : '';
+    throw new ImagespecError(error.code, `${field} of image spec \`${spec.name}\`${where}: ${error.message}`, {
+      ...(error.hint !== undefined && { hint: error.hint }),
+      cause: error,
+      details: { ...error.details, spec: spec.name, field },
+    });
+  }
+}
