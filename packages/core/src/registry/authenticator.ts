@@ -51,6 +51,8 @@ export function createAuthenticator(options: {
   const now = options.now ?? Date.now;
   const schemes = new Map<string, HostScheme>();
   const tokens = new Map<string, { value: string; expiresAt: number }>();
+  /** Token requests in flight: concurrent checks of one repository share one. */
+  const pending = new Map<string, Promise<string>>();
 
   async function basic(host: string): Promise<string> {
     const credentials = await access.credentials(host);
@@ -77,13 +79,23 @@ export function createAuthenticator(options: {
     return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   }
 
-  async function bearer(
+  function bearer(host: string, scheme: BearerScheme, scope: string, signal?: AbortSignal): Promise<string> {
+    const key = tokenKey(host, scheme, scope);
+    let inFlight = pending.get(key);
+    if (!inFlight) {
+      inFlight = fetchToken(key, host, scheme, scope, signal).finally(() => pending.delete(key));
+      pending.set(key, inFlight);
+    }
+    return inFlight;
+  }
+
+  async function fetchToken(
+    key: string,
     host: string,
-    scheme: { realm: string; service?: string },
+    scheme: BearerScheme,
     scope: string,
     signal?: AbortSignal,
   ): Promise<string> {
-    const key = `${host}\n${scheme.realm}\n${scheme.service ?? ''}\n${scope}`;
     const credentials = await access.credentials(host);
     const url = new URL(scheme.realm);
     const init: RequestInit & { headers: Record<string, string> } = { headers: { Accept: 'application/json' } };
@@ -139,7 +151,7 @@ export function createAuthenticator(options: {
       const scheme = schemes.get(host);
       if (!scheme) return undefined;
       if (scheme.kind === 'basic') return basic(host);
-      const cached = tokens.get(`${host}\n${scheme.realm}\n${scheme.service ?? ''}\n${scope}`);
+      const cached = tokens.get(tokenKey(host, scheme, scope));
       if (cached && cached.expiresAt > now()) return `Bearer ${cached.value}`;
       return bearer(host, scheme, scope, signal);
     },
@@ -163,6 +175,12 @@ export function createAuthenticator(options: {
       );
     },
   };
+}
+
+type BearerScheme = { readonly realm: string; readonly service?: string };
+
+function tokenKey(host: string, scheme: BearerScheme, scope: string): string {
+  return `${host}\n${scheme.realm}\n${scheme.service ?? ''}\n${scope}`;
 }
 
 function toBearerScheme(challenge: AuthChallenge): HostScheme & { kind: 'bearer' } {

@@ -73,6 +73,8 @@ interface Target {
   readonly image: string;
   readonly url: string;
   readonly scope: string;
+  /** The digest the reference names, if any: what is served must hash to it. */
+  readonly pinned?: string;
 }
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
@@ -158,6 +160,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       image: formatImageRef(parsed),
       url: `${scheme}://${apiHost}/v2/${parsed.repository}/manifests/${reference}`,
       scope: `repository:${parsed.repository}:pull`,
+      ...(parsed.digest && { pinned: parsed.digest }),
     };
   }
 
@@ -180,8 +183,18 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     }
     const mediaType =
       contentType(response) ?? (typeof manifest.mediaType === 'string' ? manifest.mediaType : MANIFEST_MEDIA_TYPES[1]);
-    const digest =
-      response.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const sha256 = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    if (t.pinned?.startsWith('sha256:') && t.pinned !== sha256) {
+      throw new ImagespecError(
+        'REGISTRY_ERROR',
+        `Registry ${t.host} served ${t.image} with content whose digest is ${sha256}.`,
+        {
+          hint: 'The registry or something between it and you altered the manifest; do not use this image.',
+          details: { host: t.host, httpStatus: 200, digest: sha256 },
+        },
+      );
+    }
+    const digest = t.pinned ?? response.headers.get('docker-content-digest') ?? sha256;
     return { digest, mediaType, body: new Uint8Array(body), manifest };
   }
 

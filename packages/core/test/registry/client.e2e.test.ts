@@ -220,6 +220,28 @@ describe('registry client with answers that are not a yes or a no', () => {
     });
   });
 
+  it('refuses a manifest whose bytes do not hash to the digest asked for', async () => {
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      layers: [],
+    });
+    const server = await start(
+      startHttpServer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' });
+        res.end(manifest);
+      }),
+    );
+    const asked = sha256(Buffer.from('another manifest'));
+    await expect(client.getManifest(`${server.host}/app@${asked}`)).rejects.toMatchObject({
+      code: 'REGISTRY_ERROR',
+      message: `Registry ${server.host} served ${server.host}/app@${asked} with content whose digest is ${sha256(Buffer.from(manifest))}.`,
+    });
+    expect((await client.getManifest(`${server.host}/app@${sha256(Buffer.from(manifest))}`)).digest).toBe(
+      sha256(Buffer.from(manifest)),
+    );
+  });
+
   it('is unknown when the answer is not HTTP', async () => {
     const server = await start(startRawServer('SSH-2.0-OpenSSH_9.2\r\n'));
     const check = await client.checkManifest(`${server.host}/app:1`);

@@ -58,6 +58,14 @@ describe('registry client against a docker-registry with bearer token auth', () 
     ]);
   });
 
+  it('shares one token request among concurrent checks of one repository', async () => {
+    registry.requests.length = 0;
+    const client = createRegistryClient({ access: accessWith({ username: 'alice', password: 'alice-password' }) });
+    const checks = await Promise.all([1, 2, 3].map(() => client.checkManifest(image.reference)));
+    expect(checks.map((c) => c.status)).toEqual(['exists', 'exists', 'exists']);
+    expect(registry.requests).toHaveLength(1);
+  });
+
   it('asks for a new token for another repository', async () => {
     registry.requests.length = 0;
     const client = createRegistryClient({ access: accessWith({ username: 'alice', password: 'alice-password' }) });
