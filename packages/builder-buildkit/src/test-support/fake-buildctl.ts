@@ -46,18 +46,20 @@ function walk(dir, prefix = '') {
   return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) =>
     e.isDirectory() ? walk(path.join(dir, e.name), prefix + e.name + '/') : [prefix + e.name]);
 }
-if (script.recordFile) {
-  const dockerConfig = process.env.DOCKER_CONFIG ? fs.readFileSync(path.join(process.env.DOCKER_CONFIG, 'config.json'), 'utf8') : null;
-  const dockerfile = locals.dockerfile ? fs.readFileSync(path.join(locals.dockerfile, 'Dockerfile'), 'utf8') : null;
-  fs.writeFileSync(script.recordFile, JSON.stringify({ argv, dockerConfig: dockerConfig && JSON.parse(dockerConfig),
-    dockerConfigDir: process.env.DOCKER_CONFIG || null, contextDir: locals.context || null, contextFiles: walk(locals.context), dockerfile }));
-}
+// Handlers first: tests signal the stand-in as soon as its record file exists.
 const onSignal = (name, exit) => () => {
   if (script.signalFile) fs.appendFileSync(script.signalFile, name + '\n');
   if (exit) { process.stderr.write('error: context canceled\n'); process.exit(1); }
 };
 process.on('SIGINT', onSignal('SIGINT', !(script.build && script.build.ignoreSigint)));
 process.on('SIGTERM', onSignal('SIGTERM', true));
+if (script.recordFile) {
+  const dockerConfig = process.env.DOCKER_CONFIG ? fs.readFileSync(path.join(process.env.DOCKER_CONFIG, 'config.json'), 'utf8') : null;
+  const dockerfile = locals.dockerfile ? fs.readFileSync(path.join(locals.dockerfile, 'Dockerfile'), 'utf8') : null;
+  fs.writeFileSync(script.recordFile + '.tmp', JSON.stringify({ argv, dockerConfig: dockerConfig && JSON.parse(dockerConfig),
+    dockerConfigDir: process.env.DOCKER_CONFIG || null, contextDir: locals.context || null, contextFiles: walk(locals.context), dockerfile }));
+  fs.renameSync(script.recordFile + '.tmp', script.recordFile);
+}
 const forever = () => setInterval(() => {}, 1000);
 if (argv.includes('debug') && argv.includes('workers')) {
   const w = script.workers || 'ok';
