@@ -42,8 +42,10 @@ async function addTree(pack: tar.Pack, hostPath: string, contextPath: string): P
 async function contextTar(spec: ResolvedImageSpec, dockerfile: string): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise((resolve) => pack.on('end', resolve));
+  pack.on('data', (chunk: unknown) => {
+    chunks.push(chunk as Buffer);
+  });
+  const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   pack.entry({ name: 'Dockerfile' }, dockerfile);
   const layout = computeContextLayout(spec);
   for (const entry of [layout.requirements, ...layout.copy, layout.source]) {

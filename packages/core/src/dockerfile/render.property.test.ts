@@ -22,6 +22,7 @@ const hostile = fc.constantFrom(
   '\\\n',
   ' \\',
   '$',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${X} is the hostile input
   '${X}',
   '"',
   "'",
