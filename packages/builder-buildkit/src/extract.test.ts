@@ -58,6 +58,18 @@ describe('extractTar', () => {
     expect(await readdir(dir)).toEqual(['ctx']);
   });
 
+  it('refuses to write through a symlink it made', async () => {
+    const error = await extractTar(
+      tarOf([
+        { name: 'out', type: 'symlink', linkname: dir },
+        { name: 'out/planted', body: 'x' },
+      ]),
+      join(dir, 'ctx'),
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('below a symlink: out/planted');
+    expect(await readdir(dir)).toEqual(['ctx']);
+  });
+
   it('stops when the signal aborts', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -13,8 +13,10 @@ export async function extractTar(source: NodeJS.ReadableStream, dest: string, si
   const { extract } = await import('tar-stream');
   const root = resolve(dest);
   const extractor = extract();
+  // The folder starts empty, so the only symlinks in it are the ones made here: never write through them.
+  const symlinks = new Set<string>();
   extractor.on('entry', (header, entry, next) => {
-    writeEntry(root, header, entry).then(
+    writeEntry(root, header, entry, symlinks).then(
       () => next(),
       (error: unknown) => {
         entry.resume();
@@ -33,8 +35,18 @@ interface EntryHeader {
   linkname?: string | null;
 }
 
-async function writeEntry(root: string, header: EntryHeader, entry: NodeJS.ReadableStream): Promise<void> {
+async function writeEntry(
+  root: string,
+  header: EntryHeader,
+  entry: NodeJS.ReadableStream,
+  symlinks: Set<string>,
+): Promise<void> {
   const target = inside(root, header.name);
+  for (let dir = dirname(target); dir.length > root.length; dir = dirname(dir)) {
+    if (symlinks.has(dir)) {
+      throw new ImagespecError('INTERNAL', `The build context has an entry below a symlink: ${header.name}`);
+    }
+  }
   switch (header.type ?? 'file') {
     case 'directory':
       await mkdir(target, { recursive: true });
@@ -48,6 +60,7 @@ async function writeEntry(root: string, header: EntryHeader, entry: NodeJS.Reada
     case 'symlink':
       await mkdir(dirname(target), { recursive: true });
       await symlink(header.linkname ?? '', target);
+      symlinks.add(target);
       entry.resume();
       return;
     case 'link':
