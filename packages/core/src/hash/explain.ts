@@ -25,7 +25,8 @@ export function renderExplain(identity: ImageIdentity): string {
     lines.push(`  requirements  ${requirements.path}  (${requirements.kind})  sha256 ${requirements.sha256}`);
   for (const [index, tree] of copy.entries()) lines.push(...renderTree(`copy[${index}]`, tree));
   if (source) lines.push(...renderTree('source', source));
-  if (identity.base) lines.push('', `base spec ${identity.base.image}:`, indent(renderExplain(identity.base).trimEnd(), '  '));
+  if (identity.base)
+    lines.push('', `base spec ${identity.base.image}:`, indent(renderExplain(identity.base).trimEnd(), '  '));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FLYTEKIT_ALIASES, formatIssuePath, imageSpecJsonSchema, imageSpecSchema, SPEC_FIELDS, suggestName } from './schema.js';
+import {
+  FLYTEKIT_ALIASES,
+  formatIssuePath,
+  imageSpecJsonSchema,
+  imageSpecSchema,
+  SPEC_FIELDS,
+  suggestName,
+} from './schema.js';
 
 describe('imageSpecSchema', () => {
   it('accepts every field of ImageSpecInput', () => {
@@ -48,12 +55,16 @@ describe('imageSpecSchema', () => {
 describe('imageSpecJsonSchema', () => {
   it('describes a single spec or an images map, snake_case names included', () => {
     type ObjectSchema = { properties: Record<string, unknown>; additionalProperties: boolean };
-    const schema = imageSpecJsonSchema() as { anyOf: (ObjectSchema | { $ref: string })[]; $defs: Record<string, ObjectSchema> };
+    const schema = imageSpecJsonSchema() as {
+      anyOf: (ObjectSchema | { $ref: string })[];
+      $defs: Record<string, ObjectSchema>;
+    };
     expect(schema.anyOf).toEqual([{ $ref: '#/$defs/ImageSpec' }, expect.objectContaining({ type: 'object' })]);
     const single = schema.$defs.ImageSpec;
     const multi = schema.anyOf[1] as ObjectSchema;
     expect(single?.additionalProperties).toBe(false);
-    for (const field of [...SPEC_FIELDS, ...Object.keys(FLYTEKIT_ALIASES)]) expect(single?.properties).toHaveProperty(field);
+    for (const field of [...SPEC_FIELDS, ...Object.keys(FLYTEKIT_ALIASES)])
+      expect(single?.properties).toHaveProperty(field);
     expect(Object.keys(multi?.properties ?? {})).toEqual(['images']);
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
   });
@@ -68,7 +79,11 @@ describe('helpers', () => {
     expect(suggestName('color', SPEC_FIELDS)).toBeUndefined();
   });
   it('maps flytekit names to ours', () => {
-    expect(FLYTEKIT_ALIASES).toMatchObject({ base_image: 'baseImage', pip_secret_mounts: 'pipSecretMounts', tag_format: 'tagFormat' });
+    expect(FLYTEKIT_ALIASES).toMatchObject({
+      base_image: 'baseImage',
+      pip_secret_mounts: 'pipSecretMounts',
+      tag_format: 'tagFormat',
+    });
   });
   it('formats paths', () => {
     expect(formatIssuePath(['images', 'my-app', 'env', 'PATH'])).toBe('images["my-app"].env.PATH');
