@@ -19,8 +19,7 @@ type AnyBuilderDefinition = BuilderDefinition<any>;
 export type BuilderEntry =
   | string
   | AnyBuilderDefinition
-  | readonly [specifier: string, options: Record<string, unknown>]
-  | readonly [definition: AnyBuilderDefinition, options: Record<string, unknown>];
+  | readonly [target: string | AnyBuilderDefinition, options: Readonly<Record<string, unknown>>];
 
 /** What users naturally write (vite's PluginOption): falsy values and nested lists are fine, so `ci && '...'` works. */
 export type BuilderOption = BuilderEntry | false | null | undefined | readonly BuilderOption[];

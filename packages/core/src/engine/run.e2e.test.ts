@@ -314,6 +314,19 @@ describe('runBuilds', () => {
     ]);
   });
 
+  it('a run cancelled before any image is queued rejects with CANCELLED', async () => {
+    const recorder = recordingBuilder();
+    const { run, events } = setup([recorder.definition]);
+    const controller = new AbortController();
+    controller.abort(new Error('user pressed Ctrl-C'));
+    await expect(run({ specs: [spec('cancelled-early')], signal: controller.signal })).rejects.toMatchObject({
+      name: 'ImagespecError',
+      code: 'CANCELLED',
+    });
+    expect(events).toEqual([]);
+    expect(recorder.requests).toHaveLength(0);
+  });
+
   it('without a registry, checks nothing remotely and asks the builder’s optional exists()', async () => {
     const built: string[] = [];
     const local = new Set<string>();

@@ -86,6 +86,14 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
     ...(options.platform && { platform: options.platform }),
     ...(options.resolveBase && { resolveBase: options.resolveBase }),
     signal,
+  }).catch((error: unknown) => {
+    // Cancelled while hashing: nothing was queued yet, so the run as a whole is cancelled.
+    if (signal.aborted && !isImagespecError(error)) {
+      throw new ImagespecError('CANCELLED', 'The run was cancelled while computing image tags.', {
+        cause: signal.reason,
+      });
+    }
+    throw error;
   });
   const limit = pLimit(Math.max(1, options.concurrency ?? options.config.defaults.concurrency ?? DEFAULT_CONCURRENCY));
   const plans: PlannedBuild[] = [];
