@@ -152,3 +152,4 @@ export { computeHashInput, HASH_INPUT_VERSION } from './hash/hash-input.js';
 export { HASH_LENGTH, hashOf, imageName, renderTag } from './hash/hash.js';
 export type { HashedFileTree, IdentityFiles, IdentityOptions, ImageIdentity } from './hash/identity.js';
 export { computeImageIdentity } from './hash/identity.js';
+export type { IssuePath } from './spec/schema.js';

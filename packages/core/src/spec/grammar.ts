@@ -66,6 +66,12 @@ export function validatePipRequirement(value: string): string | undefined {
   const common = commonProblem(value, 'pip requirement', 'pip options belong in `pipExtraArgs`');
   if (common) return common;
   const text = value.trim();
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+    return `pip requirement \`${text}\` is a bare URL; write it as \`name @ ${text}\` (PEP 508)`;
+  }
+  if (/^(?:\.{0,2}\/|~)/.test(text)) {
+    return `pip requirement \`${text}\` is a path; copy it into the image and name it as \`name @ file:///path\``;
+  }
   const name = PEP508_NAME.exec(text);
   if (!name) return `pip requirement \`${text}\` does not start with a package name (PEP 508)`;
   let rest = text.slice(name[0].length).trimStart();
