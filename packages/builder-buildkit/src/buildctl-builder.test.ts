@@ -254,13 +254,24 @@ describe('buildkit builder: build()', () => {
   });
 
   it('writes an OCI tarball into ociDir when not pushing, and returns its path', async () => {
-    const { builder, record } = setup(success, { ociDir: 'oci-out' });
+    const { builder, record, temps } = setup(success, { ociDir: 'oci-out' });
     const result = (await builder.build(request({ push: false }))) as BuildkitBuildResult;
     expect(result.pushed).toBe(false);
     expect(result.ociTarball).toBe(join(root, 'oci-out', '127.0.0.1_5000_bk_app_3kq7.oci.tar'));
     expect(await readFile(result.ociTarball as string, 'utf8')).toBe('oci layout tarball from the stand-in');
-    expect((await record()).argv).toContain(`type=oci,dest=${result.ociTarball},name=127.0.0.1:5000/bk/app:3kq7`);
+    // Written into the temp folder, moved out only once the build succeeded.
+    expect((await record()).argv).toContain(`type=oci,dest=${temps[0]}/image.oci.tar,name=127.0.0.1:5000/bk/app:3kq7`);
+    expect(await builder.plan?.(request({ push: false }))).toMatchObject({ ociTarball: result.ociTarball });
     expect(builder.supports({ name: 'app' } as ResolvedImageSpec)).toEqual({ ok: true });
+  });
+
+  it('leaves no partial OCI tarball behind when the build fails', async () => {
+    const { builder } = setup(
+      { build: { stderrFile: `${FIXTURES}progress-rawjson-failed.ndjson`, exit: 1 } },
+      { ociDir: 'oci-failed' },
+    );
+    await expect(builder.build(request({ push: false }))).rejects.toMatchObject({ code: 'BUILD_FAILED' });
+    expect(existsSync(join(root, 'oci-failed', '127.0.0.1_5000_bk_app_3kq7.oci.tar'))).toBe(false);
   });
 
   it('checks secret sources before running: a missing file, an unset variable', async () => {

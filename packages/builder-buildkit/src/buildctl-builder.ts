@@ -1,5 +1,5 @@
-import { access, constants, mkdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, constants, copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type {
   Availability,
   Builder,
@@ -55,12 +55,13 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
 
   function invocation(
     request: BuildRequest,
+    out: BuildctlOutput,
     paths: BuildctlInvocation['paths'],
     localCacheExists: boolean,
   ): BuildctlInvocation {
     return {
       image: request.image,
-      output: output(request),
+      output: out,
       platforms: request.platforms,
       secrets: request.secrets,
       paths,
@@ -119,9 +120,16 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
     },
 
     plan(request: BuildRequest): BuildPlan {
+      const out = output(request);
       const paths = planPaths(PLAN_TEMP);
-      const argv = renderBuildArgv(options, invocation(request, paths, false));
-      return { builder: 'buildkit', addr: options.addr, command: options.buildctl, argv };
+      const argv = renderBuildArgv(options, invocation(request, staged(out, PLAN_TEMP), paths, false));
+      return {
+        builder: 'buildkit',
+        addr: options.addr,
+        command: options.buildctl,
+        argv,
+        ...(out.type === 'oci' && { ociTarball: out.dest }),
+      };
     },
 
     async build(request: BuildRequest): Promise<BuildkitBuildResult> {
@@ -135,10 +143,9 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
         // The Dockerfile gets its own --local folder, so the context's files never shadow it.
         await mkdir(paths.dockerfile, { recursive: true });
         await writeFile(join(paths.dockerfile, 'Dockerfile'), request.dockerfile('buildkit'));
-        if (out.type === 'oci') await mkdir(options.ociDir as string, { recursive: true });
         const localCacheExists =
           options.cache?.type === 'local' && (await exists(join(options.cache.dir, 'index.json')));
-        const call = invocation(request, paths, localCacheExists);
+        const call = invocation(request, staged(out, temp.path), paths, localCacheExists);
         if (options.cache?.type === 'registry' && !registryCacheRef(options, call)) {
           log.warn(
             `registry cache skipped for ${request.image}: the image is not pushed and the cache option names no ref`,
@@ -177,6 +184,8 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
           });
         }
         const metadata = await readBuildMetadata(paths.metadataFile);
+        // buildctl creates the tarball before the solve: only a finished one leaves the temp folder.
+        if (out.type === 'oci' && call.output.type === 'oci') await moveFile(call.output.dest, out.dest);
         return {
           image: request.image,
           ...(metadata?.digest && { digest: metadata.digest }),
@@ -203,6 +212,21 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
     if (credentials.size === 0) return {};
     log.debug(`buildctl gets credentials for ${[...credentials.keys()].join(', ')}`);
     return { DOCKER_CONFIG: await writeDockerConfig(join(tempPath, 'docker-config'), credentials) };
+  }
+}
+
+/** An OCI tarball is written into the temp folder first. */
+function staged(out: BuildctlOutput, root: string): BuildctlOutput {
+  return out.type === 'oci' ? { type: 'oci', dest: `${root}/image.oci.tar` } : out;
+}
+
+async function moveFile(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to);
   }
 }
 

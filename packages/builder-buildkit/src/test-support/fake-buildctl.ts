@@ -69,10 +69,12 @@ if (argv.includes('debug') && argv.includes('workers')) {
   else { process.stderr.write(w.stderr + '\n'); process.exitCode = w.exit; }
 } else if (argv.includes('build')) {
   const b = script.build || {};
-  const lines = [...(b.stderrFile ? fs.readFileSync(b.stderrFile, 'utf8').split('\n').filter(Boolean) : []), ...(b.stderr || [])];
-  for (const line of lines) process.stderr.write(line + '\n');
   const out = flag('--output') || '';
   const dest = /(?:^|,)dest=([^,]+)/.exec(out);
+  // Like buildctl, create the tarball file before the solve.
+  if (out.startsWith('type=oci') && dest) fs.writeFileSync(dest[1], '');
+  const lines = [...(b.stderrFile ? fs.readFileSync(b.stderrFile, 'utf8').split('\n').filter(Boolean) : []), ...(b.stderr || [])];
+  for (const line of lines) process.stderr.write(line + '\n');
   if ((b.exit || 0) === 0 && out.startsWith('type=oci') && dest) fs.writeFileSync(dest[1], 'oci layout tarball from the stand-in');
   if ((b.exit || 0) === 0 && b.metadataFile) fs.copyFileSync(b.metadataFile, flag('--metadata-file'));
   if (b.hang) forever(); else process.exitCode = b.exit || 0;
