@@ -37,6 +37,20 @@ describe('createAuthenticator', () => {
     ]);
   });
 
+  it('answers a challenge with a token fetched meanwhile, but never with the refused one', async () => {
+    const { send, issued } = tokenEndpoint(300);
+    const auth = createAuthenticator({ access, send, now: () => 0 });
+    expect(await auth.challenge('r.example.test', 'repository:a:pull', challenge)).toBe('Bearer token-1');
+    expect(await auth.challenge('r.example.test', 'repository:a:pull', challenge, undefined, undefined)).toBe(
+      'Bearer token-1',
+    );
+    expect(await auth.challenge('r.example.test', 'repository:a:pull', challenge, undefined, 'Bearer token-1')).toBe(
+      'Bearer token-2',
+    );
+    expect(await auth.authorization('r.example.test', 'repository:a:pull')).toBe('Bearer token-2');
+    expect(issued).toHaveLength(2);
+  });
+
   it('takes 60 s as the lifetime when the token server names none', async () => {
     let now = 0;
     const { send } = tokenEndpoint();

@@ -22,8 +22,12 @@ export interface SentResponse {
 export interface Authenticator {
   /** The Authorization value to send before any challenge, once the host's scheme is known (tokens are cached). */
   authorization(host: string, scope: string, signal?: AbortSignal): Promise<string | undefined>;
-  /** Answers a 401: fetches a fresh token (Bearer) or uses the basic credentials (Basic). Throws REGISTRY_AUTH. */
-  challenge(host: string, scope: string, answer: Response, signal?: AbortSignal): Promise<string>;
+  /**
+   * Answers a 401: a token (Bearer) or the basic credentials (Basic). `sent` is the
+   * Authorization the refused request carried: a token other than that one (fetched
+   * meanwhile by a concurrent request) is reused, the refused one never. Throws REGISTRY_AUTH.
+   */
+  challenge(host: string, scope: string, answer: Response, signal?: AbortSignal, sent?: string): Promise<string>;
 }
 
 type HostScheme =
@@ -156,12 +160,16 @@ export function createAuthenticator(options: {
       return bearer(host, scheme, scope, signal);
     },
 
-    async challenge(host, scope, answer, signal) {
+    async challenge(host, scope, answer, signal, sent) {
       const challenges = parseWwwAuthenticate(answer.headers.get('www-authenticate'));
       const bearerChallenge = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
       if (bearerChallenge) {
         const scheme = toBearerScheme(bearerChallenge);
         schemes.set(host, scheme);
+        const key = tokenKey(host, scheme, scope);
+        const cached = tokens.get(key);
+        if (cached && cached.expiresAt > now() && `Bearer ${cached.value}` !== sent) return `Bearer ${cached.value}`;
+        tokens.delete(key);
         return bearer(host, scheme, scope, signal);
       }
       if (challenges.some((c) => c.scheme === 'basic')) {

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { RegistryAccess } from '../plugin/types.js';
-import type { ResolvedRegistryAccess } from './access.js';
-import { createAuthenticator, type Send, type SentResponse } from './authenticator.js';
-import { createCaFetch } from './ca-fetch.js';
-import { describeFetchFailure, describeRegistryAnswer, excerpt, parseRegistryErrors } from './registry-answer.js';
+import { createAuthenticator, type SentResponse } from './authenticator.js';
+import { describeRegistryAnswer, excerpt, parseRegistryErrors } from './registry-answer.js';
+import { createSend } from './send.js';
 
 /** What the registry says about one image: there, not there, or no usable answer (never read as "not there"). */
 export type ManifestCheck =
@@ -79,63 +78,9 @@ interface Target {
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const { access } = options;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  const caSource = (access as Partial<ResolvedRegistryAccess>).caCertificates;
-  const caFetches = new Map<string, Promise<typeof fetch>>();
-  /** The fetch for a registry: Node's, or one that trusts the registry's private CA. An injected fetch always wins. */
-  const fetchFor = (host: string | undefined): Promise<typeof fetch> => {
-    if (options.fetch || !caSource || !host) return Promise.resolve(fetchImpl);
-    let found = caFetches.get(host);
-    if (!found) {
-      found = caSource.call(access, host).then((pem) => (pem ? createCaFetch(pem) : fetchImpl));
-      caFetches.set(host, found);
-    }
-    return found;
-  };
-
-  const send: Send = async (url, init, { signal, host }) => {
-    if (signal?.aborted) throw cancelled(url, signal);
-    const fetchHere = await fetchFor(host);
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const fail = (error: unknown): ImagespecError => {
-      if (isImagespecError(error)) return error;
-      if (signal?.aborted) return cancelled(url, signal);
-      if (timeout.aborted) {
-        return new ImagespecError('REGISTRY_UNREACHABLE', `No answer from ${url} within ${timeoutMs / 1000} s.`, {
-          hint: 'Check that the registry is up and reachable from here.',
-          cause: error,
-          details: { url },
-        });
-      }
-      const failure = describeFetchFailure(error);
-      return new ImagespecError('REGISTRY_UNREACHABLE', `Cannot reach ${url}: ${failure.reason}`, {
-        hint: failure.tls
-          ? `If the registry speaks plain HTTP, mark it insecure in the imagespec config (registries: { '${host ?? new URL(url).host}': { insecure: true } }); if its certificate comes from a private CA, name the CA's PEM file there (registries: { '${host ?? new URL(url).host}': { ca: '/path/ca.pem' } }).`
-          : 'Check that the registry is up and that the host and port are right.',
-        cause: error,
-        details: { url, ...(failure.code && { code: failure.code }) },
-      });
-    };
-    let response: Response;
-    try {
-      response = await fetchHere(url, { ...init, signal: combined, redirect: 'follow' });
-    } catch (error) {
-      throw fail(error);
-    }
-    return {
-      response,
-      async body() {
-        try {
-          return Buffer.from(await response.arrayBuffer());
-        } catch (error) {
-          throw fail(error);
-        }
-      },
-    };
-  };
+  const send = createSend({ access, timeoutMs, ...(options.fetch && { fetch: options.fetch }) });
   const auth = createAuthenticator({ access, send });
 
   /** One manifest request, answering a 401 challenge once. */
@@ -146,7 +91,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const first = await send(target.url, { method, headers: withAuth(headers, upfront) }, sendOptions);
     if (first.response.status !== 401) return first;
     await first.response.body?.cancel();
-    const authorization = await auth.challenge(target.host, target.scope, first.response, signal);
+    const authorization = await auth.challenge(target.host, target.scope, first.response, signal, upfront);
     return send(target.url, { method, headers: withAuth(headers, authorization) }, sendOptions);
   }
 
@@ -307,11 +252,4 @@ function contentType(response: Response): string | undefined {
 
 function withAuth(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {
   return authorization ? { ...headers, Authorization: authorization } : headers;
-}
-
-function cancelled(url: string, signal: AbortSignal): ImagespecError {
-  return new ImagespecError('CANCELLED', `The request to ${url} was cancelled.`, {
-    cause: signal.reason,
-    details: { url },
-  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryAccess, RegistryCredentials } from '../../src/plugin/types.js';
+import { createRegistryAccess } from '../../src/registry/access.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { type LocalServer, startHttpServer, startRawServer, unusedPort } from './local-servers.js';
 import { basicAuth, type PushedImage, pushTestImage, pushTestIndex, sha256 } from './push-image.js';
@@ -79,6 +80,23 @@ describe('registry client against the open registry', () => {
     const error = await client.resolveDigest(`${registry.host}/${repository}:missing`).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'ImagespecError', code: 'REGISTRY_ERROR', details: { httpStatus: 404 } });
     expect((error as Error).message).toContain('MANIFEST_UNKNOWN: manifest unknown');
+  });
+
+  it('resolves a base image through the configured mirror, as a pull would', async () => {
+    const mirror = `${registry.host}/imagespec-test/hub-${run}`;
+    const hubImage = await pushTestImage({
+      url: registry.url,
+      repository: `imagespec-test/hub-${run}/library/busybox`,
+      tag: '1.36',
+    });
+    const access = createRegistryAccess({
+      env: {},
+      dockerConfig: { auths: {}, credHelpers: {} },
+      mirrors: { 'docker.io/': `${mirror}/` },
+    });
+    const viaMirror = createRegistryClient({ access });
+    expect(await viaMirror.resolveDigest('busybox:1.36')).toBe(hubImage.digest);
+    expect((await viaMirror.getManifest('docker.io/library/busybox:1.36')).digest).toBe(hubImage.digest);
   });
 
   it('speaks HTTPS to a registry not marked insecure, and says why that failed', async () => {
