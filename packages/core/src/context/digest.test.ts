@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImagespecError } from '../errors.js';
 import { digestRecords, digestTree, type FileDigest, sha256File } from './digest.js';
-import { hashInWorkers } from './hash-workers.js';
+import { HashPool } from './hash-workers.js';
 
 const HELLO_SHA256 = '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03'; // sha256("hello\n")
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -153,7 +153,13 @@ describe('digestTree', () => {
   });
 });
 
-describe('hashInWorkers', () => {
+const hashInPool = (files: Parameters<HashPool['add']>[0][]) => {
+  const pool = new HashPool(undefined);
+  for (const file of files) pool.add(file);
+  return pool.finish();
+};
+
+describe('HashPool', () => {
   it('names a file that vanished since the walk', async () => {
     await put('a.txt', 'hello\n');
     const file = (name: string) => ({
@@ -163,10 +169,10 @@ describe('hashInWorkers', () => {
       mode: 0o644,
       size: 6,
     });
-    const error = await hashInWorkers([file('a.txt'), file('gone.txt')], undefined).catch((e: unknown) => e);
+    const error = await hashInPool([file('a.txt'), file('gone.txt')]).catch((e: unknown) => e);
     expect(isImagespecError(error) && error.code).toBe('FILE_NOT_FOUND');
     expect((error as Error).message).toContain(join(root, 'gone.txt'));
-    expect(await hashInWorkers([file('a.txt')], undefined)).toEqual([HELLO_SHA256]);
+    expect(await hashInPool([file('a.txt')])).toEqual([HELLO_SHA256]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
-import { hashInWorkers } from './hash-workers.js';
+import { HashPool } from './hash-workers.js';
 import { type ContextFile, fileError, walkFiles } from './walk.js';
 
 /** Trees at least this large are hashed in worker threads; below it, their start-up (~30 ms) costs more than it saves. */
@@ -46,13 +46,27 @@ const RECORDS_HEADER = 'imagespec-tree/1\0';
 export async function digestTree(hostPath: string, options: DigestOptions = {}): Promise<TreeDigest> {
   const { signal } = options;
   const entries: ContextFile[] = [];
-  for await (const file of walkFiles(hostPath, { ...(signal && { signal }) })) entries.push(file);
-  const contents = entries.filter((file) => file.kind === 'file');
-  const bytes = contents.reduce((sum, file) => sum + file.size, 0);
-  const sums =
-    contents.length >= WORKERS_MIN_FILES || bytes >= WORKERS_MIN_BYTES
-      ? await hashInWorkers(contents, signal)
-      : await hashHere(contents, signal);
+  const contents: ContextFile[] = [];
+  let bytes = 0;
+  let pool: HashPool | undefined;
+  try {
+    for await (const file of walkFiles(hostPath, { ...(signal && { signal }) })) {
+      entries.push(file);
+      if (file.kind !== 'file') continue;
+      contents.push(file);
+      bytes += file.size;
+      if (pool) pool.add(file);
+      else if (contents.length >= WORKERS_MIN_FILES || bytes >= WORKERS_MIN_BYTES) {
+        // Large enough: hash in workers from here on, while the walk goes on.
+        pool = new HashPool(signal);
+        for (const earlier of contents) pool.add(earlier);
+      }
+    }
+  } catch (error) {
+    pool?.close();
+    throw error;
+  }
+  const sums = pool ? await pool.finish() : await hashHere(contents, signal);
   let next = 0;
   const files = entries.map((file): FileDigest => {
     if (file.kind === 'dir') return { path: file.path, mode: 'dir' };

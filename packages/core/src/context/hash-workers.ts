@@ -43,62 +43,96 @@ parentPort.on('message', (paths) => {
 
 type Answer = { sha256: string } | { error: { code?: string; message: string } };
 
-/** Content sha256 (hex) of each file, in the order given. */
-export function hashInWorkers(files: readonly ContextFile[], signal: AbortSignal | undefined): Promise<string[]> {
-  signal?.throwIfAborted();
-  const sums = new Array<string>(files.length);
-  if (files.length === 0) return Promise.resolve(sums);
-  const poolSize = Math.min(4, Math.max(2, availableParallelism()), Math.ceil(files.length / BATCH_FILES));
-  const workers: Worker[] = [];
+/**
+ * A pool of hashing workers fed while the walk is still listing: `add` files as they
+ * come, then `finish` for every file's content sha256 (hex), in the order added.
+ */
+export class HashPool {
+  private readonly files: ContextFile[] = [];
+  private readonly sums: string[] = [];
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private next = 0;
+  private ending = false;
+  private failure: unknown;
+  private settle: { resolve: (sums: string[]) => void; reject: (error: unknown) => void } | undefined;
+  private readonly onAbort = () => this.fail(this.signal?.reason);
 
-  return new Promise<string[]>((resolve, reject) => {
-    let next = 0;
-    let busy = 0;
-    let done = false;
-    const finish = (error?: unknown) => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener('abort', onAbort);
-      for (const worker of workers) void worker.terminate();
-      if (error === undefined) resolve(sums);
-      else reject(error);
-    };
-    const onAbort = () => finish(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    const dispatch = (worker: Worker) => {
-      if (done) return;
-      const start = next;
-      let bytes = 0;
-      while (next < files.length && next - start < BATCH_FILES && bytes < BATCH_BYTES) bytes += files[next++]!.size;
-      if (start === next) {
-        if (busy === 0) finish();
-        return;
-      }
-      busy++;
-      worker.once('message', (answers: Answer[]) => {
-        busy--;
-        for (let i = 0; i < answers.length; i++) {
-          const answer = answers[i]!;
-          const file = files[start + i]!;
-          if ('error' in answer) {
-            const cause = Object.assign(new Error(answer.error.message), { code: answer.error.code });
-            return finish(fileError(cause, file.absPath));
-          }
-          sums[start + i] = answer.sha256;
-        }
-        dispatch(worker);
-      });
-      worker.postMessage(files.slice(start, next).map((file) => file.absPath));
-    };
-
-    for (let i = 0; i < poolSize; i++) {
+  constructor(private readonly signal: AbortSignal | undefined) {
+    signal?.throwIfAborted();
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    const size = Math.min(4, Math.max(2, availableParallelism()));
+    for (let i = 0; i < size; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       worker.on('error', (error) =>
-        finish(new ImagespecError('INTERNAL', `A file-hashing worker failed: ${error.message}`, { cause: error })),
+        this.fail(new ImagespecError('INTERNAL', `A file-hashing worker failed: ${error.message}`, { cause: error })),
       );
-      workers.push(worker);
-      dispatch(worker);
+      this.workers.push(worker);
+      this.idle.push(worker);
     }
-  });
+  }
+
+  add(file: ContextFile): void {
+    this.files.push(file);
+    if (this.files.length - this.next >= BATCH_FILES) this.dispatch();
+  }
+
+  finish(): Promise<string[]> {
+    this.ending = true;
+    const done = new Promise<string[]>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    if (this.failure !== undefined) this.settle?.reject(this.failure);
+    else this.dispatch();
+    return done;
+  }
+
+  /** Stops the workers; for a caller that gives up before `finish` (the walk failed). */
+  close(): void {
+    this.fail(new ImagespecError('CANCELLED', 'Hashing was stopped.'));
+  }
+
+  private dispatch(): void {
+    while (this.failure === undefined && this.idle.length > 0) {
+      const start = this.next;
+      let bytes = 0;
+      while (this.next < this.files.length && this.next - start < BATCH_FILES && bytes < BATCH_BYTES) {
+        bytes += this.files[this.next++]!.size;
+      }
+      if (start === this.next) break;
+      this.send(this.idle.pop()!, start, this.next);
+    }
+    if (this.ending && this.failure === undefined && this.idle.length === this.workers.length) {
+      this.stop();
+      this.settle?.resolve(this.sums);
+    }
+  }
+
+  private send(worker: Worker, start: number, end: number): void {
+    worker.once('message', (answers: Answer[]) => {
+      for (let i = 0; i < answers.length; i++) {
+        const answer = answers[i]!;
+        if ('error' in answer) {
+          const cause = Object.assign(new Error(answer.error.message), { code: answer.error.code });
+          return this.fail(fileError(cause, this.files[start + i]!.absPath));
+        }
+        this.sums[start + i] = answer.sha256;
+      }
+      this.idle.push(worker);
+      this.dispatch();
+    });
+    worker.postMessage(this.files.slice(start, end).map((file) => file.absPath));
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.stop();
+    this.settle?.reject(error);
+  }
+
+  private stop(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    for (const worker of this.workers) void worker.terminate();
+  }
 }

@@ -1,0 +1,49 @@
+// Shared bench helpers: medians, timing a process, dropping the page cache, building core.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const CORE_DIST = `${REPO}packages/core/dist/index.js`;
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export const round = (x, digits = 4) => Number(x.toFixed(digits));
+
+/** Builds core when its dist is missing or lacks one of `exports` (a stale build). */
+export async function ensureCoreBuilt(exports = []) {
+  if (existsSync(CORE_DIST)) {
+    const core = await import(`${CORE_DIST}?check=${Date.now()}`);
+    if (exports.every((name) => name in core)) return;
+  }
+  console.error('bench: building @imagespec/core (npx nx run core:build)');
+  const result = spawnSync('npx', ['nx', 'run', 'core:build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error('building @imagespec/core failed');
+}
+
+/**
+ * Empties the page, dentry and inode caches (needs root). Returns false when this
+ * machine does not allow it, so a bench can say it measured warm instead.
+ */
+export function dropCaches() {
+  spawnSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wall-clock seconds of `argv` (run directly, no shell); throws with its stderr if it fails. */
+export function timeProcess(argv, options = {}) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${argv.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return { seconds, stdout: result.stdout };
+}
