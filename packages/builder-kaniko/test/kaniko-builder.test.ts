@@ -1,0 +1,252 @@
+/**
+ * The Kaniko builder through the real @kubernetes/client-node against the stand-in API
+ * server (fake-kube-api-server.ts): lifecycle, context streaming, errors, and that the pod
+ * is deleted on every path.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type Builder, isImagespecError } from '@imagespec/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import kaniko from '../src/index.js';
+import { type KanikoOptionsInput, resolveKanikoOptions } from '../src/options.js';
+import { FakeKubeApiServer, type Scenario } from './fake-kube-api-server.js';
+import { buildRequest, KANIKO_FIXTURES, readContext, testHost, writeKubeconfig } from './helpers.js';
+
+const fixture = (name: string) => readFileSync(`${KANIKO_FIXTURES}${name}`, 'utf8').replace(/\n$/, '').split('\n');
+const DIGEST = readFileSync(`${KANIKO_FIXTURES}digest-file`, 'utf8').trim();
+const SUCCESS: Scenario = { logLines: fixture('build-success.log'), terminationMessage: DIGEST, captureStdin: true };
+
+let fake: FakeKubeApiServer;
+let kubeconfig: { path: string; dispose(): Promise<void> };
+
+beforeAll(async () => {
+  fake = await FakeKubeApiServer.start();
+  kubeconfig = await writeKubeconfig(fake.kubeconfig());
+});
+afterAll(async () => {
+  await fake.close();
+  await kubeconfig.dispose();
+});
+afterEach(() => {
+  // Whatever a test did, the builder must have deleted every pod it created.
+  expect([...fake.pods.keys()]).toEqual([]);
+  fake.scenario = {};
+});
+
+async function builder(options: KanikoOptionsInput = {}, host = testHost()): Promise<Builder> {
+  return kaniko.create(resolveKanikoOptions({ kubeconfig: kubeconfig.path, namespace: 'ci', ...options }), host);
+}
+
+async function failure(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isImagespecError(error)) throw new Error(`expected an ImagespecError, got ${String(error)}`);
+  return error;
+}
+
+describe('kaniko builder against the stand-in API server', () => {
+  it('builds: streams the gzipped context over v5 attach, follows the log, reads the digest, deletes the pod', async () => {
+    fake.scenario = SUCCESS;
+    const request = buildRequest();
+    const result = await (await builder({ logFormat: 'color' })).build(request);
+
+    expect(result).toEqual({ image: 'localhost:5000/fx/app:3kqabc', digest: DIGEST, pushed: true });
+    const pod = fake.created.at(-1)!;
+    expect(pod.stdin).toMatchObject({ protocol: 'v5.channel.k8s.io', closedBy: 'close-frame' });
+    expect(await readContext(pod.stdin.data!)).toEqual({
+      Dockerfile: 'FROM localhost:5000/busybox:1\nCOPY app.txt /app/\n',
+      'app.txt': 'app content\n',
+    });
+    expect(pod.name).toMatch(/^imagespec-kaniko-/);
+    expect(fake.deleted).toContain(pod.name);
+    const steps = request.emitted.filter((event) => event.type === 'step');
+    expect(steps.map((event) => `${event.status} ${event.name}`)).toContain(
+      'done RUN echo building-in-kaniko && mkdir -p /app',
+    );
+    expect(request.emitted).toContainEqual({
+      type: 'log',
+      stream: 'stdout',
+      line: 'building-in-kaniko',
+      step: 'step-2',
+    });
+  });
+
+  it('falls back to v4 attach, where closing the socket ends stdin', async () => {
+    fake.scenario = { ...SUCCESS, attachProtocols: ['v4.channel.k8s.io'] };
+    const result = await (await builder()).build(buildRequest());
+    expect(result.digest).toBe(DIGEST);
+    expect(fake.created.at(-1)!.stdin).toMatchObject({ protocol: 'v4.channel.k8s.io', closedBy: 'socket-close' });
+  });
+
+  it('survives the server ending its watches', async () => {
+    fake.scenario = { ...SUCCESS, lineDelayMs: 5, watchCloseAfterMs: 30 };
+    const result = await (await builder()).build(buildRequest());
+    expect(result.digest).toBe(DIGEST);
+  });
+
+  it('fails with the failing step and the last log lines, and deletes the pod', async () => {
+    fake.scenario = { logLines: fixture('build-failed-json.log'), exitCode: 3 };
+    const request = buildRequest();
+    const error = await failure((await builder()).build(request));
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(error.message).toContain('at step "RUN echo about to fail; exit 3" (exit code 3');
+    expect(error.message).toContain(': error building image: error building stage: failed to execute command');
+    expect(error.message).toContain('\nLast log lines:\n');
+    expect(error.message).toContain('\n  Running: [/bin/sh -c echo about to fail; exit 3]\n  about to fail\n');
+    expect(error.details).toMatchObject({ exitCode: 3, failedStep: 'RUN echo about to fail; exit 3' });
+    expect(fake.deleted).toContain(fake.created.at(-1)!.name);
+    expect(request.emitted).toContainEqual(
+      expect.objectContaining({ type: 'step', status: 'error', name: 'RUN echo about to fail; exit 3' }),
+    );
+  });
+
+  it('surfaces Kaniko refusing a plain tar (the stand-in checks the gzip header like the executor)', async () => {
+    fake.scenario = { ...SUCCESS, notGzipLines: fixture('build-uncompressed-stdin.log').slice(0, 2) };
+    const error = await failure((await builder()).build(buildRequest({ gzip: false })));
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(error.message).toContain('Error: error resolving source context: gzip: invalid header');
+  });
+
+  it('reports Warning events when the pod stays Pending past the pending timeout', async () => {
+    fake.scenario = { pending: 'unschedulable' };
+    const error = await failure((await builder({ pendingTimeoutSeconds: 0.3 })).build(buildRequest()));
+    expect(error.code).toBe('TIMEOUT');
+    expect(error.message).toMatch(/did not start within 0.3 s \(phase Pending\)/);
+    expect(error.message).toContain('FailedScheduling: 0/3 nodes are available: 3 Insufficient memory.');
+    expect(fake.deleted).toContain(fake.created.at(-1)!.name);
+  });
+
+  it('reports ImagePullBackOff with the pull errors', async () => {
+    fake.scenario = { pending: 'image-pull-backoff' };
+    const error = await failure(
+      (await builder({ pendingTimeoutSeconds: 0.3, image: 'nope/kaniko:0' })).build(buildRequest()),
+    );
+    expect(error.code).toBe('TIMEOUT');
+    expect(error.message).toContain('container waiting: ImagePullBackOff');
+    expect(error.message).toContain('Failed: Failed to pull image "nope/kaniko:0": not found');
+  });
+
+  it('fails at once on an invalid executor image name', async () => {
+    fake.scenario = { pending: 'invalid-image' };
+    const error = await failure((await builder({ pendingTimeoutSeconds: 60 })).build(buildRequest()));
+    expect(error.code).toBe('DAEMON_ERROR');
+    expect(error.message).toContain('could not start (container waiting: InvalidImageName');
+  });
+
+  it('times out a build that never ends, with the last lines, and deletes the pod', async () => {
+    fake.scenario = { ...SUCCESS, hang: true };
+    const error = await failure((await builder({ buildTimeoutSeconds: 0.5 })).build(buildRequest()));
+    expect(error.code).toBe('TIMEOUT');
+    expect(error.message).toContain('did not finish building localhost:5000/fx/app:3kqabc within 0.5 s');
+    expect(error.message).toContain('Pushed localhost:5000/fx/kapp@sha256:');
+  });
+
+  it('deletes the pod when the run is cancelled mid-build (Ctrl-C)', async () => {
+    fake.scenario = { ...SUCCESS, hang: true };
+    const request = buildRequest();
+    const building = (await builder()).build(request);
+    while (!request.emitted.some((event) => event.type === 'log')) await new Promise((r) => setTimeout(r, 5));
+    request.controller.abort();
+    const error = await failure(building);
+    expect(error.code).toBe('CANCELLED');
+    expect(fake.deleted).toContain(fake.created.at(-1)!.name);
+  });
+
+  it('deletes the pod when cancelled while it is Pending', async () => {
+    fake.scenario = { pending: 'unschedulable' };
+    const request = buildRequest();
+    const building = (await builder()).build(request);
+    while (fake.created.length === 0 || fake.pods.size === 0) await new Promise((r) => setTimeout(r, 5));
+    request.controller.abort();
+    expect((await failure(building)).code).toBe('CANCELLED');
+  });
+
+  it('fails and cleans up when attach is refused', async () => {
+    fake.scenario = { ...SUCCESS, rejectAttach: 403 };
+    const error = await failure((await builder()).build(buildRequest()));
+    expect(error.code).toBe('DAEMON_ERROR');
+    expect(error.message).toMatch(
+      /Sending the build context to pod ci\/imagespec-kaniko-\w+ failed: cannot open the attach WebSocket/,
+    );
+  });
+
+  it('fails and cleans up when the attach connection drops mid-stream', async () => {
+    fake.scenario = { ...SUCCESS, captureStdin: false, dropAttachAfterBytes: 1, lineDelayMs: 100 };
+    const big = randomBytes(8 * 1024 * 1024).toString('base64');
+    const error = await failure((await builder()).build(buildRequest({ files: { Dockerfile: 'FROM x\n', big } })));
+    expect(error.code).toBe('DAEMON_ERROR');
+    expect(error.message).toContain('closed the attach WebSocket early');
+  });
+
+  it('reports a forbidden pod create with the RBAC the builder needs', async () => {
+    fake.scenario = { forbid: ['create'] };
+    const before = fake.created.length;
+    const error = await failure((await builder()).build(buildRequest()));
+    expect(error.code).toBe('DAEMON_ERROR');
+    expect(error.message).toContain('pods is forbidden: User "system:serviceaccount:ci:builder" cannot create');
+    expect(error.hint).toContain('pods/attach');
+    expect(fake.created.length).toBe(before);
+  });
+
+  it('lets Kaniko fetch a context URL: no stdin, no attach', async () => {
+    fake.scenario = { logLines: fixture('build-success.log'), terminationMessage: DIGEST };
+    const before = fake.requests.length;
+    const result = await (await builder({ contextUrl: 's3://bucket/ctx.tar.gz' })).build(buildRequest());
+    expect(result.digest).toBe(DIGEST);
+    const pod = fake.created.at(-1)!;
+    expect(pod.manifest.spec.containers[0]!.stdin).toBeUndefined();
+    expect(fake.requests.slice(before).some((line) => line.startsWith('UPGRADE'))).toBe(false);
+  });
+
+  it('sends the manifest plan() shows', async () => {
+    fake.scenario = SUCCESS;
+    const b = await builder({ labels: { team: 'ml' }, resources: { requests: { memory: '2Gi' } } });
+    const request = buildRequest();
+    const plan = (await b.plan!(request)) as { pod: Record<string, unknown> };
+    await b.build(request);
+    const sent = fake.created.at(-1)!.manifest;
+    expect(sent).toEqual(JSON.parse(JSON.stringify(plan.pod)));
+  });
+});
+
+describe('available()', () => {
+  it('is ok when the API answers a pods list', async () => {
+    expect(await (await builder()).available()).toEqual({ ok: true });
+  });
+
+  it('gives the API server words when listing pods is forbidden', async () => {
+    fake.scenario = { forbid: ['list'] };
+    const result = await (await builder()).available();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toContain('refused to list pods: pods is forbidden');
+  });
+
+  it('says when no kubeconfig exists', async () => {
+    const b = kaniko.create(resolveKanikoOptions({}), testHost({ env: { HOME: '/nonexistent' } }));
+    const result = await (await b).available();
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('No Kubernetes configuration') });
+  });
+
+  it('says when the API server does not answer in time', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {}); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const config = await writeKubeconfig(fake.kubeconfig().replace(fake.url, `http://127.0.0.1:${port}`));
+    try {
+      const b = await kaniko.create(
+        resolveKanikoOptions({ kubeconfig: config.path, connectTimeoutSeconds: 0.2 }),
+        testHost(),
+      );
+      expect(await b.available()).toEqual({
+        ok: false,
+        reason: expect.stringContaining('did not answer within 0.2 s'),
+      });
+    } finally {
+      silent.close();
+      await config.dispose();
+    }
+  });
+});
