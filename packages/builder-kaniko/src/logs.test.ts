@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { BuilderEvent } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
-import { KANIKO_FIXTURES } from '../test/helpers.js';
 import { createKanikoLogTracker, type KanikoLogFormat, parseKanikoLogLine } from './logs.js';
 
+const KANIKO_FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/kaniko/', import.meta.url));
 const fixture = (name: string) => readFileSync(`${KANIKO_FIXTURES}${name}`, 'utf8').replace(/\n$/, '').split('\n');
 
 function track(lines: string[], format: KanikoLogFormat, failed: boolean) {

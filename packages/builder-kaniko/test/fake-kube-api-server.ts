@@ -148,7 +148,7 @@ export class FakeKubeApiServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.url);
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`) return status(res, 401, 'Unauthorized', 'Unauthorized');
@@ -209,7 +209,6 @@ export class FakeKubeApiServer {
     this.currentScenario = scenario;
     const metadata = (manifest.metadata ?? {}) as { name?: string; generateName?: string };
     const name = metadata.name ?? `${metadata.generateName ?? ''}${randomBytes(3).toString('hex').slice(0, 5)}`;
-    const container = manifest.spec.containers[0]!;
     const pod: FakePod = {
       namespace,
       name,
@@ -242,7 +241,7 @@ export class FakeKubeApiServer {
     this.later(pod, scenario.startDelayMs ?? 20, () => this.start(pod, scenario));
   }
 
-  private start(pod: FakePod, scenario: Scenario): void {
+  private start(pod: FakePod, scenario: Scenario) {
     const image = (pod.manifest.spec.containers[0] as { image?: string }).image;
     if (scenario.pending === 'unschedulable') {
       this.event(
@@ -276,7 +275,7 @@ export class FakeKubeApiServer {
   }
 
   /** The "executor": prints its log, then exits as the scenario says. */
-  private run(pod: FakePod, scenario: Scenario): void {
+  private run(pod: FakePod, scenario: Scenario) {
     const gzip = pod.stdin.head === undefined || (pod.stdin.head[0] === 0x1f && pod.stdin.head[1] === 0x8b);
     const stdin = pod.manifest.spec.containers[0]!.stdin;
     const notGzip = stdin && !gzip && scenario.notGzipLines;
@@ -299,7 +298,7 @@ export class FakeKubeApiServer {
     step();
   }
 
-  private terminate(pod: FakePod, exitCode: number, message: string | undefined, reason: string | undefined): void {
+  private terminate(pod: FakePod, exitCode: number, message: string | undefined, reason: string | undefined) {
     // FallbackToLogsOnError: no message and a failure -> the log tail is the message.
     const container = pod.manifest.spec.containers[0] as { terminationMessagePolicy?: string };
     const fallback =
@@ -322,7 +321,7 @@ export class FakeKubeApiServer {
     pod.logFollowers.clear();
   }
 
-  private appendLog(pod: FakePod, line: string): void {
+  private appendLog(pod: FakePod, line: string) {
     pod.log.push(line);
     for (const res of pod.logFollowers) res.write(`${line}\n`);
   }
@@ -335,7 +334,7 @@ export class FakeKubeApiServer {
     this.notify(pod, 'MODIFIED', object);
   }
 
-  private notify(pod: FakePod, type: string, object: PodObject): void {
+  private notify(pod: FakePod, type: string, object: PodObject) {
     pod.history.push({ type, object });
     const key = `${pod.namespace}/${pod.name}`;
     for (const watcher of this.watchers) {
@@ -343,7 +342,7 @@ export class FakeKubeApiServer {
     }
   }
 
-  private watch(namespace: string, url: URL, res: ServerResponse): void {
+  private watch(namespace: string, url: URL, res: ServerResponse) {
     const selector = parseFieldSelector(url.searchParams.get('fieldSelector'));
     const name = selector['metadata.name'];
     if (!name)
@@ -367,7 +366,7 @@ export class FakeKubeApiServer {
     if (closeAfter) setTimeout(() => res.end(), closeAfter).unref();
   }
 
-  private listEvents(namespace: string, url: URL, res: ServerResponse): void {
+  private listEvents(namespace: string, url: URL, res: ServerResponse) {
     const selector = parseFieldSelector(url.searchParams.get('fieldSelector'));
     const items = this.events.filter(
       (event) =>
@@ -386,7 +385,7 @@ export class FakeKubeApiServer {
     });
   }
 
-  private followLog(namespace: string, name: string, url: URL, res: ServerResponse): void {
+  private followLog(namespace: string, name: string, url: URL, res: ServerResponse) {
     const pod = this.pods.get(`${namespace}/${name}`);
     if (!pod) return status(res, 404, 'NotFound', `pods "${name}" not found`);
     const state = pod.object.status.containerStatuses?.[0]?.state;
@@ -402,7 +401,7 @@ export class FakeKubeApiServer {
     res.on('close', () => pod.logFollowers.delete(res));
   }
 
-  private deletePod(namespace: string, name: string, res: ServerResponse): void {
+  private deletePod(namespace: string, name: string, res: ServerResponse) {
     const key = `${namespace}/${name}`;
     const pod = this.pods.get(key);
     if (!pod) return status(res, 404, 'NotFound', `pods "${name}" not found`);
@@ -421,14 +420,14 @@ export class FakeKubeApiServer {
     json(res, 200, object);
   }
 
-  private stopKubelet(pod: FakePod): void {
+  private stopKubelet(pod: FakePod) {
     for (const timer of pod.timers) clearTimeout(timer);
     pod.timers.clear();
     for (const res of pod.logFollowers) res.end();
     pod.logFollowers.clear();
   }
 
-  private upgrade(req: IncomingMessage, socket: import('node:net').Socket, head: Buffer): void {
+  private upgrade(req: IncomingMessage, socket: import('node:net').Socket, head: Buffer) {
     const url = new URL(req.url ?? '/', this.url);
     this.requests.push(`UPGRADE ${url.pathname}${url.search}`);
     const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/attach$/.exec(url.pathname);
@@ -447,7 +446,7 @@ export class FakeKubeApiServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(pod, ws, scenario));
   }
 
-  private attach(pod: FakePod, ws: WebSocket, scenario: Scenario): void {
+  private attach(pod: FakePod, ws: WebSocket, scenario: Scenario) {
     const record = pod.stdin;
     record.protocol = ws.protocol;
     if (scenario.captureStdin) record.data = [];
@@ -492,7 +491,7 @@ export class FakeKubeApiServer {
     ws.on('close', () => endStdin('socket-close'));
   }
 
-  private event(pod: FakePod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  private event(pod: FakePod, type: 'Normal' | 'Warning', reason: string, message: string) {
     this.events.push({
       metadata: { name: `${pod.name}.${this.events.length}`, namespace: pod.namespace },
       involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace },
