@@ -1,14 +1,14 @@
 import pLimit from 'p-limit';
 import type { ResolvedConfig } from '../config/define.js';
-import { createContextStream } from '../context/tar.js';
-import { renderDockerfile } from '../dockerfile/render.js';
-import { type ErrorCode, ImagespecError, isAbortError, isImagespecError } from '../errors.js';
+import { ImagespecError, isImagespecError } from '../errors.js';
 import type { BuilderRegistry, SelectedBuilder } from '../plugin/registry.js';
-import type { BuildPlan, BuildRequest, DockerfileDialect, RegistryAccess } from '../plugin/types.js';
-import type { ManifestCheck, RegistryClient } from '../registry/client.js';
+import type { BuildPlan, RegistryAccess } from '../plugin/types.js';
+import type { RegistryClient } from '../registry/client.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import type { BuildEvent } from './events.js';
+import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';
+import { buildRequest } from './request.js';
 
 export const DEFAULT_CONCURRENCY = 2;
 
@@ -214,89 +214,4 @@ function result(
     ...extra,
     durationMs: Date.now() - t0,
   };
-}
-
-function buildRequest(
-  item: PlannedImage,
-  context: { baseImage: string; push: boolean; signal: AbortSignal; emit: (event: BuildEvent) => void },
-): BuildRequest {
-  const { spec, identity } = item;
-  const dockerfiles = new Map<DockerfileDialect, string>();
-  const dockerfile = (dialect: DockerfileDialect): string => {
-    let text = dockerfiles.get(dialect);
-    if (text === undefined) {
-      text = renderDockerfile(spec, { dialect, baseImage: context.baseImage, hash: identity.hash });
-      dockerfiles.set(dialect, text);
-    }
-    return text;
-  };
-  return {
-    spec,
-    image: identity.image,
-    hash: identity.hash,
-    baseImage: context.baseImage,
-    push: context.push,
-    platforms: spec.platforms,
-    secrets: spec.pipSecretMounts,
-    dockerfile,
-    context: (options) =>
-      createContextStream(spec, dockerfile(options.dialect), {
-        ...(options.gzip && { gzip: true }),
-        signal: context.signal,
-      }),
-    events: { emit: (event) => context.emit({ ...event, image: identity.image, name: spec.name }) },
-    signal: context.signal,
-  };
-}
-
-function unknownAnswer(image: string, check: Extract<ManifestCheck, { status: 'unknown' }>): ImagespecError {
-  const status = check.httpStatus;
-  const code: ErrorCode =
-    status === 401 || status === 403
-      ? 'REGISTRY_AUTH'
-      : status === undefined
-        ? 'REGISTRY_UNREACHABLE'
-        : 'REGISTRY_ERROR';
-  return new ImagespecError(
-    'REGISTRY_UNREACHABLE' === code ? code : code,
-    `Cannot tell whether ${image} is in its registry, so it was not built: ${check.reason}`,
-    {
-      hint:
-        code === 'REGISTRY_AUTH'
-          ? 'Log in to the registry (docker login) or configure its credential helper, then run again.'
-          : 'Check that the registry is up and reachable from here, then run again. An unknown answer is never taken as "absent".',
-      details: { image, ...(status !== undefined && { httpStatus: status }) },
-    },
-  );
-}
-
-function throwIfAborted(signal: AbortSignal, image: string): void {
-  if (signal.aborted) throw cancelled(image, signal);
-}
-
-function cancelled(image: string, signal: AbortSignal): ImagespecError {
-  return new ImagespecError('CANCELLED', `The build of ${image} was cancelled.`, { cause: signal.reason });
-}
-
-function toImagespecError(
-  error: unknown,
-  image: string,
-  signal: AbortSignal,
-  builder: string | undefined,
-): ImagespecError {
-  if (isAbortError(error) || (signal.aborted && !isImagespecError(error))) {
-    return isImagespecError(error) ? error : cancelled(image, signal);
-  }
-  if (isImagespecError(error)) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new ImagespecError(
-    'BUILD_FAILED',
-    `${builder ? `Builder "${builder}"` : 'The build'} failed for ${image}: ${reason}`,
-    {
-      hint: builder
-        ? `This error comes from the "${builder}" builder; run with --debug for its log.`
-        : 'Run with --debug for details.',
-      cause: error,
-    },
-  );
 }

@@ -1,11 +1,9 @@
-import type { BuilderOption, ResolvedBuilderEntry } from '../config/define.js';
-import { type ConfigIssue, flattenBuilders, formatPath } from '../config/resolve.js';
+import type { BuilderOption } from '../config/define.js';
 import type { EngineHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
-import { loadBuilderModule } from './load.js';
-import type { Availability, Builder, BuilderDefinition } from './types.js';
-import { validateBuilderDefinition } from './validate.js';
+import { checkBuilder, loadConfiguredBuilders, type Slot } from './configured.js';
+import type { Availability, Builder } from './types.js';
 
 /** One configured builder as `imagespec builders` shows it. */
 export interface BuilderInfo {
@@ -44,15 +42,6 @@ export interface BuilderRegistryOptions {
   readonly fromDir?: string;
 }
 
-interface Slot {
-  readonly definition: BuilderDefinition<unknown>;
-  readonly source: string;
-  readonly version?: string;
-  readonly options: unknown;
-  builder?: Promise<Builder>;
-  availability?: Promise<Availability>;
-}
-
 /**
  * The builders of one run. Every configured module is imported on first use, because
  * priority and name live in the module and duplicates must be caught; importing is cheap
@@ -67,7 +56,7 @@ export function createBuilderRegistry(
   const where = options.configFile ?? 'the imagespec config';
   let loading: Promise<Slot[]> | undefined;
   const slots = () => {
-    loading ??= loadSlots(entries, {
+    loading ??= loadConfiguredBuilders(entries, {
       fromDir: options.fromDir ?? host.cwd,
       where,
       ...(options.configFile && { configFile: options.configFile }),
@@ -210,100 +199,6 @@ export function createBuilderRegistry(
 
 function selected(slot: Slot, builder: Builder): SelectedBuilder {
   return { name: slot.definition.name, source: slot.source, ...(slot.version && { version: slot.version }), builder };
-}
-
-async function loadSlots(
-  entries: readonly BuilderOption[],
-  context: { fromDir: string; where: string; configFile?: string },
-): Promise<Slot[]> {
-  const flat: ResolvedBuilderEntry[] = [];
-  const issues: ConfigIssue[] = [];
-  flattenBuilders(entries, ['builders'], flat, issues);
-  if (issues.length > 0) {
-    throw new ImagespecError(
-      'CONFIG_INVALID',
-      `Invalid builders in ${context.where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`,
-      {
-        hint: 'List package names, paths, builder definitions or [name, options] pairs.',
-        details: { issues },
-      },
-    );
-  }
-  const slots = await Promise.all(
-    flat.map(async ([target, rawOptions]): Promise<Slot> => {
-      const loaded =
-        typeof target === 'string'
-          ? await loadBuilderModule(target, {
-              fromDir: context.fromDir,
-              ...(context.configFile && { configFile: context.configFile }),
-            })
-          : {
-              definition: validateBuilderDefinition(target, `an inline builder in ${context.where}`),
-              source: 'inline',
-            };
-      const { definition } = loaded;
-      let options: unknown = rawOptions;
-      if (definition.optionsSchema) {
-        const parsed = definition.optionsSchema.safeParse(rawOptions);
-        if (!parsed.success) {
-          const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-          throw new ImagespecError(
-            'PLUGIN_OPTIONS_INVALID',
-            `Invalid options for builder "${definition.name}" (${loaded.source}) in ${context.where}: ${problems.join('; ')}.`,
-            {
-              hint: `Fix the options next to "${loaded.source}" in builders; its README lists them.`,
-              details: { builder: definition.name, problems },
-            },
-          );
-        }
-        options = parsed.data;
-      }
-      return {
-        definition,
-        source: loaded.source,
-        ...('version' in loaded && loaded.version && { version: loaded.version }),
-        options,
-      };
-    }),
-  );
-  const byName = new Map<string, Slot>();
-  for (const slot of slots) {
-    const other = byName.get(slot.definition.name);
-    if (other) {
-      throw new ImagespecError(
-        'PLUGIN_DUPLICATE',
-        `Two builders in ${context.where} are named "${slot.definition.name}": ${other.source} and ${slot.source}.`,
-        {
-          hint: 'Keep one of them in builders (names must be unique: spec.builder and --builder select by name).',
-          details: { name: slot.definition.name, sources: [other.source, slot.source] },
-        },
-      );
-    }
-    byName.set(slot.definition.name, slot);
-  }
-  return slots.sort(
-    (a, b) => b.definition.priority - a.definition.priority || compare(a.definition.name, b.definition.name),
-  );
-}
-
-function checkBuilder(value: unknown, slot: Slot): Builder {
-  const missing = (['available', 'supports', 'build'] as const).filter(
-    (hook) => typeof (value as Record<string, unknown> | null)?.[hook] !== 'function',
-  );
-  if (missing.length > 0) {
-    throw new ImagespecError(
-      'PLUGIN_INVALID',
-      `${slot.source}: create() of builder "${slot.definition.name}" returned an object without ${missing.join(', ')}.`,
-      {
-        hint: `A builder has available(), supports() and build(); report this to the authors of ${slot.source}.`,
-      },
-    );
-  }
-  return value as Builder;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function errorText(error: unknown): string {

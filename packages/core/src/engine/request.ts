@@ -1,0 +1,43 @@
+import { createContextStream } from '../context/tar.js';
+import { renderDockerfile } from '../dockerfile/render.js';
+import type { BuildRequest, DockerfileDialect } from '../plugin/types.js';
+import type { BuildEvent } from './events.js';
+import type { PlannedImage } from './plan.js';
+
+/**
+ * The request a builder gets for one image: the Dockerfile rendered on demand (once per
+ * dialect), a fresh context stream per call, and an event sink that stamps each event
+ * with the image and spec name.
+ */
+export function buildRequest(
+  item: PlannedImage,
+  context: { baseImage: string; push: boolean; signal: AbortSignal; emit: (event: BuildEvent) => void },
+): BuildRequest {
+  const { spec, identity } = item;
+  const dockerfiles = new Map<DockerfileDialect, string>();
+  const dockerfile = (dialect: DockerfileDialect): string => {
+    let text = dockerfiles.get(dialect);
+    if (text === undefined) {
+      text = renderDockerfile(spec, { dialect, baseImage: context.baseImage, hash: identity.hash });
+      dockerfiles.set(dialect, text);
+    }
+    return text;
+  };
+  return {
+    spec,
+    image: identity.image,
+    hash: identity.hash,
+    baseImage: context.baseImage,
+    push: context.push,
+    platforms: spec.platforms,
+    secrets: spec.pipSecretMounts,
+    dockerfile,
+    context: (options) =>
+      createContextStream(spec, dockerfile(options.dialect), {
+        ...(options.gzip && { gzip: true }),
+        signal: context.signal,
+      }),
+    events: { emit: (event) => context.emit({ ...event, image: identity.image, name: spec.name }) },
+    signal: context.signal,
+  };
+}
