@@ -7,8 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
 import { testEnv } from '@imagespec/test-env';
+import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../config/define.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
@@ -194,6 +196,35 @@ describe('runBuilds', () => {
     expect(failed?.error?.message).toContain(`Cannot tell whether 127.0.0.1:${port}/imagespec-engine-test/unknown:`);
     expect(failed?.error?.message).toMatch(/ECONNREFUSED|refused/i);
     expect(events.at(-1)).toMatchObject({ type: 'failed', error: { code: 'REGISTRY_UNREACHABLE' } });
+  });
+
+  it('an auth failure is the registry’s answer too: REGISTRY_AUTH, nothing built', async () => {
+    const recorder = recordingBuilder();
+    const { run } = setup([recorder.definition]);
+    const summary = await run({ specs: [spec('needs-login', { registry: testEnv().authRegistry.host })] });
+    expect(recorder.requests).toHaveLength(0);
+    expect(summary.images[0]?.error?.code).toBe('REGISTRY_AUTH');
+    expect(summary.images[0]?.error?.message).toContain(`Registry ${testEnv().authRegistry.host} requires a login`);
+  });
+
+  it('hands the builder a context tar with the rendered Dockerfile at its root', async () => {
+    const entries = new Map<string, string>();
+    const recorder = recordingBuilder('recording', async (request) => {
+      const extract = tarStream.extract();
+      const done = (async () => {
+        for await (const entry of extract) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of entry) chunks.push(chunk as Buffer);
+          entries.set(entry.header.name, Buffer.concat(chunks).toString('utf8'));
+        }
+      })();
+      await pipeline(request.context({ dialect: 'plain' }), extract);
+      await done;
+      return { image: request.image, pushed: false };
+    });
+    const { run } = setup([recorder.definition]);
+    await run({ specs: [spec('context', { registry: undefined })] });
+    expect(entries.get('Dockerfile')).toBe(recorder.requests[0]?.dockerfile('plain'));
   });
 
   it('dry-run checks the registry, collects plans and builds nothing', async () => {
