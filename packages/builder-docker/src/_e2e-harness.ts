@@ -1,49 +1,29 @@
 /**
  * Test-only helpers for the end-to-end tests: a real builder on the test engine, specs
- * resolved and rendered by core, and a build request the way core's engine makes one.
- *
- * Until core's engine (runBuilds), hash and context tar land, this file stands in for the
- * few engine steps the tests need: a content tag (sha256 of the rendered Dockerfile and the
- * context bytes), the deterministic context tar, and the registry check that skips a
- * build whose tag exists. When they land, the tests switch to runBuilds.
+ * resolved by core, build requests made with core's identity, renderer and context tar, and
+ * core's engine (runBuilds) with this builder configured as a definition object.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type {
+  BuildEvent,
   Builder,
   BuilderEvent,
   BuildRequest,
-  BuildResult,
-  DockerfileDialect,
   ImageSpecInput,
   RegistryAccess,
   ResolvedImageSpec,
+  RunSummary,
 } from '@imagespec/core';
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
-import tar from 'tar-stream';
 import definition from './index.js';
 import type { DockerBuilderOptionsInput } from './options.js';
 
-type CoreInternals = {
-  normalizeSpec(input: ImageSpecInput, origin: { dir: string }): ResolvedImageSpec;
-  renderDockerfile(
-    spec: ResolvedImageSpec,
-    options: { dialect: DockerfileDialect; baseImage: string; hash: string },
-  ): string;
-};
-
-/** core's normalizeSpec and renderDockerfile: from its index once exported, from their agreed modules until then. */
-async function coreInternals(): Promise<CoreInternals> {
-  const fromIndex = core as unknown as Partial<CoreInternals>;
-  if (fromIndex.normalizeSpec && fromIndex.renderDockerfile) return fromIndex as CoreInternals;
-  const deep = (path: string) => import(/* @vite-ignore */ new URL(`../../core/src/${path}`, import.meta.url).href);
-  const [normalize, render] = await Promise.all([deep('spec/normalize.ts'), deep('dockerfile/render.ts')]);
-  return { normalizeSpec: normalize.normalizeSpec, renderDockerfile: render.renderDockerfile };
-}
+/** The docker builder with its existence check for images that live in no registry. */
+export type LocalBuilder = Builder & { exists(image: string): Promise<boolean> };
 
 /** A temp project folder with the given files. */
 export async function makeProject(files: Record<string, string>): Promise<string> {
@@ -56,7 +36,7 @@ export async function makeProject(files: Record<string, string>): Promise<string
 }
 
 export async function resolveSpec(input: ImageSpecInput, dir: string): Promise<ResolvedImageSpec> {
-  return (await coreInternals()).normalizeSpec(input, { dir });
+  return core.normalizeSpec(input, { dir });
 }
 
 /** Registry access with credentials for the htpasswd registry (or the ones given). */
@@ -75,7 +55,7 @@ export function registryAccess(
 export async function createTestBuilder(
   options: DockerBuilderOptionsInput = {},
   access: RegistryAccess = registryAccess(),
-): Promise<Builder & { exists(image: string): Promise<boolean> }> {
+): Promise<LocalBuilder> {
   const parsed = definition.optionsSchema?.safeParse({
     socketPath: testEnv().dockerSocket,
     network: 'host',
@@ -90,7 +70,7 @@ export async function createTestBuilder(
     env: {},
     tempDir: () => Promise.reject(new Error('the docker builder needs no temp dir')),
   });
-  return builder as Builder & { exists(image: string): Promise<boolean> };
+  return builder as LocalBuilder;
 }
 
 export interface Prepared {
@@ -99,89 +79,103 @@ export interface Prepared {
   readonly tag: string;
 }
 
-/** The build request core's engine would make for a spec (tag = stand-in content hash). */
+/** The build request core's engine makes for a spec (its real identity, Dockerfile and context). */
 export async function prepareBuild(
   spec: ResolvedImageSpec,
-  options: { push?: boolean; signal?: AbortSignal; dialectForHash?: DockerfileDialect } = {},
+  options: { push?: boolean; signal?: AbortSignal } = {},
 ): Promise<Prepared> {
-  const { renderDockerfile } = await coreInternals();
-  const baseImage = typeof spec.baseImage === 'string' ? spec.baseImage : '';
-  const files = await contextFiles(spec);
-  const digest = createHash('sha256').update(renderDockerfile(spec, { dialect: 'buildkit', baseImage, hash: '' }));
-  for (const [path, data] of files) digest.update(`${path}\0`).update(data);
-  const hash = digest.digest('hex').slice(0, 26);
-  const repository = `${spec.registry ?? 'imagespec-e2e'}/${spec.name}`;
-  const image = `${repository}:${hash}`;
+  const identity = await core.computeImageIdentity(spec);
+  const { baseImage, hash } = identity;
   const events: BuilderEvent[] = [];
   const request: BuildRequest = {
     spec,
-    image,
+    image: identity.image,
     hash,
     baseImage,
     push: options.push ?? spec.registry !== undefined,
     platforms: spec.platforms,
     secrets: spec.pipSecretMounts,
-    dockerfile: (dialect) => renderDockerfile(spec, { dialect, baseImage, hash }),
-    context: ({ dialect }) => contextStream(renderDockerfile(spec, { dialect, baseImage, hash }), files),
+    dockerfile: (dialect) => core.renderDockerfile(spec, { dialect, baseImage, hash }),
+    context: ({ dialect, gzip }) =>
+      core.createContextStream(spec, core.renderDockerfile(spec, { dialect, baseImage, hash }), {
+        gzip: gzip ?? false,
+      }),
     events: { emit: (event) => events.push(event) },
     signal: options.signal ?? new AbortController().signal,
   };
-  return { request, events, tag: hash };
+  return { request, events, tag: identity.tag };
 }
 
-/** The engine's decision for one image: skip when the registry has the tag, else build (and push). */
-export async function ensureImage(
-  builder: Builder,
-  prepared: Prepared,
-  options: { force?: boolean; access?: RegistryAccess } = {},
-): Promise<{ skipped: true } | { skipped: false; result: BuildResult }> {
-  if (!options.force && prepared.request.push) {
-    const client = core.createRegistryClient({ access: options.access ?? registryAccess() });
-    const check = await client.checkManifest(prepared.request.image);
-    if (check.status === 'exists') return { skipped: true };
-    if (check.status === 'unknown') throw new Error(`registry check failed: ${check.reason}`);
+/** One run of core's engine with this builder (a definition object in the config) on the test engine. */
+export async function runEngine(
+  specs: readonly ResolvedImageSpec[],
+  options: {
+    builder?: DockerBuilderOptionsInput;
+    access?: RegistryAccess;
+    force?: boolean;
+    push?: boolean;
+    signal?: AbortSignal;
+  } = {},
+): Promise<{ summary: RunSummary; events: BuildEvent[]; builderEvents: BuilderEvent[] }> {
+  const access = options.access ?? registryAccess();
+  const cwd = await mkdtemp(join(tmpdir(), 'imagespec-e2e-run-'));
+  const host = core.createBuilderHost({
+    logger: { debug() {}, info() {}, warn: (m) => console.warn(m) },
+    registries: access,
+    cwd,
+    env: {},
+  });
+  const builderOptions = { socketPath: testEnv().dockerSocket, network: 'host', ...options.builder };
+  // The engine stamps builder events with the spec's name, which hides a step's own name
+  // (both are `name`); the tests read the builder's events before that.
+  const builderEvents: BuilderEvent[] = [];
+  const recording: typeof definition = {
+    ...definition,
+    async create(options, builderHost) {
+      const inner = (await definition.create(options, builderHost)) as LocalBuilder;
+      return {
+        available: () => inner.available(),
+        supports: (spec) => inner.supports(spec),
+        exists: (image: string) => inner.exists(image),
+        build: (request) =>
+          inner.build({
+            ...request,
+            events: {
+              emit: (event) => {
+                builderEvents.push(event);
+                request.events.emit(event);
+              },
+            },
+          }),
+      } as LocalBuilder;
+    },
+  };
+  const builders = core.createBuilderRegistry([[recording, builderOptions]], host);
+  const events: BuildEvent[] = [];
+  try {
+    const summary = await core.runBuilds({
+      specs,
+      config: { dir: cwd, builders: [], defaults: {}, registries: {}, mirrors: {} },
+      builders,
+      registryClient: core.createRegistryClient({ access }),
+      access,
+      force: options.force ?? false,
+      ...(options.push !== undefined && { push: options.push }),
+      ...(options.signal && { signal: options.signal }),
+      onEvent: (event) => events.push(event),
+    });
+    return { summary, events, builderEvents };
+  } finally {
+    await builders.dispose();
+    await host.dispose();
   }
-  return { skipped: false, result: await builder.build(prepared.request) };
 }
 
 /** Step events of a build, as "status name". */
-export function stepLines(events: readonly BuilderEvent[]): string[] {
+export function stepLines(events: readonly (BuilderEvent | BuildEvent)[]): string[] {
   return events.flatMap((event) => (event.type === 'step' ? [`${event.status} ${event.name}`] : []));
 }
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-async function contextFiles(spec: ResolvedImageSpec): Promise<[string, Buffer][]> {
-  const { readFile, stat } = await import('node:fs/promises');
-  const layout = core.computeContextLayout(spec);
-  const entries = [
-    ...(layout.requirements ? [layout.requirements] : []),
-    ...layout.copy,
-    ...(layout.source ? [layout.source] : []),
-  ];
-  const files: [string, Buffer][] = [];
-  for (const entry of entries) {
-    if ((await stat(entry.hostPath)).isDirectory()) {
-      for await (const file of core.walkFiles(entry.hostPath)) {
-        if (file.kind !== 'file') continue;
-        files.push([`${entry.contextPath}/${file.path}`, await readFile(file.absPath)]);
-      }
-    } else {
-      files.push([entry.contextPath, await readFile(entry.hostPath)]);
-    }
-  }
-  return files;
-}
-
-function contextStream(dockerfile: string, files: readonly [string, Buffer][]): NodeJS.ReadableStream {
-  const pack = tar.pack();
-  const out = new PassThrough();
-  pack.pipe(out);
-  const mtime = new Date(0);
-  pack.entry({ name: 'Dockerfile', mtime, mode: 0o644 }, dockerfile);
-  for (const [name, data] of files) pack.entry({ name, mtime, mode: 0o644 }, data);
-  pack.finalize();
-  return out;
 }

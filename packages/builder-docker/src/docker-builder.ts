@@ -88,7 +88,7 @@ export class DockerBuilder implements Builder {
   }
 
   /** True when the local engine has the image: the existence check for specs without a registry. */
-  async exists(image: string): Promise<boolean> {
+  async exists(image: string, _options?: { signal?: AbortSignal }): Promise<boolean> {
     const { docker, connection } = await this.#client();
     try {
       await docker.getImage(image).inspect();

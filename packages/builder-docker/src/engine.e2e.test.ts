@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { createTestBuilder, makeProject, prepareBuild, resolveSpec, uniqueName } from './_e2e-harness.js';
+import { createTestBuilder, makeProject, prepareBuild, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
 
 const env = testEnv();
 const docker = (...args: string[]) =>
@@ -97,6 +97,9 @@ describe.each([
     expect(await builder.exists(prepared.request.image)).toBe(false);
     expect(await builder.build(prepared.request)).toMatchObject({ image: prepared.request.image, pushed: false });
     expect(await builder.exists(prepared.request.image)).toBe(true);
+    // The engine's existence check for an image without a registry asks the builder's engine.
+    const { summary } = await runEngine([spec], { builder: { buildkit } });
+    expect(summary.images[0]).toMatchObject({ image: prepared.request.image, status: 'skipped' });
     docker('rmi', prepared.request.image);
     expect(await builder.exists(prepared.request.image)).toBe(false);
   });

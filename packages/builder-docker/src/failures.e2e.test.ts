@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { errorCategory, isImagespecError } from '@imagespec/core';
+import { errorCategory } from '@imagespec/core';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
 import {
   createTestBuilder,
-  ensureImage,
   makeProject,
   prepareBuild,
   registryAccess,
   resolveSpec,
+  runEngine,
   stepLines,
   uniqueName,
 } from './_e2e-harness.js';
@@ -66,17 +66,19 @@ describe.each([
       },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec);
-    const error = await caught(ensureImage(await createTestBuilder({ buildkit }), prepared));
-    expect(isImagespecError(error)).toBe(true);
+    const { summary, events, builderEvents } = await runEngine([spec], { builder: { buildkit } });
+    const [result] = summary.images;
+    expect(result?.status).toBe('failed');
+    const error = result?.error ?? { code: '', message: '' };
     expect(error.code).toBe('BUILD_FAILED');
-    expect(errorCategory(error.code ?? '')).toBe('build'); // the CLI exits 1 for this category
+    expect(errorCategory(error.code)).toBe('build'); // the CLI exits 1 for this category
     expect(error.message).toContain('echo about-to-fail-loudly && echo on-stderr >&2 && exit 7');
     expect(error.message).toMatch(/exit code: 7|non-zero code: 7/);
     expect(error.message).toContain('about-to-fail-loudly');
     expect(error.message).toContain('on-stderr');
-    expect(stepLines(prepared.events).some((line) => line.startsWith('error ') && line.includes('exit 7'))).toBe(true);
-    expect(await manifestStatus(env.registry.url, prepared.request.image)).toBe(404);
+    expect(stepLines(builderEvents).some((line) => line.startsWith('error ') && line.includes('exit 7'))).toBe(true);
+    expect(events.map((e) => e.type)).not.toContain('pushed');
+    expect(await manifestStatus(env.registry.url, result?.image ?? '')).toBe(404);
   });
 
   it('a failing verify command: VERIFY_FAILED with its output, nothing pushed, no local tag left', {
@@ -93,7 +95,7 @@ describe.each([
       await makeProject({}),
     );
     const prepared = await prepareBuild(spec);
-    const error = await caught(ensureImage(await createTestBuilder({ buildkit }), prepared));
+    const error = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
     expect(error.code).toBe('VERIFY_FAILED');
     expect(error.message).toContain('echo checking-missing-file && test -f /not-there');
     expect(error.message).toContain('checking-missing-file');
@@ -162,7 +164,7 @@ describe.each([
     docker('rmi', base, seeded.request.image);
 
     const spec = await resolveSpec(
-      { name: uniqueName('from-private'), baseImage: base, commands: ['cat /private'] },
+      { name: uniqueName('from-private'), baseImage: base, commands: [`cat /private && echo ${uniqueName('nonce')}`] },
       await makeProject({}),
     );
     const prepared = await prepareBuild(spec, { push: false });
