@@ -35,8 +35,9 @@ export function computeContextLayout(spec: ResolvedImageSpec): ContextLayout {
   const requirements: ContextEntry | undefined = spec.requirements && {
     role: 'requirements',
     hostPath: spec.requirements.path,
-    contextPath: `${CONTEXT_PREFIX}/requirements/${basename(spec.requirements.path)}`,
-    dest: `/tmp/imagespec/requirements/${basename(spec.requirements.path)}`,
+    // Named by kind, not by the host file name: the name is not hashed, so it must not reach a layer.
+    contextPath: `${CONTEXT_PREFIX}/requirements/${spec.requirements.kind}`,
+    dest: `/tmp/imagespec/requirements/${spec.requirements.kind}`,
   };
   const copy = spec.copy.map(
     (entry, index): ContextEntry => ({

@@ -207,13 +207,13 @@ const TREE_VECTORS: Record<string, () => Promise<string>> = {
 };
 
 const TREE_GOLDEN: Record<string, string> = {
-  'requirements file bytes': 'tdn3mbf2e3t4txx4g7bigm5kem',
-  'copy one file': 'ivube7pzl2iomyzhbkluwn273z',
-  'copy a nested folder': 'pgerg3xvojd7wzq2nigg4zxbmy',
-  'copy with an exec bit': 'isj3q5dbeanyb4ylajxbiauooi',
-  'copy with a symlink': 'oy2yrvfmnxkqsskier7f63j7a5',
-  'source tree with .dockerignore and an empty dir': 'upmdsmvlkq3uarvq3v3xt4yjhn',
-  'base spec': '5czmo7msfgie5xcgmtbt4oj2mo',
+  'requirements file bytes': 'lm5h4pbpecccly6dccxwpi57tc',
+  'copy one file': 'wdcmpebkgxnswzidjr7wzl535c',
+  'copy a nested folder': 'g22s3iqkbnwmu4f6mlrf4mjwsx',
+  'copy with an exec bit': '3bbseywgwn6eqja4r43bgnc277',
+  'copy with a symlink': '7jgisb45td5ukprlve3ihv52sp',
+  'source tree with .dockerignore and an empty dir': '2qodqpsnif6d674y5guyo7s7be',
+  'base spec': 'x6emdwpv22wkkorqtjioc3o5m6',
 };
 
 describe('golden hash vectors (real file trees)', () => {

@@ -71,7 +71,7 @@ describe('computeImageIdentity', () => {
       },
     );
     expect(seen).toEqual(['busybox:1.36']);
-    expect(locked.base?.baseImage).toBe(`busybox:1.36@sha256:${'e'.repeat(64)}`);
+    expect(locked.base?.baseImage).toBe(`docker.io/library/busybox:1.36@sha256:${'e'.repeat(64)}`);
     expect(locked.base?.hash).not.toBe(plain.base?.hash);
     expect(locked.hash).not.toBe(plain.hash);
   });
@@ -125,15 +125,15 @@ describe('renderExplain', () => {
     const text = renderExplain(identity).replaceAll(work, '<work>');
     expect(text).not.toContain('s3cret');
     expect(text).toMatchInlineSnapshot(`
-      "image  localhost:5000/app:v1-x7q332ypdgon6vyz2bvalsstqk
-      tag    v1-x7q332ypdgon6vyz2bvalsstqk
-      hash   x7q332ypdgon6vyz2bvalsstqk  (base32 of sha256 of the canonical JSON of the input below, first 26 characters)
-      base   python:3.12-slim
+      "image  localhost:5000/app:v1-oav66myuondx6tapvyoxxrdrjp
+      tag    v1-oav66myuondx6tapvyoxxrdrjp
+      hash   oav66myuondx6tapvyoxxrdrjp  (base32 of sha256 of the canonical JSON of the input below, first 26 characters)
+      base   docker.io/library/python:3.12-slim
 
       hash input (imagespec/1):
         {
           "aptPackages": [],
-          "baseImage": "python:3.12-slim",
+          "baseImage": "docker.io/library/python:3.12-slim",
           "commands": [],
           "condaChannels": [],
           "condaPackages": [],

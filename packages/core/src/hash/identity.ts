@@ -1,6 +1,7 @@
 import { digestTree, type FileDigest, sha256File, type TreeDigest } from '../context/digest.js';
 import { computeContextLayout } from '../context/layout.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
+import { normalizeImageRef } from '../image-ref/image-ref.js';
 import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
 import { hashOf, imageName, renderTag } from './hash.js';
 import { computeHashInput, type HashInput } from './hash-input.js';
@@ -37,8 +38,8 @@ export interface IdentityFiles {
 
 export interface IdentityOptions {
   /**
-   * Maps a base image reference to what enters the hash. Default: the reference as
-   * written. The lock file plugs in here (a locked base enters as its digest).
+   * Maps a base image reference to what enters the hash (then normalized). Default: the
+   * reference as written. The lock file plugs in here (a locked base enters as its digest).
    */
   readonly resolveBase?: (ref: string) => string | Promise<string>;
   readonly signal?: AbortSignal;
@@ -56,11 +57,12 @@ export async function computeImageIdentity(
   const { signal } = options;
   signal?.throwIfAborted();
   const base = typeof spec.baseImage === 'string' ? undefined : await computeImageIdentity(spec.baseImage, options);
+  // Normalized, so `python:3.12` and `docker.io/library/python:3.12` are one base and one tag.
   const baseImage = base
     ? base.image
-    : options.resolveBase
-      ? await options.resolveBase(spec.baseImage as string)
-      : (spec.baseImage as string);
+    : normalizeImageRef(
+        options.resolveBase ? await options.resolveBase(spec.baseImage as string) : (spec.baseImage as string),
+      );
   const layout = computeContextLayout(spec);
   const [requirementsSha256, copy, source] = await Promise.all([
     spec.requirements &&
