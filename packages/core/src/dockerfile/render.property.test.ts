@@ -143,12 +143,12 @@ function expectedKeywords(spec: ResolvedImageSpec): string[] {
   } else if (spec.packages.length > 0) {
     keywords.push('RUN');
   }
+  if (Object.keys(spec.env).length > 0) keywords.push('ENV');
+  if (spec.workdir !== undefined) keywords.push('WORKDIR');
   for (const _ of spec.copy) keywords.push('COPY');
   for (const _ of spec.commands) keywords.push('RUN');
   if (spec.sourceRoot !== undefined && spec.sourceCopyMode === 'all') keywords.push('COPY');
-  if (Object.keys(spec.env).length > 0) keywords.push('ENV');
   keywords.push('LABEL');
-  if (spec.workdir !== undefined) keywords.push('WORKDIR');
   if (spec.user !== undefined) keywords.push('USER');
   if (spec.entrypoint !== undefined) keywords.push('ENTRYPOINT');
   if (spec.cmd !== undefined) keywords.push('CMD');

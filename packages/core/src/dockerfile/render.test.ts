@@ -102,13 +102,13 @@ describe('renderDockerfile', () => {
     });
     expect(renderDockerfile(spec, { dialect: 'plain', baseImage: BUSYBOX, hash: HASH })).toMatchInlineSnapshot(`
       "FROM 127.0.0.1:5000/imagespec-test/busybox:1
+      WORKDIR /app
       COPY ["_imagespec/copy/0/app.toml","/etc/app/app.toml"]
       COPY ["_imagespec/copy/1/data dir","/root/data dir"]
       RUN echo "hello $HOME" > /hello
       RUN test -f /etc/app/app.toml && echo 'it'\\''s there'
       COPY ["_imagespec/source","/app"]
       LABEL dev.imagespec.hash="abcdefghijklmnopqrstuvwxyz"
-      WORKDIR /app
       "
     `);
   });
@@ -127,10 +127,10 @@ describe('renderDockerfile', () => {
       ENV GREETING="hello \\"world\\" \\$HOME \\\\ #not-a-comment" \\
           PATH="/opt/bin:/usr/bin" \\
           UNICODE="ünï 🐳"
+      WORKDIR /srv/app
       LABEL dev.imagespec.hash="abcdefghijklmnopqrstuvwxyz" \\
           org.opencontainers.image.source="https://example.invalid/repo" \\
           team="ml \\$(whoami)"
-      WORKDIR /srv/app
       USER 1000:1000
       ENTRYPOINT ["/bin/sh","-c","echo \\"$1\\"\\n","--"]
       CMD ["a b","it's","\\\\"]

@@ -106,6 +106,14 @@ export function renderDockerfile(spec: ResolvedImageSpec, options: RenderOptions
     lines.push(pip(packageArgs(spec, field)));
   }
 
+  // ENV and WORKDIR come after the package layers (an env edit never reinstalls packages)
+  // but before copy and commands, which a user expects to run with their env, in their workdir.
+  const env = Object.entries(spec.env).map(
+    ([name, value]) => `${checkEnvName(field(`env.${name}`), name)}=${dockerfileQuote(field(`env.${name}`), value)}`,
+  );
+  if (env.length > 0) lines.push(`ENV ${env.join(CONTINUE)}`);
+  if (spec.workdir !== undefined) lines.push(`WORKDIR ${checkImagePath(field('workdir'), spec.workdir)}`);
+
   layout.copy.forEach((entry, index) => {
     lines.push(copyLine(entry, field(`copy[${index}]`)));
   });
@@ -114,12 +122,7 @@ export function renderDockerfile(spec: ResolvedImageSpec, options: RenderOptions
   });
   if (layout.source) lines.push(copyLine(layout.source, field('sourceRoot')));
 
-  const env = Object.entries(spec.env).map(
-    ([name, value]) => `${checkEnvName(field(`env.${name}`), name)}=${dockerfileQuote(field(`env.${name}`), value)}`,
-  );
-  if (env.length > 0) lines.push(`ENV ${env.join(CONTINUE)}`);
   lines.push(`LABEL ${renderLabels(spec, options.hash, field).join(CONTINUE)}`);
-  if (spec.workdir !== undefined) lines.push(`WORKDIR ${checkImagePath(field('workdir'), spec.workdir)}`);
   if (spec.user !== undefined) {
     if (!USER.test(spec.user)) throw specInvalid(field('user'), spec.user, 'is not a user[:group] name or id');
     lines.push(`USER ${spec.user}`);
