@@ -7,7 +7,6 @@ import {
   renderGlobalArgs,
   renderProbeArgv,
 } from './argv.js';
-import { registryHost, repositoryOf } from './image-ref.js';
 import { type BuildkitOptionsInput, buildkitOptionsSchema, resolveBuildkitOptions } from './options.js';
 
 const options = (input: BuildkitOptionsInput = {}, env: Record<string, string> = {}) =>
@@ -227,19 +226,5 @@ describe('buildctl argv', () => {
       'r.example/a:latest',
     ]);
     expect(registryRefs(options(), call({ output: { type: 'oci', dest: '/x' } }))).toEqual([]);
-  });
-});
-
-describe('image references', () => {
-  it.each([
-    ['localhost:5000/a/b:tag', 'localhost:5000', 'localhost:5000/a/b'],
-    ['localhost/a', 'localhost', 'localhost/a'],
-    ['ghcr.io/acme/app@sha256:abc', 'ghcr.io', 'ghcr.io/acme/app'],
-    ['acme/app:1', 'docker.io', 'acme/app'],
-    ['busybox', 'docker.io', 'busybox'],
-    ['127.0.0.1:5000/app:3kq', '127.0.0.1:5000', '127.0.0.1:5000/app'],
-  ])('%s: host %s, repository %s', (ref, host, repository) => {
-    expect(registryHost(ref)).toBe(host);
-    expect(repositoryOf(ref)).toBe(repository);
   });
 });

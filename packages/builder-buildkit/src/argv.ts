@@ -1,5 +1,5 @@
 import type { ResolvedSecretMount } from '@imagespec/core';
-import { registryHost, repositoryOf } from './image-ref.js';
+import { parseImageRef } from '@imagespec/core';
 import type { ResolvedBuildkitOptions } from './options.js';
 
 /**
@@ -131,4 +131,15 @@ function renderCache(options: ResolvedBuildkitOptions, invocation: BuildctlInvoc
 /** buildctl splits --output, --secret and cache flags with a CSV reader: quote fields that hold a comma or quote. */
 function csv(fields: readonly string[]): string {
   return fields.map((field) => (/[",\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',');
+}
+
+/** Registry host of a reference (`busybox` -> `docker.io`), for credentials and registry.insecure. */
+export function registryHost(reference: string): string {
+  return parseImageRef(reference).registry;
+}
+
+/** `host/repo:tag@digest` -> `host/repo`, for the default cache ref. */
+function repositoryOf(reference: string): string {
+  const ref = parseImageRef(reference);
+  return `${ref.registry}/${ref.repository}`;
 }

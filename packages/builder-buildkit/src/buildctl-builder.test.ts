@@ -59,7 +59,7 @@ function contextTar(): NodeJS.ReadableStream {
   p.entry({ name: 'Dockerfile', mtime: new Date(0) }, 'FROM from-the-tar\n');
   p.entry({ name: '_imagespec/copy/0/app.txt', mtime: new Date(0) }, 'app content\n');
   p.finalize();
-  return p;
+  return p as unknown as NodeJS.ReadableStream;
 }
 
 function request(overrides: Partial<BuildRequest> = {}): BuildRequest & { emitted: BuilderEvent[] } {

@@ -14,6 +14,7 @@ import {
   type BuildctlInvocation,
   type BuildctlOutput,
   registryCacheRef,
+  registryHost,
   registryRefs,
   renderBuildArgv,
   renderProbeArgv,
@@ -21,7 +22,7 @@ import {
 import { collectCredentials, writeDockerConfig } from './docker-config.js';
 import { buildctlWords, classifyDaemonText, interpretBuildctlFailure } from './errors.js';
 import { extractTar } from './extract.js';
-import { registryHost } from './image-ref.js';
+
 import { readBuildMetadata } from './metadata.js';
 import { type BuildkitOptions, type ResolvedBuildkitOptions, resolveBuildkitOptions } from './options.js';
 import { createRawJsonParser } from './progress.js';

@@ -70,7 +70,7 @@ function buildRequest(image: string, dockerfile: string): BuildRequest & { emitt
       p.entry({ name: 'Dockerfile', mtime: new Date(0) }, dockerfile);
       p.entry({ name: 'app.txt', mtime: new Date(0) }, 'app content\n');
       p.finalize();
-      return p;
+      return p as unknown as NodeJS.ReadableStream;
     },
     events: { emit: (event) => emitted.push(event) },
     signal: new AbortController().signal,

@@ -18,7 +18,7 @@ function tarOf(entries: readonly Entry[]): NodeJS.ReadableStream {
   const p = pack();
   for (const { body, ...header } of entries) p.entry({ mtime: new Date(0), ...header }, body ?? '');
   p.finalize();
-  return p;
+  return p as unknown as NodeJS.ReadableStream;
 }
 
 let dir: string;

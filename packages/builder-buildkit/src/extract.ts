@@ -16,16 +16,17 @@ export async function extractTar(source: NodeJS.ReadableStream, dest: string, si
   // The folder starts empty, so the only symlinks in it are the ones made here: never write through them.
   const symlinks = new Set<string>();
   extractor.on('entry', (header, entry, next) => {
-    writeEntry(root, header, entry, symlinks).then(
+    writeEntry(root, header, entry as unknown as NodeJS.ReadableStream, symlinks).then(
       () => next(),
       (error: unknown) => {
         entry.resume();
-        next(error);
+        next(error as Error);
       },
     );
   });
   await mkdir(root, { recursive: true });
-  await pipeline(source, extractor, ...(signal ? [{ signal }] : []));
+  // tar-stream 3 is a streamx stream: Node's pipeline drives it, but its types are not Node's.
+  await pipeline(source, extractor as unknown as NodeJS.WritableStream, ...(signal ? [{ signal }] : []));
 }
 
 interface EntryHeader {
