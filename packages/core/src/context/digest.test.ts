@@ -139,6 +139,17 @@ describe('digestTree', () => {
     });
   });
 
+  it('digests a large single file given through a symlink (hashed in workers)', async () => {
+    const content = 'y'.repeat(33 * 1024 * 1024);
+    await put('model.bin', content);
+    await symlink('model.bin', join(root, 'model-link.bin'));
+    const files = [{ path: 'model-link.bin', mode: 'file', sha256: sha256(content) }];
+    expect(await digestTree(join(root, 'model-link.bin'))).toEqual({
+      digest: digestRecords(files as FileDigest[]),
+      files,
+    });
+  });
+
   it('fails with FILE_NOT_FOUND naming a missing tree', async () => {
     const error = await digestTree(join(root, 'missing')).catch((e: unknown) => e);
     expect(isImagespecError(error) && error.code).toBe('FILE_NOT_FOUND');

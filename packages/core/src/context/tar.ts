@@ -54,7 +54,7 @@ export function createContextStream(
     (error: unknown) => {
       signal?.removeEventListener('abort', onAbort);
       pack.destroy(
-        isAbortError(error) || error instanceof ImagespecError
+        isAbortError(error) || isImagespecError(error)
           ? (error as Error)
           : new ImagespecError('INTERNAL', `Writing the build context failed: ${(error as Error)?.message}`, {
               cause: error,
@@ -134,7 +134,7 @@ function readSmallFile(file: ContextFile): Buffer | undefined {
     if (read < size) throw changedError(file);
     return data;
   } catch (error) {
-    throw error instanceof ImagespecError ? error : fileError(error, file.absPath);
+    throw isImagespecError(error) ? error : fileError(error, file.absPath);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

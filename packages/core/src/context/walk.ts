@@ -1,5 +1,5 @@
 import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { ImagespecError } from '../errors.js';
@@ -60,7 +60,8 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
     }
     yield {
       path: basename(hostPath),
-      absPath: hostPath,
+      // The real path: readers may refuse to follow a final symlink (O_NOFOLLOW).
+      absPath: await realpath(hostPath),
       kind: 'file',
       mode: rootStats.mode & 0o7777,
       size: rootStats.size,
@@ -74,6 +75,7 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
   const stack: { steps: Step[]; next: number }[] = [{ steps: listDirectory(root, '', ignore), next: 0 }];
   let turn = performance.now();
   while (stack.length > 0) {
+    signal?.throwIfAborted();
     const frame = stack[stack.length - 1]!;
     const step = frame.steps[frame.next++];
     if (step === undefined) {
@@ -86,7 +88,6 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
         await setImmediate();
         turn = performance.now();
       }
-      signal?.throwIfAborted();
       stack.push({ steps: listDirectory(root, step.dir, ignore), next: 0 });
     }
   }
