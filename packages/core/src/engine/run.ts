@@ -67,11 +67,6 @@ export interface RunSummary {
   readonly durationMs: number;
 }
 
-/** The optional existence check a builder may offer for images that live in no registry. */
-interface LocalExists {
-  exists?(image: string, options?: { signal?: AbortSignal }): Promise<boolean>;
-}
-
 /**
  * plan -> for each image (bases first, at most `concurrency` at once): registry check ->
  * exists: skip; absent: build (and push); unknown: fail with the registry's answer, never
@@ -124,8 +119,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       const baseImage = options.access.mirror(baseResult ? baseResult.image : identity.baseImage);
       const request = buildRequest(item, { baseImage, push, signal, emit });
       if (!options.force && spec.registry === undefined) {
-        const local = selected.builder as typeof selected.builder & LocalExists;
-        if (typeof local.exists === 'function' && (await local.exists(image, { signal }))) {
+        if (selected.builder.exists && (await selected.builder.exists(image, { signal }))) {
           emit({ type: 'skipped', ...stamp, reason: 'exists' });
           return result(item, 'skipped', t0, { builder: selected.name });
         }

@@ -124,6 +124,12 @@ export interface Builder {
   supports(spec: ResolvedImageSpec): Availability;
   build(request: BuildRequest): Promise<BuildResult>;
   plan?(request: BuildRequest): MaybePromise<BuildPlan>;
+  /**
+   * Whether an image with no registry already exists where this builder keeps it (the
+   * local engine). The engine asks only for specs without a registry; without this
+   * method such images are always built.
+   */
+  exists?(image: string, options?: { signal?: AbortSignal }): Promise<boolean>;
   /** Release clients, sockets, temp files. Called once at the end of a run. */
   dispose?(): MaybePromise<void>;
 }
