@@ -107,7 +107,7 @@ describe('.dockerignore against the real Docker engine', () => {
       .filter((fields) => fields[5]?.startsWith('ctx/') && fields[5] !== 'ctx/')
       .map((fields) => ({
         path: fields[5]!.slice('ctx/'.length).replace(/\/$/, ''),
-        type: fields[0]![0],
+        type: fields[0]![0] ?? '?',
         target: fields[7],
       }))
       // The docker CLI adds a Dockerfile from outside the context under a generated name.
