@@ -222,6 +222,17 @@ describe('createContextStream', () => {
     expect((error as Error).message).toContain(join(root, 'src/big.bin'));
   });
 
+  it('can be destroyed by its reader part-way', async () => {
+    await put('src/big.bin', Buffer.alloc(8 * 1024 * 1024, 1));
+    const stream = createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n');
+    const errors: unknown[] = [];
+    stream.on('error', (error) => errors.push(error));
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    stream.once('data', () => stream.destroy());
+    await closed;
+    expect(errors).toEqual([]);
+  });
+
   it('stops with the abort reason when the signal is aborted', async () => {
     await put('src/big.bin', Buffer.alloc(4 * 1024 * 1024, 1));
     const controller = new AbortController();

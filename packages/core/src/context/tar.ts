@@ -27,9 +27,10 @@ const EPOCH = new Date(0);
  * `computeContextLayout(spec)` at its context path, listed by `walkFiles` (the listing the
  * tag was computed from), in byte order of the names, parents before children.
  *
- * Directory names end in `/`, as Docker's and GNU tar's do. Same inputs, same bytes: mtime 0, uid/gid 0, no user or group names, and modes
- * normalized to 0644/0755 for files (by the executable bit), 0755 for directories. The
- * tag records only the executable bit (DESIGN: Identity), so the image must not carry
+ * Directory names end in `/`, as Docker's and GNU tar's do. Same inputs, same bytes:
+ * mtime 0, uid/gid 0, no user or group names, and modes normalized to 0644/0755 for files
+ * (by the executable bit), 0755 for directories. The tag records only the executable bit
+ * (DESIGN: Identity), so the image must not carry
  * other permission bits, or two trees with one tag would build different images.
  *
  * One file is read at a time and the consumer's pace is respected, so memory stays
@@ -43,25 +44,33 @@ export function createContextStream(
 ): Readable {
   const { signal } = options;
   const pack = tarStream.pack();
-  const tar = Readable.from(pack, { objectMode: false, highWaterMark: 64 * 1024 });
-  const onAbort = () => pack.destroy(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  writeContext(pack, spec, dockerfile, signal).then(
-    () => {
-      signal?.removeEventListener('abort', onAbort);
-      pack.finalize();
-    },
-    (error: unknown) => {
-      signal?.removeEventListener('abort', onAbort);
-      pack.destroy(
-        isAbortError(error) || isImagespecError(error)
-          ? (error as Error)
-          : new ImagespecError('INTERNAL', `Writing the build context failed: ${(error as Error)?.message}`, {
-              cause: error,
-            }),
-      );
-    },
-  );
+  const start = () => {
+    const onAbort = () => pack.destroy(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    writeContext(pack, spec, dockerfile, signal).then(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        pack.finalize();
+      },
+      (error: unknown) => {
+        signal?.removeEventListener('abort', onAbort);
+        pack.destroy(
+          isAbortError(error) || isImagespecError(error)
+            ? (error as Error)
+            : new ImagespecError('INTERNAL', `Writing the build context failed: ${(error as Error)?.message}`, {
+                cause: error,
+              }),
+        );
+      },
+    );
+  };
+  // Nothing is opened until the first read, so a stream that is never consumed leaks
+  // nothing; destroying the result ends the generator, which destroys the pack.
+  async function* chunks(): AsyncGenerator<Buffer> {
+    start();
+    yield* pack as AsyncIterable<Buffer>;
+  }
+  const tar = Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });
   if (!options.gzip) return tar;
   // No file name and mtime 0 in the gzip header (zlib's defaults for a raw stream). Level 1:
   // compression runs on the build host's CPU and bounds the whole upload; on a 1 GB
