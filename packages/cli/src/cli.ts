@@ -7,7 +7,9 @@ let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts += 1;
   if (interrupts > 1) process.exit(130);
-  process.stderr.write(`\nimagespec: ${signal} received, cancelling builds and cleaning up (press Ctrl-C again to force)\n`);
+  process.stderr.write(
+    `\nimagespec: ${signal} received, cancelling builds and cleaning up (press Ctrl-C again to force)\n`,
+  );
   controller.abort(new Error(`interrupted by ${signal}`));
 };
 process.on('SIGINT', onSignal);

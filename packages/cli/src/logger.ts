@@ -8,7 +8,8 @@ import type { CliIo } from './io.js';
 export function createLogger(io: CliIo, debug: boolean, namespace = 'imagespec'): Logger {
   const debugOn = debug || /(^|,)imagespec(\*|:|,|$)/.test(io.env.DEBUG ?? '');
   const write = (level: string, message: string, args: unknown[]) => {
-    const extra = args.length > 0 ? ` ${args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ')}` : '';
+    const extra =
+      args.length > 0 ? ` ${args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ')}` : '';
     io.stderr.write(`${namespace} ${level} ${message}${extra}\n`);
   };
   return {

@@ -1,5 +1,5 @@
 import { type CliIo, ExitCode } from './io.js';
-import { createColors, colorsWanted } from './output/colors.js';
+import { colorsWanted, createColors } from './output/colors.js';
 import { formatError } from './output/format-error.js';
 import { createProgram } from './program.js';
 
@@ -24,7 +24,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const commanderCode = (error as { code?: string }).code;
     if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {
       // help and version are successful exits; commander already printed what it had to.
-      if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help') {
+      if (
+        commanderCode === 'commander.helpDisplayed' ||
+        commanderCode === 'commander.version' ||
+        commanderCode === 'commander.help'
+      ) {
         return EXIT_OK;
       }
       return EXIT_BAD_INPUT;
@@ -44,5 +48,7 @@ export function exitCodeFor(error: unknown): number {
 // An error from a plugin's own copy of core has no `category` getter after serialization:
 // fall back to the code's prefix, which is how every input code is named.
 function categoryFromCode(code: string): string {
-  return /^(SPEC|CONFIG|FLAG|IMAGE_REF|PLUGIN|BUILDER_NOT_FOUND|FILE_NOT_FOUND|LOCK_INVALID)/.test(code) ? 'input' : 'build';
+  return /^(SPEC|CONFIG|FLAG|IMAGE_REF|PLUGIN|BUILDER_NOT_FOUND|FILE_NOT_FOUND|LOCK_INVALID)/.test(code)
+    ? 'input'
+    : 'build';
 }

@@ -9,7 +9,9 @@ import { PROGRESS_MODES } from './output/renderer.js';
  */
 export function createProgram(io: CliIo, argv: readonly string[]): Command {
   const program = new Command('imagespec')
-    .description('Build container images from declarative specs, tagged by content, built only when the registry lacks them.')
+    .description(
+      'Build container images from declarative specs, tagged by content, built only when the registry lacks them.',
+    )
     .version(pkg.version, '-v, --version')
     .option('-c, --config <file>', 'config file (default: imagespec.config.* found upward from the working directory)')
     .option('--debug', 'show stack traces and debug logs')
@@ -34,7 +36,11 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .option('--dry-run', 'print what would be built and how, build nothing')
     .option('-p, --platform <platform...>', 'target platform(s), e.g. linux/amd64', validatePlatform)
     .option('-j, --concurrency <n>', 'images built at once', positiveInteger)
-    .addOption(new Option('--progress <mode>', 'output: auto, tty, plain, json or quiet').choices(PROGRESS_MODES).default('auto'))
+    .addOption(
+      new Option('--progress <mode>', 'output: auto, tty, plain, json or quiet')
+        .choices(PROGRESS_MODES)
+        .default('auto'),
+    )
     .option('--json', 'one JSON event per line and a final summary (same as --progress json)')
     .action(async (specs: string[], options) => {
       const { buildCommand } = await import('./commands/build.js');
@@ -55,7 +61,9 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .description('print the rendered Dockerfile')
     .argument('[spec]', 'spec file')
     .option('--image <name>', 'which image of a multi-image spec file')
-    .addOption(new Option('--dialect <dialect>', 'buildkit or plain').choices(['buildkit', 'plain']).default('buildkit'))
+    .addOption(
+      new Option('--dialect <dialect>', 'buildkit or plain').choices(['buildkit', 'plain']).default('buildkit'),
+    )
     .action(async (spec: string | undefined, options) => {
       const { dockerfileCommand } = await import('./commands/dockerfile.js');
       await dockerfileCommand(io, { ...global(), ...options, specs: spec ? [spec] : [] });

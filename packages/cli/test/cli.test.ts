@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordingBuilder } from './test-builders.js';
 import { runBin, tempProject } from './run-bin.js';
+import { recordingBuilder } from './test-builders.js';
 
 const projects: { dispose(): Promise<void> }[] = [];
 async function project(files: Record<string, string>) {
@@ -72,7 +72,11 @@ describe('imagespec CLI: bad input', () => {
   });
 
   it('conflicting flags: exit 2', async () => {
-    const dir = await project({ 'imagespec.yaml': SPEC, 'imagespec.config.mjs': CONFIG, 'recorder.mjs': recordingBuilder() });
+    const dir = await project({
+      'imagespec.yaml': SPEC,
+      'imagespec.config.mjs': CONFIG,
+      'recorder.mjs': recordingBuilder(),
+    });
     expectBadInput(await runBin(['build', '--push', '--no-push'], { cwd: dir }));
     expectBadInput(await runBin(['build', '--json', '--progress', 'tty'], { cwd: dir }));
     expectBadInput(await runBin(['build', '--concurrency', '0'], { cwd: dir }));
@@ -86,7 +90,10 @@ describe('imagespec CLI: bad input', () => {
   });
 
   it('a builder plugin that is not installed: exit 2 with the npm command', async () => {
-    const dir = await project({ 'imagespec.yaml': SPEC, 'imagespec.config.json': '{"builders": ["imagespec-builder-nowhere"]}' });
+    const dir = await project({
+      'imagespec.yaml': SPEC,
+      'imagespec.config.json': '{"builders": ["imagespec-builder-nowhere"]}',
+    });
     const r = await runBin(['build'], { cwd: dir });
     expectBadInput(r);
     expect(r.stderr).toContain('npm install');
@@ -102,7 +109,18 @@ describe('imagespec CLI: commands', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const help = await runBin(['--help'], { cwd: dir });
     expect(help.code).toBe(0);
-    for (const command of ['build', 'tag', 'dockerfile', 'explain', 'exists', 'builders', 'schema', 'init', 'lock', 'lint']) {
+    for (const command of [
+      'build',
+      'tag',
+      'dockerfile',
+      'explain',
+      'exists',
+      'builders',
+      'schema',
+      'init',
+      'lock',
+      'lint',
+    ]) {
       expect(help.stdout).toContain(command);
     }
   });
@@ -119,7 +137,7 @@ describe('imagespec CLI: commands', () => {
     const dir = await project({ 'imagespec.yaml': SPEC });
     const r = await runBin(['dockerfile', '--dialect', 'plain'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^FROM busybox:1\.36/m);
+    expect(r.stdout).toMatch(/^FROM docker\.io\/library\/busybox:1\.36$/m);
     expect(r.stdout).toContain('dev.imagespec.hash=');
   });
 
@@ -151,11 +169,18 @@ describe('imagespec CLI: commands', () => {
   });
 
   it('build --json: one event per line, a summary last; the plugin got the rendered Dockerfile', async () => {
-    const dir = await project({ 'imagespec.yaml': SPEC, 'imagespec.config.mjs': CONFIG, 'recorder.mjs': recordingBuilder() });
+    const dir = await project({
+      'imagespec.yaml': SPEC,
+      'imagespec.config.mjs': CONFIG,
+      'recorder.mjs': recordingBuilder(),
+    });
     const r = await runBin(['build', '--json'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const types = events.map((e) => e.type);
     expect(types).toContain('building');
     expect(types).toContain('log');
@@ -164,7 +189,11 @@ describe('imagespec CLI: commands', () => {
   });
 
   it('a failed build: exit 1, the builder error in the output', async () => {
-    const dir = await project({ 'imagespec.yaml': SPEC, 'imagespec.config.mjs': CONFIG, 'recorder.mjs': recordingBuilder({ fail: true }) });
+    const dir = await project({
+      'imagespec.yaml': SPEC,
+      'imagespec.config.mjs': CONFIG,
+      'recorder.mjs': recordingBuilder({ fail: true }),
+    });
     const r = await runBin(['build', '--progress', 'plain'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toContain('RUN exploded');
@@ -178,7 +207,11 @@ describe('imagespec CLI: commands', () => {
   });
 
   it('piped output has image prefixes and no escape sequences', async () => {
-    const dir = await project({ 'imagespec.yaml': SPEC, 'imagespec.config.mjs': CONFIG, 'recorder.mjs': recordingBuilder() });
+    const dir = await project({
+      'imagespec.yaml': SPEC,
+      'imagespec.config.mjs': CONFIG,
+      'recorder.mjs': recordingBuilder(),
+    });
     const r = await runBin(['build'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^hello \| line 0 of hello$/m);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,10 @@ export interface BinResult {
 }
 
 /** Runs the BUILT binary as a user would (a subprocess); `npm test` builds it first. */
-export function runBin(args: string[], options: { cwd: string; env?: Record<string, string> ; timeoutMs?: number }): Promise<BinResult> {
+export function runBin(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<BinResult> {
   if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: build first (npx nx run cli:build, or npm test).`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], {

@@ -50,13 +50,23 @@ export default defineBuilder({
 `,
     );
     const npm = (args: string[], cwd: string) =>
-      execFileSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } }).trim();
+      execFileSync('npm', args, {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+      }).trim();
     const builderTgz = join(work.dir, npm(['pack', '--pack-destination', work.dir], pkgDir).split('\n').at(-1) ?? '');
-    const coreTgz = join(work.dir, npm(['pack', '--pack-destination', work.dir], join(REPO_ROOT, 'packages/core')).split('\n').at(-1) ?? '');
+    const coreTgz = join(
+      work.dir,
+      npm(['pack', '--pack-destination', work.dir], join(REPO_ROOT, 'packages/core')).split('\n').at(-1) ?? '',
+    );
 
     const projectDir = join(work.dir, 'project');
     mkdirSync(projectDir);
-    writeFileSync(join(projectDir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    writeFileSync(
+      join(projectDir, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
     // --prefer-offline: core's own dependencies come from the npm cache this repo's install filled.
     npm(['install', '--prefer-offline', '--no-audit', coreTgz, builderTgz], projectDir);
     writeFileSync(join(projectDir, 'imagespec.config.json'), JSON.stringify({ builders: ['imagespec-builder-echo'] }));
@@ -64,7 +74,9 @@ export default defineBuilder({
 
     const listed = await runBin(['builders', '--json'], { cwd: projectDir });
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'echo', version: '1.2.3', priority: 5 })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ name: 'echo', version: '1.2.3', priority: 5 }),
+    ]);
 
     const built = await runBin(['build', '--progress', 'plain'], { cwd: projectDir });
     expect(built.stderr).toBe('');

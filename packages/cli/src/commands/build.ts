@@ -1,5 +1,7 @@
 import { type CliIo, ExitCode } from '../io.js';
 import { createLogger } from '../logger.js';
+import { colorsWanted, createColors } from '../output/colors.js';
+import { formatError } from '../output/format-error.js';
 import { createRenderer, type ProgressMode, type SummaryRow } from '../output/renderer.js';
 import { homeDir, loadProject } from '../project.js';
 
@@ -26,9 +28,13 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   if (options.push === true && !options.argv.includes('--no-push')) {
     const local = project.specs.filter((spec) => !spec.registry);
     if (local.length > 0) {
-      throw new core.ImagespecError('FLAG_INVALID', `--push was given, but ${local.map((s) => s.name).join(', ')} has no registry to push to.`, {
-        hint: 'Set `registry` in the spec or `defaults.registry` in imagespec.config.*, or drop --push.',
-      });
+      throw new core.ImagespecError(
+        'FLAG_INVALID',
+        `--push was given, but ${local.map((s) => s.name).join(', ')} has no registry to push to.`,
+        {
+          hint: 'Set `registry` in the spec or `defaults.registry` in imagespec.config.*, or drop --push.',
+        },
+      );
     }
   }
   const logger = createLogger(io, Boolean(options.debug));
@@ -80,16 +86,38 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
     ...(image.error && { error: image.error }),
   }));
   renderer.finish(rows, options.dryRun ? { plans: summary.plans } : undefined);
-  if (rows.some((row) => row.status === 'failed')) throw new ExitCode(1);
+  const failures = rows.filter((row) => row.status === 'failed');
+  const colors = createColors(colorsWanted(io.isTTY, io.env));
+  for (const row of failures) {
+    if (!row.error) continue;
+    io.stderr.write(
+      formatError(
+        { name: 'ImagespecError', ...row.error, message: `${row.name}: ${row.error.message}` },
+        colors,
+        false,
+      ),
+    );
+  }
+  if (failures.length > 0) {
+    // Only bad input (a plugin not installed, invalid options) everywhere: the user's to fix, exit 2.
+    const allInput = failures.every((row) => row.error && core.errorCategory(row.error.code) === 'input');
+    throw new ExitCode(allInput ? 2 : 1);
+  }
 }
 
 function checkFlagConflicts(options: BuildOptions, core: typeof import('@imagespec/core')): void {
   if (options.argv.includes('--push') && options.argv.includes('--no-push')) {
-    throw new core.ImagespecError('FLAG_INVALID', '--push and --no-push were both given.', { hint: 'Keep one of them.' });
+    throw new core.ImagespecError('FLAG_INVALID', '--push and --no-push were both given.', {
+      hint: 'Keep one of them.',
+    });
   }
   if (options.json && options.progress !== 'auto' && options.progress !== 'json') {
-    throw new core.ImagespecError('FLAG_INVALID', `--json and --progress ${options.progress} ask for two different outputs.`, {
-      hint: 'Use --json (or --progress json) alone.',
-    });
+    throw new core.ImagespecError(
+      'FLAG_INVALID',
+      `--json and --progress ${options.progress} ask for two different outputs.`,
+      {
+        hint: 'Use --json (or --progress json) alone.',
+      },
+    );
   }
 }

@@ -1,17 +1,24 @@
-import { ExitCode, type CliIo } from '../io.js';
+import { type CliIo, ExitCode } from '../io.js';
 import { homeDir, loadProject, pickSpec } from '../project.js';
 
 /** `imagespec exists`: 0 when the registry has the image, 1 when it does not, 2 when it cannot tell. */
-export async function existsCommand(io: CliIo, options: { config?: string; specs: string[]; image?: string }): Promise<void> {
+export async function existsCommand(
+  io: CliIo,
+  options: { config?: string; specs: string[]; image?: string },
+): Promise<void> {
   const core = await import('@imagespec/core');
   const project = await loadProject(io, options);
   const spec = pickSpec(project.specs, options.image, core);
   const resolveBase = await core.createBaseResolver(project.config);
   const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal });
   if (!spec.registry) {
-    throw new core.ImagespecError('FLAG_INVALID', `Image ${identity.image} has no registry, so there is nothing to ask.`, {
-      hint: 'Set `registry` in the spec or `defaults.registry` in imagespec.config.*.',
-    });
+    throw new core.ImagespecError(
+      'FLAG_INVALID',
+      `Image ${identity.image} has no registry, so there is nothing to ask.`,
+      {
+        hint: 'Set `registry` in the spec or `defaults.registry` in imagespec.config.*.',
+      },
+    );
   }
   const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
   const client = core.createRegistryClient({ access });

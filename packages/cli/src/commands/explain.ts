@@ -12,7 +12,9 @@ export async function explainCommand(
   const resolveBase = await core.createBaseResolver(project.config);
   const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal });
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ image: identity.image, hash: identity.hash, input: identity.input, files: identity.files }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ image: identity.image, hash: identity.hash, input: identity.input, files: identity.files }, null, 2)}\n`,
+    );
     return;
   }
   io.stdout.write(core.renderExplain(identity));

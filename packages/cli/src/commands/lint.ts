@@ -1,9 +1,12 @@
 import { type CliIo, ExitCode } from '../io.js';
-import { createColors, colorsWanted } from '../output/colors.js';
+import { colorsWanted, createColors } from '../output/colors.js';
 import { loadProject } from '../project.js';
 
 /** `imagespec lint`: warnings about what makes one tag stand for different images; --strict fails on any. */
-export async function lintCommand(io: CliIo, options: { config?: string; specs: string[]; strict?: boolean; json?: boolean }): Promise<void> {
+export async function lintCommand(
+  io: CliIo,
+  options: { config?: string; specs: string[]; strict?: boolean; json?: boolean },
+): Promise<void> {
   const core = await import('@imagespec/core');
   const project = await loadProject(io, options);
   const lock = await core.readLockFile(project.config.dir);
@@ -13,7 +16,9 @@ export async function lintCommand(io: CliIo, options: { config?: string; specs: 
   } else {
     const colors = createColors(colorsWanted(io.isTTY, io.env));
     for (const warning of warnings) {
-      const where = warning.file ? `${warning.file}${warning.line ? `:${warning.line}${warning.column ? `:${warning.column}` : ''}` : ''}: ` : '';
+      const where = warning.file
+        ? `${warning.file}${warning.line ? `:${warning.line}${warning.column ? `:${warning.column}` : ''}` : ''}: `
+        : '';
       const label = options.strict ? colors.red('error') : colors.yellow('warning');
       io.stdout.write(`${where}${label}[${warning.rule}] ${warning.image}: ${warning.message}\n`);
     }

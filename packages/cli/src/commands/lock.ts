@@ -6,7 +6,10 @@ import { homeDir, loadProject } from '../project.js';
  * now, in imagespec.lock.json next to the config. `--check` (for CI) changes nothing and
  * exits 1 when an entry is missing or the registry now serves another digest.
  */
-export async function lockCommand(io: CliIo, options: { config?: string; specs: string[]; check?: boolean }): Promise<void> {
+export async function lockCommand(
+  io: CliIo,
+  options: { config?: string; specs: string[]; check?: boolean },
+): Promise<void> {
   const core = await import('@imagespec/core');
   const project = await loadProject(io, options);
   const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
@@ -27,7 +30,9 @@ export async function lockCommand(io: CliIo, options: { config?: string; specs: 
           : `stale: ${problem.reference} is locked at ${problem.locked}, the registry now serves ${problem.current}\n`,
       );
     }
-    io.stderr.write(`error: ${file} is out of date (${problems.length} problem${problems.length === 1 ? '' : 's'}). Run \`imagespec lock\` and commit the file.\n`);
+    io.stderr.write(
+      `error: ${file} is out of date (${problems.length} problem${problems.length === 1 ? '' : 's'}). Run \`imagespec lock\` and commit the file.\n`,
+    );
     throw new ExitCode(1);
   }
   const next = await core.computeLock(project.specs, client, current, { signal: io.signal });

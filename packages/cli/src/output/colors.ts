@@ -13,7 +13,8 @@ export interface Colors {
 const PALETTE = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
 export function createColors(enabled: boolean): Colors {
-  const wrap = (code: number, close: number) => (text: string) => (enabled ? `\u001b[${code}m${text}\u001b[${close}m` : text);
+  const wrap = (code: number, close: number) => (text: string) =>
+    enabled ? `\u001b[${code}m${text}\u001b[${close}m` : text;
   return {
     enabled,
     bold: wrap(1, 22),

@@ -2,8 +2,8 @@ import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
 import { type Colors, stripAnsi } from './colors.js';
 import type { Renderer, SummaryRow } from './renderer.js';
-import { renderSummaryTable } from './summary-table.js';
 import { createWarningCollector, describeStatus, prefixWidth } from './status.js';
+import { renderSummaryTable } from './summary-table.js';
 
 /**
  * Piped output: the same information as the terminal view, without cursor movement.
@@ -34,9 +34,6 @@ export function createPlainRenderer(out: Writer, colors: Colors, options: { quie
     },
     finish(rows: readonly SummaryRow[]) {
       if (!options.quiet) out.write(`\n${renderSummaryTable(rows, colors)}`);
-      for (const row of rows) {
-        if (row.status === 'failed' && row.error) out.write(`${colors.red(`${row.name}: ${row.error.message}`)}\n`);
-      }
       out.write(warnings.render(colors));
     },
   };

@@ -22,7 +22,7 @@ export interface SummaryRow {
 /** Displays engine events; never decides anything (buildx's printer model). */
 export interface Renderer {
   event(event: BuildEvent): void;
-  /** Stops live output and prints the summary (and de-duplicated warnings). */
+  /** Stops live output and prints the summary (and de-duplicated warnings). Failures go to stderr, from the command. */
   finish(rows: readonly SummaryRow[], extra?: Record<string, unknown>): void;
 }
 

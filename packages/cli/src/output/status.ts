@@ -10,7 +10,9 @@ export function describeStatus(event: ImageEvent): string | undefined {
     case 'queued':
       return `queued ${event.image}`;
     case 'skipped':
-      return event.reason === 'exists' ? `skipped: ${event.image} is already in the registry` : `dry run: would build ${event.image}`;
+      return event.reason === 'exists'
+        ? `skipped: ${event.image} is already in the registry`
+        : `dry run: would build ${event.image}`;
     case 'building':
       return `building with ${event.builder}`;
     case 'step':

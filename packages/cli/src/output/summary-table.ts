@@ -9,8 +9,14 @@ export function renderSummaryTable(rows: readonly SummaryRow[], colors: Colors):
     const { repository, tag } = splitTag(row.image);
     return [repository, tag, row.builder ?? '-', row.status, formatDuration(row.durationMs)];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)));
-  const pad = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)),
+  );
+  const pad = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   const lines = [colors.bold(pad(header))];
   rows.forEach((row, index) => {
     const line = pad(body[index] ?? []);

@@ -2,8 +2,8 @@ import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
 import { type Colors, stripAnsi } from './colors.js';
 import type { Renderer, SummaryRow } from './renderer.js';
-import { formatDuration, renderSummaryTable } from './summary-table.js';
 import { createWarningCollector, prefixWidth } from './status.js';
+import { formatDuration, renderSummaryTable } from './summary-table.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const REDRAW_MS = 120;
@@ -91,8 +91,10 @@ export function createTtyRenderer(out: Writer, colors: Colors, columns: number):
           if (event.status === 'started' || event.status === 'cached') {
             current.detail = `${event.name}${event.status === 'cached' ? ' (cached)' : ''}`;
           }
-          if (event.status === 'error') logLines.push(`${prefix} ${colors.red(`${event.name} failed${event.error ? `: ${event.error}` : ''}`)}`);
-          else if (event.status === 'started' || event.status === 'cached') logLines.push(`${prefix} ${colors.dim(current.detail)}`);
+          if (event.status === 'error')
+            logLines.push(`${prefix} ${colors.red(`${event.name} failed${event.error ? `: ${event.error}` : ''}`)}`);
+          else if (event.status === 'started' || event.status === 'cached')
+            logLines.push(`${prefix} ${colors.dim(current.detail)}`);
           break;
         case 'skipped':
           current.phase = 'skipped';
@@ -121,10 +123,7 @@ export function createTtyRenderer(out: Writer, colors: Colors, columns: number):
       flush([]);
       finished = true;
       clearInterval(timer);
-      const failures = rows
-        .filter((row) => row.status === 'failed' && row.error)
-        .map((row) => colors.red(`${row.name}: ${row.error?.message}`));
-      out.write(`\n${renderSummaryTable(rows, colors)}${failures.map((line) => `${line}\n`).join('')}${warnings.render(colors)}`);
+      out.write(`\n${renderSummaryTable(rows, colors)}${warnings.render(colors)}`);
     },
   };
 }
