@@ -22,16 +22,21 @@ function step(title, command, args) {
 
 function installIfNeeded() {
   const marker = join(root, 'node_modules', '.package-lock.json');
-  const lock = join(root, 'package-lock.json');
-  if (existsSync(marker) && readFileSync(marker, 'utf8').length > 0 && existsSync(join(root, 'node_modules', '.bin', 'vitest'))) return 0;
+  if (
+    existsSync(marker) &&
+    readFileSync(marker, 'utf8').length > 0 &&
+    existsSync(join(root, 'node_modules', '.bin', 'vitest'))
+  )
+    return 0;
   return step('install', 'npm', ['ci']);
 }
 
-let failedSteps = [];
+const failedSteps = [];
 if (installIfNeeded() !== 0) failedSteps.push('install');
 if (failedSteps.length === 0) {
   if (step('build', 'npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']) !== 0) failedSteps.push('build');
-  if (step('typecheck', 'npx', ['nx', 'run-many', '-t', 'typecheck', '--outputStyle=static']) !== 0) failedSteps.push('typecheck');
+  if (step('typecheck', 'npx', ['nx', 'run-many', '-t', 'typecheck', '--outputStyle=static']) !== 0)
+    failedSteps.push('typecheck');
   if (step('lint', 'npx', ['biome', 'check', '.']) !== 0) failedSteps.push('lint');
   if (step('package checks', 'node', ['scripts/check-packages.mjs']) !== 0) failedSteps.push('package checks');
 }
@@ -58,7 +63,9 @@ if (existsSync(report)) {
   failed = json.numFailedTests ?? 0;
   skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
   // A suite that failed to load has no test results but must not read as green.
-  failed += (json.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0).length;
+  failed += (json.testResults ?? []).filter(
+    (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
+  ).length;
 } else {
   failed = 1;
   console.log('vitest wrote no JSON report: counting the run as one failure.');

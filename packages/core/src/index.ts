@@ -38,8 +38,19 @@ export type {
 } from './engine/events.js';
 export type { CreateBuilderHostOptions, EngineHost } from './engine/host.js';
 export { createBuilderHost } from './engine/host.js';
+export type { PlannedImage, PlanOptions, ResolveBase } from './engine/plan.js';
+export { planBuilds } from './engine/plan.js';
+export type { ImageResult, ImageStatus, PlannedBuild, RunBuildsOptions, RunSummary } from './engine/run.js';
+export { DEFAULT_CONCURRENCY, runBuilds } from './engine/run.js';
 export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
 export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
+export { canonicalJson } from './hash/canonical-json.js';
+export { renderExplain } from './hash/explain.js';
+export { HASH_LENGTH, hashOf, imageName, renderTag } from './hash/hash.js';
+export type { HashedTree, HashFacts, HashInput } from './hash/hash-input.js';
+export { computeHashInput, HASH_INPUT_VERSION } from './hash/hash-input.js';
+export type { HashedFileTree, IdentityFiles, IdentityOptions, ImageIdentity } from './hash/identity.js';
+export { computeImageIdentity } from './hash/identity.js';
 export type { ImageRef } from './image-ref/image-ref.js';
 export {
   DEFAULT_REGISTRY,
@@ -88,7 +99,7 @@ export type {
 } from './plugin/types.js';
 export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
 export { validateBuilderDefinition } from './plugin/validate.js';
-export type { RegistryAccessOptions, RegistrySettings } from './registry/access.js';
+export type { RegistryAccessOptions, RegistrySettings, ResolvedRegistryAccess } from './registry/access.js';
 export { createRegistryAccess, isLoopbackHost } from './registry/access.js';
 export type {
   ManifestCheck,
@@ -111,17 +122,8 @@ export {
 } from './registry/docker-config.js';
 export type { SpecDefaults } from './spec/apply-defaults.js';
 export { applyConfigDefaults } from './spec/apply-defaults.js';
-export type {
-  CopyInput,
-  ImageSpecInput,
-  MaybeArray,
-  PipSecretMountInput,
-  RequirementsKind,
-  ResolvedCopyEntry,
-  ResolvedImageSpec,
-  ResolvedSecretMount,
-  SpecOrigin,
-} from './spec/types.js';
+export type { ImageSpec, ImageSpecOptions } from './spec/fluent.js';
+export { imageSpec } from './spec/fluent.js';
 export {
   requirementsKindOf,
   validateAptPackage,
@@ -139,19 +141,16 @@ export type { ParseSpecOptions, SpecFile, SpecLocation } from './spec/load.js';
 export { loadSpecFile, parseSpecText } from './spec/load.js';
 export type { SpecIssue } from './spec/normalize.js';
 export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/normalize.js';
-export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';
-export type { ImageSpec, ImageSpecOptions } from './spec/fluent.js';
-export { imageSpec } from './spec/fluent.js';
-export type { ResolvedRegistryAccess } from './registry/access.js';
-export type { PlannedImage, PlanOptions, ResolveBase } from './engine/plan.js';
-export { planBuilds } from './engine/plan.js';
-export type { ImageResult, ImageStatus, PlannedBuild, RunBuildsOptions, RunSummary } from './engine/run.js';
-export { DEFAULT_CONCURRENCY, runBuilds } from './engine/run.js';
-export { canonicalJson } from './hash/canonical-json.js';
-export { renderExplain } from './hash/explain.js';
-export type { HashedTree, HashFacts, HashInput } from './hash/hash-input.js';
-export { computeHashInput, HASH_INPUT_VERSION } from './hash/hash-input.js';
-export { HASH_LENGTH, hashOf, imageName, renderTag } from './hash/hash.js';
-export type { HashedFileTree, IdentityFiles, IdentityOptions, ImageIdentity } from './hash/identity.js';
-export { computeImageIdentity } from './hash/identity.js';
 export type { IssuePath } from './spec/schema.js';
+export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';
+export type {
+  CopyInput,
+  ImageSpecInput,
+  MaybeArray,
+  PipSecretMountInput,
+  RequirementsKind,
+  ResolvedCopyEntry,
+  ResolvedImageSpec,
+  ResolvedSecretMount,
+  SpecOrigin,
+} from './spec/types.js';

@@ -34,7 +34,6 @@ export function specInvalid(field: FieldRef, value: string, problem: string, hin
 }
 
 // C0 controls but tab, DEL, and the Unicode line breaks some editors and parsers honour.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const LINE_BREAKING = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/u;
 
 /** Rejects a value that holds a newline or another control character. */

@@ -28,9 +28,15 @@ export async function lintSpecs(
   const seen = new Set<string>();
   for (const spec of specs) {
     const requirementsText =
-      spec.requirements?.kind === 'requirements.txt' ? await readFile(spec.requirements.path, 'utf8').catch(() => undefined) : undefined;
+      spec.requirements?.kind === 'requirements.txt'
+        ? await readFile(spec.requirements.path, 'utf8').catch(() => undefined)
+        : undefined;
     const locate = options.locate?.(spec);
-    for (const finding of lintSpec({ spec, lock: options.lock, ...(requirementsText !== undefined && { requirementsText }) })) {
+    for (const finding of lintSpec({
+      spec,
+      lock: options.lock,
+      ...(requirementsText !== undefined && { requirementsText }),
+    })) {
       const warning = place(finding, spec, locate);
       const key = `${warning.file}:${warning.line}:${warning.message}`;
       if (seen.has(key)) continue;
@@ -49,7 +55,10 @@ function place(finding: LintFinding, spec: ResolvedImageSpec, locate: Locate | u
   if (!finding.path || !locate) return { ...finding, ...(file && { file }) };
   const prefix = spec.origin.key === undefined ? [] : ['images', spec.origin.key];
   const [head, ...rest] = finding.path;
-  const candidates = [[...prefix, ...finding.path], ...(typeof head === 'string' && SNAKE[head] ? [[...prefix, SNAKE[head], ...rest]] : [])];
+  const candidates = [
+    [...prefix, ...finding.path],
+    ...(typeof head === 'string' && SNAKE[head] ? [[...prefix, SNAKE[head], ...rest]] : []),
+  ];
   for (const path of candidates) {
     const position = locate(path);
     if (position) return { ...finding, ...(file && { file }), line: position.line, column: position.column };

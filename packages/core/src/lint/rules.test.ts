@@ -9,7 +9,7 @@ function spec(overrides: Partial<ResolvedImageSpec> = {}): ResolvedImageSpec {
   return {
     name: 'app',
     tagFormat: '{hash}',
-    baseImage: 'localhost:5000/python:3.11-slim@' + DIGEST,
+    baseImage: `localhost:5000/python:3.11-slim@${DIGEST}`,
     platforms: [],
     packages: [],
     condaPackages: [],
@@ -35,7 +35,13 @@ const rules = (s: ResolvedImageSpec, lock: LockFile = EMPTY_LOCK, requirementsTe
 
 describe('lint rules', () => {
   it('a clean spec has no findings', () => {
-    expect(rules(spec({ packages: ['numpy==1.26.4', 'pandas===2.2.0'], condaPackages: ['zlib=1.3'] }), EMPTY_LOCK, 'requests==2.31.0\n# comment\n-r other.txt\n')).toEqual([]);
+    expect(
+      rules(
+        spec({ packages: ['numpy==1.26.4', 'pandas===2.2.0'], condaPackages: ['zlib=1.3'] }),
+        EMPTY_LOCK,
+        'requests==2.31.0\n# comment\n-r other.txt\n',
+      ),
+    ).toEqual([]);
   });
 
   const cases: [LintRule, ResolvedImageSpec, LockFile?, string?][] = [
@@ -56,7 +62,13 @@ describe('lint rules', () => {
   });
 
   it('a locked base stays quiet, whatever its tag', () => {
-    const lock: LockFile = { version: 1, images: { 'docker.io/library/python:3.11-slim': { digest: DIGEST }, 'docker.io/library/python:latest': { digest: DIGEST } } };
+    const lock: LockFile = {
+      version: 1,
+      images: {
+        'docker.io/library/python:3.11-slim': { digest: DIGEST },
+        'docker.io/library/python:latest': { digest: DIGEST },
+      },
+    };
     expect(rules(spec({ baseImage: 'python:3.11-slim' }), lock)).toEqual([]);
     expect(rules(spec({ baseImage: 'python' }), lock)).toEqual([]);
   });

@@ -46,12 +46,22 @@ export function lintSpec({ spec, lock, requirementsText }: LintInput): LintFindi
   const image = spec.name;
   spec.packages.forEach((pkg, index) => {
     if (!isPinned(pkg)) {
-      findings.push({ rule: 'unpinned-package', image, path: ['packages', index], message: `pip package "${pkg}" is not pinned: the image can change between builds of the same tag. Pin it, e.g. ${requirementName(pkg)}==<version>.` });
+      findings.push({
+        rule: 'unpinned-package',
+        image,
+        path: ['packages', index],
+        message: `pip package "${pkg}" is not pinned: the image can change between builds of the same tag. Pin it, e.g. ${requirementName(pkg)}==<version>.`,
+      });
     }
   });
   spec.condaPackages.forEach((pkg, index) => {
     if (!/[=<>]/.test(pkg)) {
-      findings.push({ rule: 'unpinned-conda-package', image, path: ['condaPackages', index], message: `conda package "${pkg}" is not pinned. Pin it, e.g. ${pkg}=<version>.` });
+      findings.push({
+        rule: 'unpinned-conda-package',
+        image,
+        path: ['condaPackages', index],
+        message: `conda package "${pkg}" is not pinned. Pin it, e.g. ${pkg}=<version>.`,
+      });
     }
   });
   const requirementLines: { text: string; line: number }[] = [];
@@ -61,7 +71,13 @@ export function lintSpec({ spec, lock, requirementsText }: LintInput): LintFindi
       if (!text || text.startsWith('#') || text.startsWith('-')) return;
       requirementLines.push({ text, line: index + 1 });
       if (!isPinned(text)) {
-        findings.push({ rule: 'unpinned-requirement', image, path: ['requirements'], requirementsLine: index + 1, message: `requirements line ${index + 1} "${text}" is not pinned. Pin it with ==, or use a lock file (uv.lock, poetry.lock).` });
+        findings.push({
+          rule: 'unpinned-requirement',
+          image,
+          path: ['requirements'],
+          requirementsLine: index + 1,
+          message: `requirements line ${index + 1} "${text}" is not pinned. Pin it with ==, or use a lock file (uv.lock, poetry.lock).`,
+        });
       }
     });
   }
@@ -72,7 +88,12 @@ export function lintSpec({ spec, lock, requirementsText }: LintInput): LintFindi
   }
   for (const [name, specs] of versions) {
     if (specs.size > 1) {
-      findings.push({ rule: 'conflicting-versions', image, path: ['packages'], message: `"${name}" is listed more than once with different requirements (${[...specs].join(', ')}); pip keeps one, and which one is not obvious. List it once.` });
+      findings.push({
+        rule: 'conflicting-versions',
+        image,
+        path: ['packages'],
+        message: `"${name}" is listed more than once with different requirements (${[...specs].join(', ')}); pip keeps one, and which one is not obvious. List it once.`,
+      });
     }
   }
   if (typeof spec.baseImage === 'string') {
@@ -80,14 +101,29 @@ export function lintSpec({ spec, lock, requirementsText }: LintInput): LintFindi
     const locked = Boolean(ref.digest) || Boolean(lock.images[normalizeImageRef(spec.baseImage)]);
     const mutable = !ref.digest && (!/:[^/]+$/.test(spec.baseImage.split('@')[0] ?? '') || ref.tag === 'latest');
     if (!locked && mutable) {
-      findings.push({ rule: 'mutable-base', image, path: ['baseImage'], message: `base image "${spec.baseImage}" has no tag or uses latest, and is not locked: two builds of one imagespec tag can differ. Name a version tag and run \`imagespec lock\`.` });
+      findings.push({
+        rule: 'mutable-base',
+        image,
+        path: ['baseImage'],
+        message: `base image "${spec.baseImage}" has no tag or uses latest, and is not locked: two builds of one imagespec tag can differ. Name a version tag and run \`imagespec lock\`.`,
+      });
     } else if (!locked) {
-      findings.push({ rule: 'unlocked-base', image, path: ['baseImage'], message: `base image "${spec.baseImage}" is not locked, so an update of that tag changes the image without changing its imagespec tag. Run \`imagespec lock\` to pin it to a digest.` });
+      findings.push({
+        rule: 'unlocked-base',
+        image,
+        path: ['baseImage'],
+        message: `base image "${spec.baseImage}" is not locked, so an update of that tag changes the image without changing its imagespec tag. Run \`imagespec lock\` to pin it to a digest.`,
+      });
     }
   }
   if (spec.entrypoint || spec.cmd) {
     const field = spec.entrypoint ? 'entrypoint' : 'cmd';
-    findings.push({ rule: 'runtime-override', image, path: [field], message: `${field} is replaced when a pipeline runtime (Elyra, Kubeflow Pipelines, Flyte) sets the container's command${spec.entrypoint && spec.cmd ? ', and cmd with it' : ''}; do not rely on it for setup the image needs at run time (use commands or env).` });
+    findings.push({
+      rule: 'runtime-override',
+      image,
+      path: [field],
+      message: `${field} is replaced when a pipeline runtime (Elyra, Kubeflow Pipelines, Flyte) sets the container's command${spec.entrypoint && spec.cmd ? ', and cmd with it' : ''}; do not rely on it for setup the image needs at run time (use commands or env).`,
+    });
   }
   return findings;
 }

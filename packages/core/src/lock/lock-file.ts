@@ -30,18 +30,32 @@ export function parseLockFile(text: string, file: string): LockFile {
     });
   }
   const value = json as { version?: unknown; images?: unknown };
-  if (typeof value !== 'object' || value === null || value.version !== LOCK_FILE_VERSION || typeof value.images !== 'object' || value.images === null) {
-    throw new ImagespecError('LOCK_INVALID', `${file} is not an imagespec lock file of version ${LOCK_FILE_VERSION} (expected {"version": 1, "images": {...}}).`, {
-      hint: 'Delete it and run `imagespec lock` to write it again.',
-    });
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    value.version !== LOCK_FILE_VERSION ||
+    typeof value.images !== 'object' ||
+    value.images === null
+  ) {
+    throw new ImagespecError(
+      'LOCK_INVALID',
+      `${file} is not an imagespec lock file of version ${LOCK_FILE_VERSION} (expected {"version": 1, "images": {...}}).`,
+      {
+        hint: 'Delete it and run `imagespec lock` to write it again.',
+      },
+    );
   }
   const images: Record<string, { digest: string }> = {};
   for (const [reference, entry] of Object.entries(value.images as Record<string, unknown>)) {
     const digest = (entry as { digest?: unknown })?.digest;
     if (typeof digest !== 'string' || !DIGEST.test(digest)) {
-      throw new ImagespecError('LOCK_INVALID', `${file}: the entry for ${reference} has no valid digest (expected sha256:<64 hex>).`, {
-        hint: 'Run `imagespec lock` to resolve it again.',
-      });
+      throw new ImagespecError(
+        'LOCK_INVALID',
+        `${file}: the entry for ${reference} has no valid digest (expected sha256:<64 hex>).`,
+        {
+          hint: 'Run `imagespec lock` to resolve it again.',
+        },
+      );
     }
     images[reference] = { digest };
   }

@@ -12,15 +12,33 @@ const d = (c: string) => `sha256:${c.repeat(64)}`;
 
 function spec(name: string, baseImage: string | ResolvedImageSpec): ResolvedImageSpec {
   return {
-    name, tagFormat: '{hash}', baseImage, platforms: [], packages: [], condaPackages: [], condaChannels: [], aptPackages: [],
-    commands: [], env: {}, copy: [], sourceCopyMode: 'none', labels: {}, pipExtraIndexUrl: [], pipExtraArgs: [],
-    pipSecretMounts: [], verify: [], builderOptions: {}, origin: { dir: '/tmp' },
+    name,
+    tagFormat: '{hash}',
+    baseImage,
+    platforms: [],
+    packages: [],
+    condaPackages: [],
+    condaChannels: [],
+    aptPackages: [],
+    commands: [],
+    env: {},
+    copy: [],
+    sourceCopyMode: 'none',
+    labels: {},
+    pipExtraIndexUrl: [],
+    pipExtraArgs: [],
+    pipSecretMounts: [],
+    verify: [],
+    builderOptions: {},
+    origin: { dir: '/tmp' },
   };
 }
 
 /** A digest source answering from a table: the registry-backed path is covered in the policy e2e test. */
 function digests(table: Record<string, string>) {
-  return { resolveDigest: async (reference: string) => table[reference] ?? Promise.reject(new Error(`no ${reference}`)) };
+  return {
+    resolveDigest: async (reference: string) => table[reference] ?? Promise.reject(new Error(`no ${reference}`)),
+  };
 }
 
 const dirs: string[] = [];
@@ -31,13 +49,19 @@ afterEach(async () => {
 describe('lock', () => {
   it('collects string bases through base specs, normalized, without digests', () => {
     const base = spec('base', 'python:3.11');
-    expect(collectBaseReferences([base, spec('app', base), spec('x', `busybox@${d('b')}`)])).toEqual(['docker.io/library/python:3.11']);
+    expect(collectBaseReferences([base, spec('app', base), spec('x', `busybox@${d('b')}`)])).toEqual([
+      'docker.io/library/python:3.11',
+    ]);
   });
 
   it('writes, reads back and resolves FROM to name@digest', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'imagespec-lock-'));
     dirs.push(dir);
-    const lock = await computeLock([spec('app', 'python:3.11')], digests({ 'docker.io/library/python:3.11': d('1') }), EMPTY_LOCK);
+    const lock = await computeLock(
+      [spec('app', 'python:3.11')],
+      digests({ 'docker.io/library/python:3.11': d('1') }),
+      EMPTY_LOCK,
+    );
     await writeLockFile(dir, lock);
     expect(JSON.parse(await readFile(join(dir, 'imagespec.lock.json'), 'utf8'))).toEqual({
       version: 1,
@@ -51,7 +75,11 @@ describe('lock', () => {
   it('check reports missing and stale entries', async () => {
     const specs = [spec('a', 'python:3.11'), spec('b', 'busybox:1')];
     const lock = { version: 1 as const, images: { 'docker.io/library/python:3.11': { digest: d('1') } } };
-    const problems = await checkLock(specs, digests({ 'docker.io/library/python:3.11': d('2'), 'docker.io/library/busybox:1': d('3') }), lock);
+    const problems = await checkLock(
+      specs,
+      digests({ 'docker.io/library/python:3.11': d('2'), 'docker.io/library/busybox:1': d('3') }),
+      lock,
+    );
     expect(problems).toEqual([
       { reference: 'docker.io/library/busybox:1', problem: 'missing' },
       { reference: 'docker.io/library/python:3.11', problem: 'stale', locked: d('1'), current: d('2') },

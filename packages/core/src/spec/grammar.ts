@@ -10,7 +10,6 @@ import type { RequirementsKind } from './types.js';
 /** Characters no package spec needs and a shell would act on. `<`, `>`, `;`, quotes and
  * parentheses are legal in PEP 508 markers, so the grammars below decide about those. */
 const SHELL_META = /[$`\\|&{}\n\r\t\0]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function describeChar(char: string): string {
