@@ -100,7 +100,7 @@ export type {
 export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
 export { validateBuilderDefinition } from './plugin/validate.js';
 export type { RegistryAccessOptions, RegistrySettings, ResolvedRegistryAccess } from './registry/access.js';
-export { createRegistryAccess, isLoopbackHost } from './registry/access.js';
+export { CRED_HELPER_ALIASES, createRegistryAccess, isLoopbackHost } from './registry/access.js';
 export type {
   ManifestCheck,
   PullRequestOptions,

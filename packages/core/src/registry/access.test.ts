@@ -70,4 +70,26 @@ describe('isLoopbackHost', () => {
       expect(isLoopbackHost(host), host).toBe(false);
     }
   });
+
+  it('runs the helper a cloud alias names (aws -> docker-credential-ecr-login), a plain name as given', async () => {
+    const programs: string[] = [];
+    const access = createRegistryAccess({
+      env: {},
+      registries: {
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com': { credHelper: 'aws' },
+        'registry.lan': { credHelper: 'pass' },
+      },
+      dockerConfig: { auths: {}, credHelpers: {} },
+      exec: async (program) => {
+        programs.push(program);
+        return { exitCode: 0, stdout: JSON.stringify({ Username: 'AWS', Secret: 'token' }), stderr: '' };
+      },
+    });
+    expect(await access.credentials('123456789012.dkr.ecr.eu-west-1.amazonaws.com')).toEqual({
+      username: 'AWS',
+      password: 'token',
+    });
+    await access.credentials('registry.lan');
+    expect(programs).toEqual(['docker-credential-ecr-login', 'docker-credential-pass']);
+  });
 });

@@ -12,9 +12,23 @@ export interface RegistrySettings {
   readonly insecure?: boolean;
   /** PEM file of a private CA the registry's certificate (and its token server's) chains to. */
   readonly ca?: string;
-  /** `docker-credential-<credHelper>` serves this host, whatever the Docker config says. */
+  /** `docker-credential-<credHelper>` serves this host, whatever the Docker config says (aws, google, azure are aliases). */
   readonly credHelper?: string;
 }
+
+/**
+ * Cloud names users write for a registry's credentials (as Union's authenticationType
+ * does), mapped to the helper programs those clouds ship: docker-credential-ecr-login
+ * (amazon-ecr-credential-helper), docker-credential-gcloud, docker-credential-acr-env.
+ */
+export const CRED_HELPER_ALIASES: Readonly<Record<string, string>> = {
+  aws: 'ecr-login',
+  ecr: 'ecr-login',
+  google: 'gcloud',
+  gcp: 'gcloud',
+  azure: 'acr-env',
+  acr: 'acr-env',
+};
 
 /** RegistryAccess plus what only core's registry client uses. */
 export interface ResolvedRegistryAccess extends RegistryAccess {
@@ -46,7 +60,9 @@ export function createRegistryAccess(options: RegistryAccessOptions = {}): Resol
     Object.entries(options.registries ?? {}).map(([host, value]) => [normalizeRegistryHost(host), value]),
   );
   const credHelperOverrides = Object.fromEntries(
-    [...settings].flatMap(([host, value]) => (value.credHelper ? [[host, value.credHelper]] : [])),
+    [...settings].flatMap(([host, value]) =>
+      value.credHelper ? [[host, CRED_HELPER_ALIASES[value.credHelper] ?? value.credHelper]] : [],
+    ),
   );
   const store = createCredentialStore({
     dockerConfig:
