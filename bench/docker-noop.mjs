@@ -42,7 +42,10 @@ await writeFile(
     '',
   ].join('\n'),
 );
-await writeFile(join(work, 'imagespec.config.yaml'), "builders:\n  - ['@imagespec/builder-docker', { network: host, buildkit: false }]\n");
+await writeFile(
+  join(work, 'imagespec.config.yaml'),
+  "builders:\n  - ['@imagespec/builder-docker', { network: host, buildkit: false }]\n",
+);
 const imagespec = (...args) => [process.execPath, cli, ...args];
 
 // The baseline's context: the same Dockerfile, the tree where imagespec's context puts it
@@ -60,11 +63,20 @@ const subject = () => {
   if (!run.stdout.includes('"reason":"exists"')) throw new Error(`expected a skip, got: ${run.stdout.slice(-500)}`);
   return run.seconds;
 };
-const baseline = () => timeProcess([...docker, 'build', '-q', '--network', 'host', '-t', 'imagespec-bench/docker-noop:baseline', context], { env: dockerEnv }).seconds;
+const baseline = () =>
+  timeProcess([...docker, 'build', '-q', '--network', 'host', '-t', 'imagespec-bench/docker-noop:baseline', context], {
+    env: dockerEnv,
+  }).seconds;
 
 log('warm-up: the first imagespec build pushes the image; the first docker build fills its cache');
-const first = spawnSync(imagespec('build', 'imagespec.yaml')[0], imagespec('build', 'imagespec.yaml').slice(1), { cwd: work, encoding: 'utf8' });
-if (first.status !== 0) throw new Error(`the first imagespec build failed (exit ${first.status}):\n${first.stdout.slice(-3000)}${first.stderr}`);
+const first = spawnSync(imagespec('build', 'imagespec.yaml')[0], imagespec('build', 'imagespec.yaml').slice(1), {
+  cwd: work,
+  encoding: 'utf8',
+});
+if (first.status !== 0)
+  throw new Error(
+    `the first imagespec build failed (exit ${first.status}):\n${first.stdout.slice(-3000)}${first.stderr}`,
+  );
 baseline();
 subject();
 const a = [];
