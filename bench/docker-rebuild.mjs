@@ -92,7 +92,10 @@ try {
   spawnSync('cp', ['-r', tree, project], { stdio: 'inherit' });
   const changed = join(project, 'imagespec_bench_changed.py');
   let edits = 0;
-  const changeOneFile = () => appendFile(changed, `VALUE_${(edits += 1)} = ${edits}\n`);
+  const changeOneFile = () => {
+    edits += 1;
+    return appendFile(changed, `VALUE_${edits} = ${edits}\n`);
+  };
   await changeOneFile();
 
   await writeFile(
