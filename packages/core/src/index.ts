@@ -137,11 +137,11 @@ export {
   validateRegistry,
   validateTag,
 } from './spec/grammar.js';
+export type { IssuePath } from './spec/issues.js';
 export type { ParseSpecOptions, SpecFile, SpecLocation } from './spec/load.js';
 export { loadSpecFile, parseSpecText } from './spec/load.js';
 export type { SpecIssue } from './spec/normalize.js';
 export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/normalize.js';
-export type { IssuePath } from './spec/schema.js';
 export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';
 export type {
   CopyInput,

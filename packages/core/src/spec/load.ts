@@ -12,8 +12,9 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { ImagespecError } from '../errors.js';
+import { formatIssuePath, type IssuePath, type RawIssue } from './issues.js';
 import { collectNormalizedSpec, type SpecIssue, specInvalidError } from './normalize.js';
-import { FLYTEKIT_ALIASES, formatIssuePath, type IssuePath, type RawIssue } from './schema.js';
+import { FLYTEKIT_ALIASES } from './schema.js';
 import type { ResolvedImageSpec } from './types.js';
 
 /**

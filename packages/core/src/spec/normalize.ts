@@ -2,7 +2,8 @@ import { posix, resolve } from 'node:path';
 import { DEFAULT_WORKDIR } from '../context/layout.js';
 import { ImagespecError } from '../errors.js';
 import { requirementsKindOf } from './grammar.js';
-import { formatIssuePath, imageSpecSchema, issuesFromZod, type RawIssue, secretIdFromTarget } from './schema.js';
+import { formatIssuePath, issuesFromZod, type RawIssue } from './issues.js';
+import { imageSpecSchema, secretIdFromTarget } from './schema.js';
 import type {
   ImageSpecInput,
   MaybeArray,

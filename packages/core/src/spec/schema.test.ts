@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FLYTEKIT_ALIASES,
-  formatIssuePath,
-  imageSpecJsonSchema,
-  imageSpecSchema,
-  SPEC_FIELDS,
-  suggestName,
-} from './schema.js';
+import { FLYTEKIT_ALIASES, imageSpecJsonSchema, imageSpecSchema, SPEC_FIELDS } from './schema.js';
 
 describe('imageSpecSchema', () => {
   it('accepts every field of ImageSpecInput', () => {
@@ -70,24 +63,12 @@ describe('imageSpecJsonSchema', () => {
   });
 });
 
-describe('helpers', () => {
-  it('suggests the nearest field', () => {
-    expect(suggestName('base_imag', [...SPEC_FIELDS, ...Object.keys(FLYTEKIT_ALIASES)])).toBe('base_image');
-    expect(suggestName('BaseImage', SPEC_FIELDS)).toBe('baseImage');
-    expect(suggestName('apt-packages', SPEC_FIELDS)).toBe('aptPackages');
-    expect(suggestName('pakages', SPEC_FIELDS)).toBe('packages');
-    expect(suggestName('color', SPEC_FIELDS)).toBeUndefined();
-  });
+describe('FLYTEKIT_ALIASES', () => {
   it('maps flytekit names to ours', () => {
     expect(FLYTEKIT_ALIASES).toMatchObject({
       base_image: 'baseImage',
       pip_secret_mounts: 'pipSecretMounts',
       tag_format: 'tagFormat',
     });
-  });
-  it('formats paths', () => {
-    expect(formatIssuePath(['images', 'my-app', 'env', 'PATH'])).toBe('images["my-app"].env.PATH');
-    expect(formatIssuePath(['packages', 2])).toBe('packages[2]');
-    expect(formatIssuePath([])).toBe('(root)');
   });
 });
