@@ -87,7 +87,9 @@ async function manifestExists(registry: TestRegistry, recipe: Recipe): Promise<b
 function makeBusyboxRootfs(tarball: string, log: (line: string) => void): void {
   ensureAptPackages({ busybox: 'busybox-static' }, log);
   const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
-  if (!execFileSync('file', ['-L', busybox], { encoding: 'utf8' }).includes('statically linked')) {
+  // ldd (libc-bin, always there) says "not a dynamic executable" for a static binary.
+  const ldd = spawnSync('ldd', [busybox], { encoding: 'utf8' });
+  if (!`${ldd.stdout}${ldd.stderr}`.includes('not a dynamic executable')) {
     throw new Error(
       `${busybox} is not statically linked; install busybox-static (Debian) so it runs inside an empty image.`,
     );
