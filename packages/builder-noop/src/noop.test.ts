@@ -1,30 +1,14 @@
-import { type BuildRequest, type ResolvedImageSpec, validateBuilderDefinition } from '@imagespec/core';
+import { type BuildRequest, normalizeSpec, type ResolvedImageSpec, validateBuilderDefinition } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
 import noop from './index.js';
 
+/** A resolved spec as the normalizer makes it, with fields set the way a test needs them. */
 function spec(overrides: Partial<ResolvedImageSpec> = {}): ResolvedImageSpec {
-  return {
-    name: 'app',
-    tagFormat: '{hash}',
-    baseImage: '127.0.0.1:5000/imagespec-test/busybox:1',
-    platforms: [],
-    packages: [],
-    condaPackages: [],
-    condaChannels: [],
-    aptPackages: [],
-    commands: [],
-    env: {},
-    copy: [],
-    sourceCopyMode: 'all',
-    labels: {},
-    pipExtraIndexUrl: [],
-    pipExtraArgs: [],
-    pipSecretMounts: [],
-    verify: [],
-    builderOptions: {},
-    origin: { dir: '/project', file: '/project/imagespec.yaml' },
-    ...overrides,
-  };
+  const base = normalizeSpec(
+    { name: 'app', baseImage: '127.0.0.1:5000/imagespec-test/busybox:1' },
+    { dir: '/project', file: '/project/imagespec.yaml' },
+  );
+  return { ...base, ...overrides };
 }
 
 const host = {

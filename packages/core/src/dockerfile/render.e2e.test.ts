@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 import { testEnv } from '@imagespec/test-env';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSpec } from '../../test/test-spec.js';
 import { computeContextLayout } from '../context/layout.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { renderDockerfile } from './render.js';
-import { testSpec } from './test-spec.js';
 
 /**
  * Rendered Dockerfiles built by the real engine: `plain` with the classic builder (API

@@ -1,10 +1,10 @@
 import { DockerfileParser, type Instruction, type Property } from 'dockerfile-ast';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { testSpec } from '../../test/test-spec.js';
 import { isImagespecError } from '../errors.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { HASH_LABEL, renderDockerfile } from './render.js';
-import { testSpec } from './test-spec.js';
 
 /**
  * Whatever a spec holds, the rendered Dockerfile has exactly the instructions the spec asks

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { testSpec } from '../../test/test-spec.js';
 import { isImagespecError } from '../errors.js';
 import { renderDockerfile } from './render.js';
-import { testSpec } from './test-spec.js';
 
 const HASH = 'abcdefghijklmnopqrstuvwxyz';
 const BUSYBOX = '127.0.0.1:5000/imagespec-test/busybox:1';

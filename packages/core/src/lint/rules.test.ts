@@ -1,34 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { testSpec } from '../../test/test-spec.js';
 import { EMPTY_LOCK, type LockFile } from '../lock/lock-file.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { type LintRule, lintSpec, requirementName } from './rules.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
-function spec(overrides: Partial<ResolvedImageSpec> = {}): ResolvedImageSpec {
-  return {
-    name: 'app',
-    tagFormat: '{hash}',
-    baseImage: `localhost:5000/python:3.11-slim@${DIGEST}`,
-    platforms: [],
-    packages: [],
-    condaPackages: [],
-    condaChannels: [],
-    aptPackages: [],
-    commands: [],
-    env: {},
-    copy: [],
-    sourceCopyMode: 'none',
-    labels: {},
-    pipExtraIndexUrl: [],
-    pipExtraArgs: [],
-    pipSecretMounts: [],
-    verify: [],
-    builderOptions: {},
-    origin: { dir: '/tmp' },
-    ...overrides,
-  };
-}
+const spec = (overrides: Partial<ResolvedImageSpec> = {}) =>
+  testSpec({ baseImage: `localhost:5000/python:3.11-slim@${DIGEST}`, ...overrides });
 
 const rules = (s: ResolvedImageSpec, lock: LockFile = EMPTY_LOCK, requirementsText?: string): LintRule[] =>
   lintSpec({ spec: s, lock, ...(requirementsText !== undefined && { requirementsText }) }).map((f) => f.rule);

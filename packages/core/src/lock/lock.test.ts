@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testSpec } from '../../test/test-spec.js';
 import { isImagespecError } from '../errors.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { createLockResolver } from './base-resolver.js';
@@ -10,29 +11,7 @@ import { EMPTY_LOCK, parseLockFile, readLockFile, writeLockFile } from './lock-f
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 
-function spec(name: string, baseImage: string | ResolvedImageSpec): ResolvedImageSpec {
-  return {
-    name,
-    tagFormat: '{hash}',
-    baseImage,
-    platforms: [],
-    packages: [],
-    condaPackages: [],
-    condaChannels: [],
-    aptPackages: [],
-    commands: [],
-    env: {},
-    copy: [],
-    sourceCopyMode: 'none',
-    labels: {},
-    pipExtraIndexUrl: [],
-    pipExtraArgs: [],
-    pipSecretMounts: [],
-    verify: [],
-    builderOptions: {},
-    origin: { dir: '/tmp' },
-  };
-}
+const spec = (name: string, baseImage: string | ResolvedImageSpec) => testSpec({ name, baseImage });
 
 /** A digest source answering from a table: the registry-backed path is covered in the policy e2e test. */
 function digests(table: Record<string, string>) {

@@ -1,34 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { testSpec } from '../../test/test-spec.js';
 import { applyConfigDefaults } from './apply-defaults.js';
 import type { ResolvedImageSpec } from './types.js';
 
-const spec = (overrides: Partial<ResolvedImageSpec> = {}): ResolvedImageSpec => ({
-  name: 'app',
-  tagFormat: '{hash}',
-  baseImage: 'busybox:1',
-  platforms: [],
-  packages: [],
-  condaPackages: [],
-  condaChannels: [],
-  aptPackages: [],
-  commands: [],
-  env: {},
-  copy: [],
-  sourceCopyMode: 'none',
-  labels: {},
-  pipExtraIndexUrl: [],
-  pipExtraArgs: [],
-  pipSecretMounts: [],
-  verify: [],
-  builderOptions: {},
-  origin: { dir: '/tmp' },
-  ...overrides,
-});
-
 describe('applyConfigDefaults', () => {
   it('fills registry, platform and builder only where the spec has none, base specs included', () => {
-    const base = spec({ name: 'base' });
-    const out = applyConfigDefaults(spec({ baseImage: base }), {
+    const base = testSpec({ name: 'base' });
+    const out = applyConfigDefaults(testSpec({ baseImage: base }), {
       defaults: { registry: 'ghcr.io/acme', platform: 'linux/amd64', builder: 'docker' },
     });
     expect(out.registry).toBe('ghcr.io/acme');
@@ -38,7 +16,7 @@ describe('applyConfigDefaults', () => {
   });
 
   it('keeps the spec own values', () => {
-    const out = applyConfigDefaults(spec({ registry: 'localhost:5000', platforms: ['linux/arm64'] }), {
+    const out = applyConfigDefaults(testSpec({ registry: 'localhost:5000', platforms: ['linux/arm64'] }), {
       defaults: { registry: 'ghcr.io/acme', platform: ['linux/amd64'] },
     });
     expect(out.registry).toBe('localhost:5000');

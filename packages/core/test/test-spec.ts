@@ -1,6 +1,6 @@
-import type { ResolvedImageSpec } from '../spec/types.js';
+import type { ResolvedImageSpec } from '../src/spec/types.js';
 
-/** A minimal resolved spec for renderer tests; fields as the normalizer would produce them. */
+/** A minimal resolved spec for unit tests; fields as the normalizer would produce them. */
 export function testSpec(overrides: Partial<ResolvedImageSpec> = {}): ResolvedImageSpec {
   return {
     name: 'app',
