@@ -14,6 +14,7 @@ const STDIN_CHANNEL = 0;
 const STATUS_CHANNEL = 3;
 const CLOSE_CHANNEL = 255;
 const V5 = 'v5.channel.k8s.io';
+const FRAME_BYTES = 256 * 1024;
 
 export interface StreamContextOptions {
   readonly namespace: string;
@@ -97,16 +98,29 @@ export async function streamContextToPod(
   try {
     if (options.signal.aborted) onAbort();
     let lastSend: Promise<void> = Promise.resolve();
+    // gzip emits 16 KiB chunks; fewer, larger frames cost less per byte (framing, masking, syscalls).
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      const frame = Buffer.allocUnsafe(pendingBytes + 1);
+      frame[0] = STDIN_CHANNEL;
+      let offset = 1;
+      for (const part of pending) offset += part.copy(frame, offset);
+      pending = [];
+      pendingBytes = 0;
+      lastSend = send(frame);
+    };
     for await (const chunk of options.source as AsyncIterable<Buffer | string>) {
       if (failure) break;
       const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      const frame = Buffer.allocUnsafe(data.length + 1);
-      frame[0] = STDIN_CHANNEL;
-      data.copy(frame, 1);
+      pending.push(data);
+      pendingBytes += data.length;
       bytes += data.length;
-      lastSend = send(frame);
+      if (pendingBytes < FRAME_BYTES) continue;
+      flush();
       if (ws.bufferedAmount >= highWaterMark) await lastSend;
     }
+    if (pendingBytes > 0 && !failure) flush();
     await lastSend;
     if (failure) throw failure;
     if (ws.protocol === V5) {

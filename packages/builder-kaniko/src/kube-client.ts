@@ -15,7 +15,7 @@ export interface KubeClients {
   readonly k8s: K8sModule;
   readonly kc: K8s.KubeConfig;
   readonly core: K8s.CoreV1Api;
-  /** `namespace/server` for messages. */
+  /** The API server URL, for messages. */
   readonly where: string;
 }
 
@@ -49,7 +49,7 @@ export async function loadKubeClients(options: KanikoOptions, environment: KubeE
       hint: 'Set current-context in the kubeconfig or the kaniko builder option `context`.',
     });
   }
-  return { k8s, kc, core: kc.makeApiClient(k8s.CoreV1Api), where: `${options.namespace} on ${cluster.server}` };
+  return { k8s, kc, core: kc.makeApiClient(k8s.CoreV1Api), where: cluster.server };
 }
 
 function loadInto(k8s: K8sModule, kc: K8s.KubeConfig, options: KanikoOptions, environment: KubeEnvironment): string {

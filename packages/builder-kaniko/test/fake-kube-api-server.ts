@@ -66,6 +66,7 @@ export interface FakePod {
   readonly logFollowers: Set<ServerResponse>;
   readonly stdin: StdinRecord;
   readonly timers: Set<NodeJS.Timeout>;
+  readonly attachSockets: Set<WebSocket>;
   terminated: boolean;
 }
 
@@ -231,6 +232,7 @@ export class FakeKubeApiServer {
       logFollowers: new Set(),
       stdin: { bytes: 0, protocol: '' },
       timers: new Set(),
+      attachSockets: new Set(),
       terminated: false,
     };
     pod.history.push({ type: 'ADDED', object: pod.object });
@@ -319,6 +321,21 @@ export class FakeKubeApiServer {
     });
     for (const res of pod.logFollowers) res.end();
     pod.logFollowers.clear();
+    // The attach session ends with the container: a status frame, then a normal close.
+    const status = JSON.stringify(
+      exitCode === 0
+        ? { metadata: {}, status: 'Success' }
+        : {
+            metadata: {},
+            status: 'Failure',
+            reason: 'NonZeroExitCode',
+            message: `command terminated with non-zero exit code: ${exitCode}`,
+          },
+    );
+    for (const ws of pod.attachSockets) {
+      ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(status)]));
+      ws.close(1000);
+    }
   }
 
   private appendLog(pod: FakePod, line: string) {
@@ -425,6 +442,7 @@ export class FakeKubeApiServer {
     pod.timers.clear();
     for (const res of pod.logFollowers) res.end();
     pod.logFollowers.clear();
+    for (const ws of pod.attachSockets) ws.terminate();
   }
 
   private upgrade(req: IncomingMessage, socket: import('node:net').Socket, head: Buffer) {
@@ -449,6 +467,7 @@ export class FakeKubeApiServer {
   private attach(pod: FakePod, ws: WebSocket, scenario: Scenario) {
     const record = pod.stdin;
     record.protocol = ws.protocol;
+    pod.attachSockets.add(ws);
     if (scenario.captureStdin) record.data = [];
     const gunzip = scenario.verifyGzip === false ? undefined : createGunzip();
     let judged: (() => void) | undefined;
@@ -488,7 +507,10 @@ export class FakeKubeApiServer {
       }
     });
     // stdinOnce: the container's stdin closes when the attach session ends.
-    ws.on('close', () => endStdin('socket-close'));
+    ws.on('close', () => {
+      pod.attachSockets.delete(ws);
+      endStdin('socket-close');
+    });
   }
 
   private event(pod: FakePod, type: 'Normal' | 'Warning', reason: string, message: string) {
