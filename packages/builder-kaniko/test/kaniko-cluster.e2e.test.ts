@@ -1,0 +1,80 @@
+/**
+ * Against a REAL Kubernetes cluster, when one is configured: KUBECONFIG, plus a registry the
+ * cluster's pods can push to (IMAGESPEC_KANIKO_REGISTRY, e.g. `registry.ci.svc:5000/imagespec`)
+ * and a base image they can pull (IMAGESPEC_KANIKO_BASE_IMAGE). Optional:
+ * IMAGESPEC_KANIKO_NAMESPACE (default `default`), IMAGESPEC_KANIKO_INSECURE=1 for a plain-HTTP
+ * registry, IMAGESPEC_KANIKO_REGISTRY_SECRET (a dockerconfigjson secret). Skipped, saying why,
+ * when they are missing (these machines have no cluster).
+ */
+import { isImagespecError } from '@imagespec/core';
+import { describe, expect, it } from 'vitest';
+import kaniko from '../src/index.js';
+import { resolveKanikoOptions } from '../src/options.js';
+import { parseImageLocation } from '../src/registry-host.js';
+import { buildRequest, testHost } from './helpers.js';
+
+const required = ['KUBECONFIG', 'IMAGESPEC_KANIKO_REGISTRY', 'IMAGESPEC_KANIKO_BASE_IMAGE'] as const;
+const missing = required.filter((name) => !process.env[name]);
+if (missing.length > 0) {
+  console.warn(
+    `skipped: kaniko real-cluster tests need ${missing.join(', ')} (see the header of kaniko-cluster.e2e.test.ts)`,
+  );
+}
+
+const env = process.env as Record<string, string>;
+const namespace = env.IMAGESPEC_KANIKO_NAMESPACE ?? 'default';
+const registry = env.IMAGESPEC_KANIKO_REGISTRY ?? '';
+const insecure = env.IMAGESPEC_KANIKO_INSECURE === '1' ? [parseImageLocation(`${registry}/x`).host] : [];
+
+async function podsLeft(hash: string): Promise<string[]> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const list = await core.listNamespacedPod({ namespace, labelSelector: `imagespec.dev/hash=${hash}` });
+  return list.items.filter((pod) => !pod.metadata?.deletionTimestamp).map((pod) => pod.metadata?.name ?? '');
+}
+
+describe.skipIf(missing.length > 0)('kaniko builder on a real cluster', () => {
+  const builder = () =>
+    kaniko.create(
+      resolveKanikoOptions({
+        namespace,
+        insecureRegistries: insecure,
+        ...(env.IMAGESPEC_KANIKO_REGISTRY_SECRET ? { registrySecret: env.IMAGESPEC_KANIKO_REGISTRY_SECRET } : {}),
+        pendingTimeoutSeconds: 300,
+        buildTimeoutSeconds: 600,
+      }),
+      testHost({ env: process.env }),
+    );
+
+  it('is available', async () => {
+    expect(await (await builder()).available()).toEqual({ ok: true });
+  });
+
+  it('builds and pushes, returns the digest, and leaves no pod', async () => {
+    const tag = `e2e-${Date.now().toString(36)}`;
+    const request = buildRequest({
+      image: `${registry}/kaniko-e2e:${tag}`,
+      files: {
+        Dockerfile: `FROM ${env.IMAGESPEC_KANIKO_BASE_IMAGE}\nCOPY app.txt /app/\nRUN echo built-by-kaniko\n`,
+        'app.txt': 'app content\n',
+      },
+    });
+    const result = await (await builder()).build(request);
+    expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(request.emitted.some((event) => event.type === 'log' && event.line === 'built-by-kaniko')).toBe(true);
+    expect(await podsLeft(request.hash)).toEqual([]);
+  }, 900_000);
+
+  it('fails with the failing step, and leaves no pod', async () => {
+    const request = buildRequest({
+      image: `${registry}/kaniko-e2e:failing`,
+      files: { Dockerfile: `FROM ${env.IMAGESPEC_KANIKO_BASE_IMAGE}\nRUN echo about to fail; exit 3\n` },
+    });
+    const error = await (await builder()).build(request).catch((e: unknown) => e);
+    expect(isImagespecError(error) && error.code).toBe('BUILD_FAILED');
+    expect(isImagespecError(error) && error.message).toContain('RUN echo about to fail; exit 3');
+    expect(await podsLeft(request.hash)).toEqual([]);
+  }, 900_000);
+});
