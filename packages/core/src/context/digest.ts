@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, constants, createReadStream, openSync, readFileSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { HashPool } from './hash-workers.js';
 import { type ContextFile, fileError, walkFiles } from './walk.js';
@@ -118,7 +118,13 @@ async function hashHere(files: readonly ContextFile[], signal: AbortSignal | und
       continue;
     }
     try {
-      sums.push(createHash('sha256').update(readFileSync(file.absPath)).digest('hex'));
+      // O_NOFOLLOW, as the workers: a file swapped for a symlink since the walk is an error.
+      const fd = openSync(file.absPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        sums.push(createHash('sha256').update(readFileSync(fd)).digest('hex'));
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
       throw fileError(error, file.absPath);
     }

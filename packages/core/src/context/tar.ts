@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { constants, createGzip } from 'node:zlib';
@@ -21,6 +21,8 @@ export interface ContextStreamOptions {
 /** Files up to this size are read in one blocking call; larger ones are streamed in chunks. */
 const WHOLE_READ_MAX = 256 * 1024;
 const EPOCH = new Date(0);
+/** A file swapped for a symlink since the walk is an error, not a read of the link's target (as when hashing). */
+const NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
 
 /**
  * The build context as a deterministic tar: `Dockerfile` first, then every entry of
@@ -134,7 +136,7 @@ async function writeFile(pack: Pack, name: string, file: ContextFile): Promise<v
 function readSmallFile(file: ContextFile): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file.absPath, 'r');
+    fd = openSync(file.absPath, NO_FOLLOW);
     const size = fstatSync(fd).size;
     if (size > WHOLE_READ_MAX) return undefined;
     const data = Buffer.allocUnsafe(size);
@@ -153,7 +155,7 @@ function readSmallFile(file: ContextFile): Buffer | undefined {
 async function streamFile(pack: Pack, name: string, mode: number, file: ContextFile): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(file.absPath, 'r');
+    handle = await open(file.absPath, NO_FOLLOW);
   } catch (error) {
     throw fileError(error, file.absPath);
   }
