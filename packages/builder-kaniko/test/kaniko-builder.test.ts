@@ -211,6 +211,28 @@ describe('kaniko builder against the stand-in API server', () => {
   });
 });
 
+describe('plan() and supports()', () => {
+  it('adds --insecure-registry for the hosts the imagespec config marks insecure', async () => {
+    const b = await builder({}, testHost({ insecure: ['localhost:5000'] }));
+    const plan = (await b.plan!(buildRequest({ baseImage: 'mirror.local/busybox:1' }))) as {
+      pod: { spec: { containers: Array<{ args: string[] }> } };
+    };
+    expect(plan.pod.spec.containers[0]!.args).toContain('--insecure-registry=localhost:5000');
+    expect(plan.pod.spec.containers[0]!.args.filter((arg) => arg.startsWith('--insecure'))).toHaveLength(1);
+  });
+
+  it('declines multi-platform specs and build secrets', async () => {
+    const b = await builder();
+    const spec = buildRequest().spec;
+    expect(b.supports({ ...spec, platforms: ['linux/amd64', 'linux/arm64'] })).toEqual({
+      ok: false,
+      reason: 'Kaniko builds one platform per pod; the spec asks for linux/amd64, linux/arm64',
+    });
+    expect(b.supports({ ...spec, pipSecretMounts: [{ id: 'x' }] } as never)).toMatchObject({ ok: false });
+    expect(b.supports(spec)).toEqual({ ok: true });
+  });
+});
+
 describe('available()', () => {
   it('is ok when the API answers a pods list', async () => {
     expect(await (await builder()).available()).toEqual({ ok: true });
