@@ -23,14 +23,14 @@ export function createPlainRenderer(out: Writer, colors: Colors, options: { quie
         warnings.add(event);
         return;
       }
-      names.add(event.name);
+      names.add(event.spec);
       if (options.quiet) return;
       if (event.type === 'log') {
-        out.write(`${prefix(event.name)} ${stripAnsi(event.line)}\n`);
+        out.write(`${prefix(event.spec)} ${stripAnsi(event.line)}\n`);
         return;
       }
       const text = describeStatus(event);
-      if (text) out.write(`${prefix(event.name)} ${colors.dim(text)}\n`);
+      if (text) out.write(`${prefix(event.spec)} ${colors.dim(text)}\n`);
     },
     finish(rows: readonly SummaryRow[]) {
       if (!options.quiet) out.write(`\n${renderSummaryTable(rows, colors)}`);

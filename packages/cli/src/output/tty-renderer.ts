@@ -61,10 +61,10 @@ export function createTtyRenderer(out: Writer, colors: Colors, columns: number):
   }
 
   function state(event: Exclude<BuildEvent, { type: 'warning' }>): ImageState {
-    let current = images.get(event.name);
+    let current = images.get(event.spec);
     if (!current) {
-      current = { name: event.name, image: event.image, phase: 'queued', detail: event.image, startedAt: Date.now() };
-      images.set(event.name, current);
+      current = { name: event.spec, image: event.image, phase: 'queued', detail: event.image, startedAt: Date.now() };
+      images.set(event.spec, current);
     }
     return current;
   }
@@ -77,7 +77,7 @@ export function createTtyRenderer(out: Writer, colors: Colors, columns: number):
       }
       const current = state(event);
       const logLines: string[] = [];
-      const prefix = colors.byName(event.name, `${event.name.padEnd(prefixWidth(images.keys()))} |`);
+      const prefix = colors.byName(event.spec, `${event.spec.padEnd(prefixWidth(images.keys()))} |`);
       switch (event.type) {
         case 'log':
           logLines.push(`${prefix} ${stripAnsi(event.line)}`);

@@ -32,8 +32,8 @@ export type BuilderEvent = StepEvent | LogEvent;
 export interface ImageEventBase {
   /** Full image reference (with tag) the event is about. */
   readonly image: string;
-  /** The spec's name. */
-  readonly name: string;
+  /** The spec's name (what output prefixes lines with). Not `name`: step events have their own. */
+  readonly spec: string;
 }
 
 export type BuildEvent =

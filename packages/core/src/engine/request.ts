@@ -37,7 +37,7 @@ export function buildRequest(
         ...(options.gzip && { gzip: true }),
         signal: context.signal,
       }),
-    events: { emit: (event) => context.emit({ ...event, image: identity.image, name: spec.name }) },
+    events: { emit: (event) => context.emit({ ...event, image: identity.image, spec: spec.name }) },
     signal: context.signal,
   };
 }

@@ -94,13 +94,13 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
   const plans: PlannedBuild[] = [];
   const results = new Map<string, Promise<ImageResult>>();
   for (const item of planned)
-    emit({ type: 'queued', image: item.identity.image, name: item.spec.name, hash: item.identity.hash });
+    emit({ type: 'queued', image: item.identity.image, spec: item.spec.name, hash: item.identity.hash });
 
   const processImage = async (item: PlannedImage, baseResult: ImageResult | undefined): Promise<ImageResult> => {
     const t0 = Date.now();
     const { spec, identity } = item;
     const { image, hash } = identity;
-    const stamp = { image, name: spec.name };
+    const stamp = { image, spec: spec.name };
     let selected: SelectedBuilder | undefined;
     try {
       throwIfAborted(signal, image);
@@ -153,7 +153,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
     const { image, hash } = item.identity;
     const problem = toImagespecError(error, image, signal, builder);
     const summary = { code: problem.code, message: problem.message, ...(problem.hint && { hint: problem.hint }) };
-    emit({ type: 'failed', image, name: item.spec.name, error: summary });
+    emit({ type: 'failed', image, spec: item.spec.name, error: summary });
     return {
       name: item.spec.name,
       image,
