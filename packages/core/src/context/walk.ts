@@ -39,8 +39,8 @@ const YIELD_EVERY_MS = 15;
  *
  * Each directory is read with synchronous readdir/lstat calls, one directory at a time,
  * handing the event loop a turn every few milliseconds: on these machines a libuv
- * round trip costs more than the lstat itself (10,000 files: 0.08 s synchronous against
- * 0.7 s through fs.promises with 32 in flight), and tar and git walk the same way.
+ * round trip costs more than the lstat itself (10,000 lstat calls: 0.06 s synchronous,
+ * 0.25 s through fs.promises all at once), and tar and git walk the same way.
  */
 export async function* walkFiles(hostPath: string, options: WalkOptions = {}): AsyncGenerator<ContextFile> {
   const { signal } = options;
