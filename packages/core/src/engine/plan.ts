@@ -17,8 +17,6 @@ export interface PlanOptions {
   readonly platform?: readonly string[];
   readonly resolveBase?: ResolveBase;
   readonly signal?: AbortSignal;
-  /** The identity function (default: the real one, which reads files). */
-  readonly identify?: typeof computeImageIdentity;
 }
 
 /**
@@ -30,21 +28,12 @@ export async function planBuilds(
   specs: readonly ResolvedImageSpec[],
   options: PlanOptions = {},
 ): Promise<PlannedImage[]> {
-  const identify = options.identify ?? computeImageIdentity;
   const identityOptions = {
     ...(options.resolveBase && { resolveBase: options.resolveBase }),
     ...(options.signal && { signal: options.signal }),
+    cache: new Map<string, Promise<ImageIdentity>>(),
   };
   const planned = new Map<string, PlannedImage>();
-  const identities = new Map<ResolvedImageSpec, Promise<ImageIdentity>>();
-  const identityOf = (spec: ResolvedImageSpec): Promise<ImageIdentity> => {
-    let identity = identities.get(spec);
-    if (!identity) {
-      identity = identify(spec, identityOptions);
-      identities.set(spec, identity);
-    }
-    return identity;
-  };
   /** Adds a spec after its base chain; a spec's identity already carries its base's. */
   const add = (spec: ResolvedImageSpec, identity: ImageIdentity): void => {
     if (typeof spec.baseImage !== 'string' && identity.base) add(spec.baseImage, identity.base);
@@ -54,7 +43,7 @@ export async function planBuilds(
   };
   const overridden = options.platform ? specs.map((spec) => withPlatforms(spec, options.platform ?? [])) : specs;
   // Identities are independent file reads: compute them concurrently, then add in order.
-  const computed = await Promise.all(overridden.map(identityOf));
+  const computed = await Promise.all(overridden.map((spec) => computeImageIdentity(spec, identityOptions)));
   overridden.forEach((spec, index) => {
     add(spec, computed[index] as ImageIdentity);
   });

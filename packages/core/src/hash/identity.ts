@@ -43,6 +43,11 @@ export interface IdentityOptions {
    */
   readonly resolveBase?: (ref: string) => string | Promise<string>;
   readonly signal?: AbortSignal;
+  /**
+   * Identities computed earlier with the same options (planBuilds keeps one per run): a base
+   * spec shared by several specs is read and hashed once, even when each holds its own copy.
+   */
+  readonly cache?: Map<string, Promise<ImageIdentity>>;
 }
 
 /**
@@ -50,10 +55,25 @@ export interface IdentityOptions {
  * the same listing the build context uses), computes a base spec's identity first, and
  * returns the hash, tag and image name.
  */
-export async function computeImageIdentity(
-  spec: ResolvedImageSpec,
-  options: IdentityOptions = {},
-): Promise<ImageIdentity> {
+export function computeImageIdentity(spec: ResolvedImageSpec, options: IdentityOptions = {}): Promise<ImageIdentity> {
+  const { cache } = options;
+  if (!cache) return identify(spec, options);
+  const key = cacheKey(spec);
+  let identity = cache.get(key);
+  if (!identity) {
+    identity = identify(spec, options);
+    cache.set(key, identity);
+  }
+  return identity;
+}
+
+/** Everything an identity depends on: the spec but its builderOptions (never hashed, and not always JSON). */
+function cacheKey(spec: ResolvedImageSpec): string {
+  const { builderOptions: _, baseImage, ...rest } = spec;
+  return JSON.stringify([rest, typeof baseImage === 'string' ? baseImage : cacheKey(baseImage)]);
+}
+
+async function identify(spec: ResolvedImageSpec, options: IdentityOptions): Promise<ImageIdentity> {
   const { signal } = options;
   signal?.throwIfAborted();
   const base = typeof spec.baseImage === 'string' ? undefined : await computeImageIdentity(spec.baseImage, options);
