@@ -13,12 +13,6 @@ export interface LintWarning extends LintFinding {
 /** Finds where a field path sits in a spec file (SpecFile.locate). */
 export type Locate = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
 
-const SNAKE: Record<string, string> = {
-  condaPackages: 'conda_packages',
-  baseImage: 'base_image',
-  aptPackages: 'apt_packages',
-};
-
 /** Reads requirements files and runs the rules over every spec; de-duplicated, in spec order. */
 export async function lintSpecs(
   specs: readonly ResolvedImageSpec[],
@@ -53,15 +47,8 @@ function place(finding: LintFinding, spec: ResolvedImageSpec, locate: Locate | u
   }
   const file = spec.origin.file;
   if (!finding.path || !locate) return { ...finding, ...(file && { file }) };
+  // locate takes the canonical (camelCase) path, whatever names the file used.
   const prefix = spec.origin.key === undefined ? [] : ['images', spec.origin.key];
-  const [head, ...rest] = finding.path;
-  const candidates = [
-    [...prefix, ...finding.path],
-    ...(typeof head === 'string' && SNAKE[head] ? [[...prefix, SNAKE[head], ...rest]] : []),
-  ];
-  for (const path of candidates) {
-    const position = locate(path);
-    if (position) return { ...finding, ...(file && { file }), line: position.line, column: position.column };
-  }
-  return { ...finding, ...(file && { file }) };
+  const position = locate([...prefix, ...finding.path]);
+  return { ...finding, ...(file && { file }), ...(position && { line: position.line, column: position.column }) };
 }

@@ -99,7 +99,8 @@ export function lintSpec({ spec, lock, requirementsText }: LintInput): LintFindi
   if (typeof spec.baseImage === 'string') {
     const ref = parseImageRef(spec.baseImage);
     const locked = Boolean(ref.digest) || Boolean(lock.images[normalizeImageRef(spec.baseImage)]);
-    const mutable = !ref.digest && (!/:[^/]+$/.test(spec.baseImage.split('@')[0] ?? '') || ref.tag === 'latest');
+    // parseImageRef reads a reference without tag or digest as `:latest`, as docker does.
+    const mutable = !ref.digest && ref.tag === 'latest';
     if (!locked && mutable) {
       findings.push({
         rule: 'mutable-base',
