@@ -7,7 +7,7 @@ describe('lintSpecs', () => {
   it('places findings at the line and column the file wrote the field, flytekit names included', async () => {
     const file = parseSpecText(
       ['images:', '  app:', '    conda_packages:', '      - zlib', '    base_image: python', ''].join('\n'),
-      { file: '/project/imagespec.yaml' },
+      { file: '/project/imagespec.yaml', format: 'yaml' },
     );
     const warnings = await lintSpecs(file.specs, { lock: EMPTY_LOCK, locate: () => file.locate });
     expect(warnings.map((w) => [w.rule, w.file, w.line, w.column])).toEqual([
