@@ -20,6 +20,7 @@ const dist = `${root}packages/builder-kaniko/dist/index.js`;
 const GiB = 1024 ** 3;
 const bytes = Number(process.env.BENCH_KANIKO_BYTES ?? GiB);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const linkMiBps = Number(process.env.BENCH_KANIKO_LINK_MIBPS ?? 25);
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 const median = (values) => {
@@ -145,12 +146,24 @@ async function parent() {
   const jiti = createJiti(import.meta.url);
   const { FakeKubeApiServer } = await jiti.import(`${root}packages/builder-kaniko/test/fake-kube-api-server.ts`);
   const fake = await FakeKubeApiServer.start();
-  // The stand-in drops stdin without gunzipping it, then "builds" at once.
-  fake.scenario = { verifyGzip: false, logLines: [], terminationMessage: DIGEST };
   const dir = await mkdtemp(join(tmpdir(), 'bench-kaniko-'));
   const kubeconfig = join(dir, 'config');
   await writeFile(kubeconfig, fake.kubeconfig());
   try {
+    // A local link (the client's own CPU is the limit), then a link slower than the client.
+    await measure(fake, kubeconfig, 'local link', undefined);
+    await measure(fake, kubeconfig, `${linkMiBps} MiB/s link`, linkMiBps * 1024 * 1024);
+  } finally {
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(fake, kubeconfig, link, stdinBytesPerSecond) {
+  // The stand-in drops stdin without gunzipping it, then "builds" at once.
+  fake.scenario = { verifyGzip: false, logLines: [], terminationMessage: DIGEST, stdinBytesPerSecond };
+  const first = fake.created.length;
+  {
     await runChild('subject', kubeconfig, 64 * 1024 * 1024);
     await runChild('baseline', kubeconfig, 64 * 1024 * 1024);
     const subject = [];
@@ -161,7 +174,7 @@ async function parent() {
     }
     // Runs alternate subject, baseline after the two warm-up pods: each pod got what its run sent.
     const sent = subject.flatMap((run, i) => [run.sent, baseline[i].sent]);
-    const receivedAll = fake.created.slice(2).every((pod, i) => pod.stdin.bytes === sent[i]);
+    const receivedAll = fake.created.slice(first + 2).every((pod, i) => pod.stdin.bytes === sent[i]);
     const sm = median(subject.map((r) => r.seconds));
     const bm = median(baseline.map((r) => r.seconds));
     const mib = (values) => Number((median(values) / 1024 ** 2).toFixed(1));
@@ -174,6 +187,7 @@ async function parent() {
         baseline_median_s: Number(bm.toFixed(3)),
         ratio: Number((sm / bm).toFixed(3)),
         runs,
+        link,
         context_bytes: subject[0].sent,
         subject_peak_rss_mib: mib(subject.map((r) => r.maxRssBytes)),
         baseline_peak_rss_mib: mib(baseline.map((r) => r.maxRssBytes)),
@@ -181,9 +195,6 @@ async function parent() {
         stand_in_received_all: receivedAll,
       }),
     );
-  } finally {
-    await fake.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

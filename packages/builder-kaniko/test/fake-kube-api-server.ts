@@ -38,6 +38,8 @@ export interface Scenario {
   readonly attachProtocols?: readonly string[];
   /** Answer the attach upgrade with this HTTP status instead. */
   readonly rejectAttach?: number;
+  /** Read stdin no faster than this (a slow link between client and cluster). */
+  readonly stdinBytesPerSecond?: number;
   /** Close the attach socket after this many stdin bytes (a dropped connection). */
   readonly dropAttachAfterBytes?: number;
   /** Verbs answered with 403 Forbidden (`create`, `list`, `delete`, ...). */
@@ -488,6 +490,8 @@ export class FakeKubeApiServer {
       judged = run;
       gunzip.end();
     };
+    let linkFreeAt = 0;
+    let resumeTimer: NodeJS.Timeout | undefined;
     ws.on('message', (data: Buffer, isBinary) => {
       if (!isBinary || data.length === 0) return;
       const channel = data[0];
@@ -501,6 +505,14 @@ export class FakeKubeApiServer {
         if (gunzip && record.head?.[0] === 0x1f) gunzip.write(Buffer.from(payload));
         if (scenario.dropAttachAfterBytes !== undefined && record.bytes >= scenario.dropAttachAfterBytes) {
           ws.terminate();
+        }
+        if (scenario.stdinBytesPerSecond) {
+          // Stop reading the socket until the link would have carried everything received so far.
+          const now = Date.now();
+          linkFreeAt = Math.max(now, linkFreeAt) + (payload.length / scenario.stdinBytesPerSecond) * 1000;
+          ws.pause();
+          clearTimeout(resumeTimer);
+          resumeTimer = setTimeout(() => ws.resume(), linkFreeAt - now);
         }
       } else if (channel === 255 && data[1] === 0 && ws.protocol === 'v5.channel.k8s.io') {
         endStdin('close-frame');
