@@ -190,6 +190,22 @@ describe('kaniko builder against the stand-in API server', () => {
     expect(fake.created.length).toBe(before);
   });
 
+  it('warns with the kubectl command when the pod cannot be deleted', async () => {
+    fake.scenario = { ...SUCCESS, forbid: ['delete'] };
+    const host = testHost();
+    const result = await (await builder({}, host)).build(buildRequest());
+    expect(result.digest).toBe(DIGEST);
+    const name = fake.created.at(-1)!.name;
+    expect(host.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Could not delete Kaniko pod ci/${name}: pods is forbidden: .*Delete it with: kubectl delete pod -n ci ${name}$`,
+        ),
+      ),
+    ]);
+    fake.pods.clear(); // what the user would do by hand
+  });
+
   it('lets Kaniko fetch a context URL: no stdin, no attach', async () => {
     fake.scenario = { logLines: fixture('build-success.log'), terminationMessage: DIGEST };
     const before = fake.requests.length;
