@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BuilderDefinition } from '../plugin/types.js';
-import { type ConfigIssue, flattenBuilders, formatPath, resolveConfig } from './resolve.js';
+import { type ConfigIssue, flattenBuilders, resolveConfig } from './resolve.js';
 
 const definition: BuilderDefinition = {
   apiVersion: 1,
@@ -89,11 +89,5 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig([], { file: '/p/imagespec.config.json', dir: '/p' })).toThrow(
       '/p/imagespec.config.json must export an object, but it exports a list.',
     );
-  });
-
-  it('formats field paths', () => {
-    expect(formatPath(['registries', 'localhost:5000', 'insecure'])).toBe('registries["localhost:5000"].insecure');
-    expect(formatPath(['builders', 1, 0])).toBe('builders[1][0]');
-    expect(formatPath([])).toBe('(root)');
   });
 });

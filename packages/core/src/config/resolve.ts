@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ImagespecError } from '../errors.js';
+import { formatIssuePath } from '../spec/issues.js';
 import type { BuilderOption, ResolvedBuilderEntry, ResolvedConfig } from './define.js';
 
 const registrySchema = z.strictObject({
@@ -52,8 +53,8 @@ export function resolveConfig(
     ? []
     : parsed.error.issues.flatMap((issue) =>
         issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field' }))
-          : [{ path: formatPath(issue.path), message: issue.message }],
+          ? issue.keys.map((key) => ({ path: formatIssuePath([...issue.path, key]), message: 'unknown field' }))
+          : [{ path: formatIssuePath(issue.path), message: issue.message }],
       );
   const builders: ResolvedBuilderEntry[] = [];
   const rawBuilders = (input as { builders?: unknown }).builders;
@@ -106,7 +107,7 @@ export function flattenBuilders(
     if (item === false || item === null || item === undefined) return;
     if (typeof item === 'string') {
       if (item.trim() === '')
-        issues.push({ path: formatPath(itemPath), message: 'a builder package name or path must not be empty' });
+        issues.push({ path: formatIssuePath(itemPath), message: 'a builder package name or path must not be empty' });
       else into.push([item, {}]);
       return;
     }
@@ -119,7 +120,7 @@ export function flattenBuilders(
       if (item.length === 2 && (typeof target === 'string' || isDefinitionLike(target)) && isPlainOptions(options)) {
         if (typeof target === 'string' && target.trim() === '') {
           issues.push({
-            path: formatPath([...itemPath, 0]),
+            path: formatIssuePath([...itemPath, 0]),
             message: 'a builder package name or path must not be empty',
           });
         } else {
@@ -131,7 +132,7 @@ export function flattenBuilders(
       return;
     }
     issues.push({
-      path: formatPath(itemPath),
+      path: formatIssuePath(itemPath),
       message: `expected a package name, a path, a builder definition or [name, options], got ${describe(item)}`,
     });
   });
@@ -155,17 +156,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   return `${typeof value === 'string' ? 'the string' : `a ${typeof value}`} ${JSON.stringify(value) ?? String(value)}`;
-}
-
-/** `registries["localhost:5000"].insecure`, `builders[1][0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out === '' ? '(root)' : out;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,7 @@
 import type { BuilderOption, ResolvedBuilderEntry } from '../config/define.js';
-import { type ConfigIssue, flattenBuilders, formatPath } from '../config/resolve.js';
+import { type ConfigIssue, flattenBuilders } from '../config/resolve.js';
 import { ImagespecError } from '../errors.js';
+import { formatIssuePath } from '../spec/issues.js';
 import { loadBuilderModule } from './load.js';
 import type { Availability, Builder, BuilderDefinition } from './types.js';
 import { validateBuilderDefinition } from './validate.js';
@@ -53,7 +54,7 @@ export async function loadConfiguredBuilders(
       if (definition.optionsSchema) {
         const parsed = definition.optionsSchema.safeParse(rawOptions);
         if (!parsed.success) {
-          const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+          const problems = parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
           throw new ImagespecError(
             'PLUGIN_OPTIONS_INVALID',
             `Invalid options for builder "${definition.name}" (${loaded.source}) in ${context.where}: ${problems.join('; ')}.`,

@@ -13,6 +13,8 @@ describe('issue helpers', () => {
   it('formats paths', () => {
     expect(formatIssuePath(['images', 'my-app', 'env', 'PATH'])).toBe('images["my-app"].env.PATH');
     expect(formatIssuePath(['packages', 2])).toBe('packages[2]');
+    expect(formatIssuePath(['registries', 'localhost:5000', 'insecure'])).toBe('registries["localhost:5000"].insecure');
+    expect(formatIssuePath(['builders', 1, 0])).toBe('builders[1][0]');
     expect(formatIssuePath([])).toBe('(root)');
   });
 });

@@ -15,13 +15,17 @@ export interface RawIssue {
   readonly message: string;
 }
 
-/** `images.app.packages[2]`, `labels["org.opencontainers.image.source"]`; `(root)` for the spec itself. */
-export function formatIssuePath(path: IssuePath): string {
+/**
+ * `images.app.packages[2]`, `labels["org.opencontainers.image.source"]`; `(root)` for the
+ * spec itself. Config issues use it too (zod paths may hold symbols).
+ */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === '' ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment))
+      text += text === '' ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(String(segment))}]`;
   }
   return text === '' ? '(root)' : text;
 }
