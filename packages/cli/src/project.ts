@@ -1,7 +1,18 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { ResolvedConfig, ResolvedImageSpec } from '@imagespec/core';
+import {
+  applyConfigDefaults,
+  computeImageIdentity,
+  createBaseResolver,
+  type ImageIdentity,
+  ImagespecError,
+  type Locate,
+  loadConfig,
+  loadSpecFile,
+  type ResolvedConfig,
+  type ResolvedImageSpec,
+} from '@imagespec/core';
 import type { CliIo } from './io.js';
 
 export interface ProjectOptions {
@@ -14,39 +25,44 @@ export interface Project {
   /** Every spec of every file, bases before dependents. */
   readonly specs: readonly ResolvedImageSpec[];
   /** Where a field of a spec sits in its file (for lint warnings with file:line). */
-  readonly locate: (
-    spec: ResolvedImageSpec,
-  ) => ((path: readonly (string | number)[]) => { line: number; column: number } | undefined) | undefined;
+  readonly locate: (spec: ResolvedImageSpec) => Locate | undefined;
 }
 
 const DEFAULT_SPEC_FILES = ['imagespec.yaml', 'imagespec.yml', 'imagespec.json'];
 
 /** Loads the config and the spec files named on the command line (or the default spec file). */
 export async function loadProject(io: CliIo, options: ProjectOptions): Promise<Project> {
-  const core = await import('@imagespec/core');
-  const config = await core.loadConfig({
+  const config = await loadConfig({
     cwd: io.cwd,
     ...(options.config && { configFile: resolve(io.cwd, options.config) }),
   });
-  const files =
-    options.specs.length > 0 ? options.specs.map((file) => resolve(io.cwd, file)) : [defaultSpecFile(io, core)];
+  const files = options.specs.length > 0 ? options.specs.map((file) => resolve(io.cwd, file)) : [defaultSpecFile(io)];
   const specs: ResolvedImageSpec[] = [];
-  const locators = new Map<
-    string,
-    (path: readonly (string | number)[]) => { line: number; column: number } | undefined
-  >();
+  const locators = new Map<string, Locate>();
   for (const file of files) {
-    const loaded = await core.loadSpecFile(file);
-    locators.set(loaded.file, (path) => loaded.locate([...path]));
-    specs.push(...loaded.specs.map((spec) => core.applyConfigDefaults(spec, config)));
+    const loaded = await loadSpecFile(file);
+    locators.set(loaded.file, loaded.locate);
+    specs.push(...loaded.specs.map((spec) => applyConfigDefaults(spec, config)));
   }
   return { config, specs, locate: (spec) => (spec.origin.file ? locators.get(spec.origin.file) : undefined) };
 }
 
-function defaultSpecFile(io: CliIo, core: typeof import('@imagespec/core')): string {
+/** The one image a command is about (--image, else the file's main image) and its identity, lock applied. */
+export async function loadImage(
+  io: CliIo,
+  options: ProjectOptions & { readonly image?: string | undefined },
+): Promise<{ project: Project; spec: ResolvedImageSpec; identity: ImageIdentity }> {
+  const project = await loadProject(io, options);
+  const spec = pickSpec(project.specs, options.image);
+  const resolveBase = await createBaseResolver(project.config);
+  const identity = await computeImageIdentity(spec, { resolveBase, signal: io.signal });
+  return { project, spec, identity };
+}
+
+function defaultSpecFile(io: CliIo): string {
   const found = DEFAULT_SPEC_FILES.map((name) => resolve(io.cwd, name)).find((file) => existsSync(file));
   if (found) return found;
-  throw new core.ImagespecError(
+  throw new ImagespecError(
     'SPEC_NOT_FOUND',
     `No spec file was given and none of ${DEFAULT_SPEC_FILES.join(', ')} exists in ${io.cwd}.`,
     {
@@ -56,15 +72,11 @@ function defaultSpecFile(io: CliIo, core: typeof import('@imagespec/core')): str
 }
 
 /** Picks one spec: the one named by --image, or the only one, or the last (the file's main image). */
-export function pickSpec(
-  specs: readonly ResolvedImageSpec[],
-  image: string | undefined,
-  core: typeof import('@imagespec/core'),
-): ResolvedImageSpec {
+function pickSpec(specs: readonly ResolvedImageSpec[], image: string | undefined): ResolvedImageSpec {
   if (image) {
     const match = specs.find((spec) => spec.name === image || spec.origin.key === image);
     if (!match) {
-      throw new core.ImagespecError(
+      throw new ImagespecError(
         'FLAG_INVALID',
         `--image ${image} names no image in the spec file; it has: ${specs.map((s) => s.name).join(', ')}.`,
         {
@@ -76,7 +88,7 @@ export function pickSpec(
   }
   const last = specs[specs.length - 1];
   if (!last)
-    throw new core.ImagespecError('SPEC_INVALID', 'The spec file defines no image.', {
+    throw new ImagespecError('SPEC_INVALID', 'The spec file defines no image.', {
       hint: 'Add a spec, or run `imagespec init`.',
     });
   return last;

@@ -1,3 +1,4 @@
+import * as core from '@imagespec/core';
 import { type CliIo, ExitCode } from '../io.js';
 import { createLogger } from '../logger.js';
 import { colorsWanted, createColors } from '../output/colors.js';
@@ -22,8 +23,7 @@ export interface BuildOptions {
 
 /** `imagespec build`: plan, skip what the registry has, build and push the rest. */
 export async function buildCommand(io: CliIo, options: BuildOptions): Promise<void> {
-  const core = await import('@imagespec/core');
-  checkFlagConflicts(options, core);
+  checkFlagConflicts(options);
   const project = await loadProject(io, options);
   if (options.push === true && !options.argv.includes('--no-push')) {
     const local = project.specs.filter((spec) => !spec.registry);
@@ -41,7 +41,9 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
   const registryClient = core.createRegistryClient({ access });
   const host = core.createBuilderHost({ logger, registries: access, cwd: project.config.dir, env: io.env });
-  const builders = core.createBuilderRegistry(project.config.builders, host);
+  const builders = core.createBuilderRegistry(project.config.builders, host, {
+    ...(project.config.file && { configFile: project.config.file }),
+  });
   const renderer = createRenderer(options.json ? 'json' : options.progress, io);
   const lock = await core.readLockFile(project.config.dir);
   const resolveBase = core.createLockResolver(lock);
@@ -105,7 +107,7 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   }
 }
 
-function checkFlagConflicts(options: BuildOptions, core: typeof import('@imagespec/core')): void {
+function checkFlagConflicts(options: BuildOptions): void {
   if (options.argv.includes('--push') && options.argv.includes('--no-push')) {
     throw new core.ImagespecError('FLAG_INVALID', '--push and --no-push were both given.', {
       hint: 'Keep one of them.',

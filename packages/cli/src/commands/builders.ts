@@ -1,3 +1,4 @@
+import * as core from '@imagespec/core';
 import type { CliIo } from '../io.js';
 import { createLogger } from '../logger.js';
 import { homeDir } from '../project.js';
@@ -7,7 +8,6 @@ export async function buildersCommand(
   io: CliIo,
   options: { config?: string; debug?: boolean; json?: boolean },
 ): Promise<void> {
-  const core = await import('@imagespec/core');
   const config = await core.loadConfig({ cwd: io.cwd, ...(options.config && { configFile: options.config }) });
   const access = core.createRegistryAccess({ ...config, env: io.env, home: homeDir(io) });
   const host = core.createBuilderHost({
@@ -16,7 +16,9 @@ export async function buildersCommand(
     cwd: config.dir,
     env: io.env,
   });
-  const builders = core.createBuilderRegistry(config.builders, host);
+  const builders = core.createBuilderRegistry(config.builders, host, {
+    ...(config.file && { configFile: config.file }),
+  });
   try {
     const list = await builders.list();
     if (options.json) {

@@ -1,16 +1,13 @@
+import * as core from '@imagespec/core';
 import { type CliIo, ExitCode } from '../io.js';
-import { homeDir, loadProject, pickSpec } from '../project.js';
+import { homeDir, loadImage } from '../project.js';
 
 /** `imagespec exists`: 0 when the registry has the image, 1 when it does not, 2 when it cannot tell. */
 export async function existsCommand(
   io: CliIo,
   options: { config?: string; specs: string[]; image?: string },
 ): Promise<void> {
-  const core = await import('@imagespec/core');
-  const project = await loadProject(io, options);
-  const spec = pickSpec(project.specs, options.image, core);
-  const resolveBase = await core.createBaseResolver(project.config);
-  const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal });
+  const { project, spec, identity } = await loadImage(io, options);
   if (!spec.registry) {
     throw new core.ImagespecError(
       'FLAG_INVALID',

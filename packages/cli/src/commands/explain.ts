@@ -1,16 +1,13 @@
+import * as core from '@imagespec/core';
 import type { CliIo } from '../io.js';
-import { loadProject, pickSpec } from '../project.js';
+import { loadImage } from '../project.js';
 
 /** `imagespec explain`: the whole hash input, so a user can see why a tag changed. */
 export async function explainCommand(
   io: CliIo,
   options: { config?: string; specs: string[]; image?: string; json?: boolean },
 ): Promise<void> {
-  const core = await import('@imagespec/core');
-  const project = await loadProject(io, options);
-  const spec = pickSpec(project.specs, options.image, core);
-  const resolveBase = await core.createBaseResolver(project.config);
-  const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal });
+  const { identity } = await loadImage(io, options);
   if (options.json) {
     io.stdout.write(
       `${JSON.stringify({ image: identity.image, hash: identity.hash, input: identity.input, files: identity.files }, null, 2)}\n`,

@@ -1,13 +1,15 @@
+import * as core from '@imagespec/core';
 import type { CliIo } from '../io.js';
 import { loadProject } from '../project.js';
 
 /** `imagespec tag`: the full image name of every image in the spec files, one per line. */
 export async function tagCommand(io: CliIo, options: { config?: string; specs: string[] }): Promise<void> {
-  const core = await import('@imagespec/core');
   const project = await loadProject(io, options);
   const resolveBase = await core.createBaseResolver(project.config);
+  // One cache for the run: a base spec shared by several images is hashed once.
+  const cache = new Map();
   for (const spec of project.specs) {
-    const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal });
+    const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal, cache });
     io.stdout.write(`${identity.image}\n`);
   }
 }
