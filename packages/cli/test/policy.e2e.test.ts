@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { testEnv } from '@imagespec/test-env';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushTestImage } from '../../core/test/registry/push-image.js';
-import { recordingBuilder } from './test-builders.js';
 import { runBin, tempProject } from './run-bin.js';
+import { recordingBuilder } from './test-builders.js';
 
 const projects: { dispose(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -20,7 +20,9 @@ async function project(files: Record<string, string>) {
 async function registryDigest(url: string, repository: string, tag: string): Promise<string | null> {
   const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
-    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+    headers: {
+      accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    },
   });
   return response.headers.get('docker-content-digest');
 }
@@ -31,7 +33,10 @@ describe('image policy against the real registry', () => {
     const repository = `policy-${Date.now()}/base`;
     const base = `${registry.host}/${repository}:1`;
     const first = await pushTestImage({ url: registry.url, repository, tag: '1', label: 'first' });
-    const dir = await project({ 'imagespec.yaml': `name: app\nbaseImage: ${base}\ncommands: ["true"]\n`, 'imagespec.config.json': '{}' });
+    const dir = await project({
+      'imagespec.yaml': `name: app\nbaseImage: ${base}\ncommands: ["true"]\n`,
+      'imagespec.config.json': '{}',
+    });
 
     expect((await runBin(['lock', '--check'], { cwd: dir })).code).toBe(1); // no lock yet: missing entry
     const locked = await runBin(['lock'], { cwd: dir });
@@ -50,7 +55,9 @@ describe('image policy against the real registry', () => {
     expect(second.digest).not.toBe(first.digest);
     const check = await runBin(['lock', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
-    expect(check.stdout).toContain(`stale: ${base} is locked at ${first.digest}, the registry now serves ${second.digest}`);
+    expect(check.stdout).toContain(
+      `stale: ${base} is locked at ${first.digest}, the registry now serves ${second.digest}`,
+    );
     // Until the user re-locks, the tag (and the FROM) stay on the locked digest.
     expect((await runBin(['tag'], { cwd: dir })).stdout.trim()).toBe(tagBefore);
 
@@ -62,7 +69,10 @@ describe('image policy against the real registry', () => {
 
   it('a base the registry does not have: lock fails with the registry words, exit 1', async () => {
     const { registry } = testEnv();
-    const dir = await project({ 'imagespec.yaml': `name: app\nbaseImage: ${registry.host}/policy-missing/none:1\n`, 'imagespec.config.json': '{}' });
+    const dir = await project({
+      'imagespec.yaml': `name: app\nbaseImage: ${registry.host}/policy-missing/none:1\n`,
+      'imagespec.config.json': '{}',
+    });
     const r = await runBin(['lock'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('policy-missing/none');

@@ -1,3 +1,4 @@
+import * as core from '@imagespec/core';
 import { type CliIo, ExitCode } from '../io.js';
 import { colorsWanted, createColors } from '../output/colors.js';
 import { loadProject } from '../project.js';
@@ -7,7 +8,6 @@ export async function lintCommand(
   io: CliIo,
   options: { config?: string; specs: string[]; strict?: boolean; json?: boolean },
 ): Promise<void> {
-  const core = await import('@imagespec/core');
   const project = await loadProject(io, options);
   const lock = await core.readLockFile(project.config.dir);
   const warnings = await core.lintSpecs(project.specs, { lock, locate: project.locate });

@@ -1,3 +1,4 @@
+import * as core from '@imagespec/core';
 import { type CliIo, ExitCode } from '../io.js';
 import { homeDir, loadProject } from '../project.js';
 
@@ -10,7 +11,6 @@ export async function lockCommand(
   io: CliIo,
   options: { config?: string; specs: string[]; check?: boolean },
 ): Promise<void> {
-  const core = await import('@imagespec/core');
   const project = await loadProject(io, options);
   const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
   // Digests come from the registry the user named, not from a mirror: the lock pins the logical image.

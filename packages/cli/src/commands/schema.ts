@@ -1,7 +1,8 @@
+import * as core from '@imagespec/core';
 import type { CliIo } from '../io.js';
 
 /** `imagespec schema`: the JSON Schema of spec files, for editors and CI validation. */
 export async function schemaCommand(io: CliIo): Promise<void> {
-  const { imageSpecJsonSchema } = await import('@imagespec/core');
+  const { imageSpecJsonSchema } = core;
   io.stdout.write(`${JSON.stringify(imageSpecJsonSchema(), null, 2)}\n`);
 }
