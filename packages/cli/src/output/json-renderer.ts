@@ -15,7 +15,7 @@ export function createJsonRenderer(out: Writer): Renderer {
   };
 }
 
-export function countStatuses(rows: readonly SummaryRow[]): Record<string, number> {
+function countStatuses(rows: readonly SummaryRow[]): Record<string, number> {
   const counts: Record<string, number> = { failed: 0 };
   for (const row of rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
   return counts;

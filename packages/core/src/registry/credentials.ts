@@ -83,7 +83,7 @@ export function createCredentialStore(options: CredentialStoreOptions): Credenti
 }
 
 /** An `auths` entry: identity token, base64 `user:password`, or username and password. */
-export function fromAuthEntry(
+function fromAuthEntry(
   entry: DockerAuthEntry,
   host: string,
   file = 'the Docker config',

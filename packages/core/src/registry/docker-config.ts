@@ -23,7 +23,7 @@ export interface DockerConfig {
   readonly credHelpers: Readonly<Record<string, string>>;
 }
 
-export const EMPTY_DOCKER_CONFIG: DockerConfig = { auths: {}, credHelpers: {} };
+const EMPTY_DOCKER_CONFIG: DockerConfig = { auths: {}, credHelpers: {} };
 
 /** The names Docker Hub goes by in Docker configs; credentials and the client call it `docker.io`. */
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);

@@ -268,7 +268,7 @@ export function validateConfigValue(value: string, what: string): string | undef
 }
 
 /** The image's own label namespace: `dev.imagespec.hash` is set by imagespec. */
-export const RESERVED_LABEL_PREFIX = 'dev.imagespec.';
+const RESERVED_LABEL_PREFIX = 'dev.imagespec.';
 
 /** Label keys per the OCI/Docker convention: reverse-DNS style, [A-Za-z0-9._/-]. */
 export function validateLabelKey(value: string): string | undefined {
