@@ -126,6 +126,7 @@ function stepError(step: FailedStep, failure: BuildctlFailure, where: string, de
     'BUILD_FAILED',
     `Step "${step.name}" failed${exit} while ${where}: ${step.error}.${output}`,
     {
+      hint: 'Fix the failing step in the spec; its last output is above.',
       details: {
         ...details,
         step: step.name,

@@ -79,7 +79,10 @@ export async function readLockFile(dir: string): Promise<LockFile> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_LOCK;
-    throw new ImagespecError('LOCK_INVALID', `Cannot read ${file}: ${(error as Error).message}.`, { cause: error });
+    throw new ImagespecError('LOCK_INVALID', `Cannot read ${file}: ${(error as Error).message}.`, {
+      hint: `Make ${file} readable, or delete it and run \`imagespec lock\` to write it again.`,
+      cause: error,
+    });
   }
   return parseLockFile(text, file);
 }

@@ -142,6 +142,7 @@ export function createAuthenticator(options: {
         'REGISTRY_AUTH',
         `The token server of ${host} (${scheme.realm}) answered without a token: ${text.slice(0, 200)}`,
         {
+          hint: `Check that ${scheme.realm} is the registry's token service and not a proxy or login page in front of it.`,
           details: { host, realm: scheme.realm },
         },
       );
@@ -179,7 +180,10 @@ export function createAuthenticator(options: {
       throw new ImagespecError(
         'REGISTRY_AUTH',
         `Registry ${host} answered HTTP 401 without an auth challenge imagespec can answer (WWW-Authenticate: ${answer.headers.get('www-authenticate') ?? 'missing'}).`,
-        { details: { host, httpStatus: 401 } },
+        {
+          hint: 'imagespec answers Basic and Bearer challenges; check that the reference points at the registry itself, not at a proxy or login page in front of it.',
+          details: { host, httpStatus: 401 },
+        },
       );
     },
   };
