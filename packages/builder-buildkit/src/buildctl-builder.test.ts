@@ -15,7 +15,7 @@ import { type FakeScript, fakeEnv, writeFakeBuildctl } from './test-support/fake
 // replays real recordings: this checks process handling, temp dirs, credentials and events.
 // The same flow against a real daemon is buildkit.e2e.test.ts.
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/buildkit/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 
 let root: string;
 let fake: string;

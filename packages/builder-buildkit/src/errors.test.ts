@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type BuildctlFailure, classifyDaemonText, interpretBuildctlFailure } from './errors.js';
 import { createRawJsonParser, type FailedStep } from './progress.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/buildkit/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 
 const base: BuildctlFailure = {
   image: '127.0.0.1:5000/app:3kq',

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseBuildMetadata, readBuildMetadata } from './metadata.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/buildkit/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 
 describe('buildctl --metadata-file', () => {
   it('reads the digest, image name and exported cache from a recorded build', async () => {

@@ -4,8 +4,8 @@ import type { BuilderEvent } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
 import { createRawJsonParser, type RawJsonParser } from './progress.js';
 
-// Real recordings of buildctl --progress rawjson (see ../shared/fixtures/README.md).
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/buildkit/', import.meta.url));
+// Real recordings of buildctl --progress rawjson (see test/fixtures/README.md).
+const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 
 function parseAll(text: string, parser: RawJsonParser = createRawJsonParser()) {
   const events: BuilderEvent[] = [];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
  * STAND-IN for buildctl, for testing process handling only (exit codes, stderr
  * streaming, signals, timeouts, what argv and environment the adapter passes). No BuildKit
  * daemon can run on these machines; what the stand-in prints is replayed from the real
- * recordings in ../shared/fixtures/buildkit, and the real flow is covered by
+ * recordings in test/fixtures, and the real flow is covered by
  * buildkit.e2e.test.ts when BUILDKIT_HOST is set. It is a small node script written to a
  * temp folder as `fake-buildctl` and used through the builder's `buildctl` path option.
  *
