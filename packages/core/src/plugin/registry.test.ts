@@ -44,13 +44,18 @@ function testBuilder(
 
 function registryOf(entries: readonly BuilderOption[]) {
   const debug: string[] = [];
+  const warnings: string[] = [];
   const host = createBuilderHost({
-    logger: { debug: (m) => debug.push(m), info: () => {}, warn: () => {} },
+    logger: { debug: (m) => debug.push(m), info: () => {}, warn: (m) => warnings.push(m) },
     registries: { credentials: async () => undefined, insecure: () => true, mirror: (r) => r },
     cwd: fixtures,
     env: {},
   });
-  return { registry: createBuilderRegistry(entries, host, { configFile: '/project/imagespec.config.ts' }), debug };
+  return {
+    registry: createBuilderRegistry(entries, host, { configFile: '/project/imagespec.config.ts' }),
+    debug,
+    warnings,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ImagespecError> {
@@ -145,7 +150,7 @@ describe('createBuilderRegistry: selection', () => {
         throw new Error('kubeconfig has no current context');
       },
     };
-    const { registry } = registryOf([
+    const { registry, warnings } = registryOf([
       testBuilder('docker', 50, {
         available: { ok: false, reason: 'no Docker engine at /var/run/docker.sock: connect ENOENT.' },
       }).definition,
@@ -158,6 +163,9 @@ describe('createBuilderRegistry: selection', () => {
     expect(error.message).toMatchInlineSnapshot(
       `"No configured builder can build "app". broken (priority 70, inline): unavailable: could not be set up: kubeconfig has no current context. docker (priority 50, inline): unavailable: no Docker engine at /var/run/docker.sock: connect ENOENT. fixture-mjs (priority 3, ./valid-mjs/builder.mjs): unavailable: fixture is never available. noop (priority 0, inline): does not support this spec: it would drop packages (numpy)."`,
     );
+    // A builder that was never created has nothing to dispose.
+    await registry.dispose();
+    expect(warnings).toEqual([]);
   });
 });
 

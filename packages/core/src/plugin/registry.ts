@@ -185,9 +185,11 @@ export function createBuilderRegistry(
       const all = await loading.catch(() => []);
       await Promise.all(
         all.map(async (slot) => {
-          if (!slot.builder) return;
+          // A builder whose create() failed was reported by selection; there is nothing to dispose.
+          const builder = await slot.builder?.catch(() => undefined);
+          if (!builder) return;
           try {
-            await (await slot.builder).dispose?.();
+            await builder.dispose?.();
           } catch (error) {
             host.logger.warn(`imagespec:builders disposing ${slot.definition.name} failed: ${errorText(error)}`);
           }
