@@ -16,6 +16,8 @@ export async function extractTar(source: NodeJS.ReadableStream, dest: string, si
   // The folder starts empty, so the only symlinks in it are the ones made here: never write through them.
   const symlinks = new Set<string>();
   extractor.on('entry', (header, entry, next) => {
+    // tar-stream 3 destroys the entry with the error passed to next(); the extractor reports it.
+    entry.on('error', () => {});
     writeEntry(root, header, entry as unknown as NodeJS.ReadableStream, symlinks).then(
       () => next(),
       (error: unknown) => {

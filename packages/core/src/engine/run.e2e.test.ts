@@ -160,7 +160,7 @@ describe('runBuilds', () => {
       stream: 'stdout',
       line: `building ${built?.image}`,
       image: built?.image,
-      name: app.name,
+      spec: app.name,
     });
 
     events.length = 0;
