@@ -1,4 +1,4 @@
-import { normalizeImageRef, parseImageRef } from '../image-ref/image-ref.js';
+import { formatImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { LockFile } from './lock-file.js';
 import { readLockFile } from './lock-file.js';
 
@@ -14,8 +14,9 @@ export function createLockResolver(lock: LockFile): BaseResolver {
   return (reference) => {
     const ref = parseImageRef(reference);
     if (ref.digest) return reference;
-    const entry = lock.images[normalizeImageRef(reference)];
-    return entry ? `${normalizeImageRef(reference)}@${entry.digest}` : reference;
+    const normalized = formatImageRef(ref);
+    const entry = lock.images[normalized];
+    return entry ? `${normalized}@${entry.digest}` : reference;
   };
 }
 

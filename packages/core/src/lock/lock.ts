@@ -1,4 +1,4 @@
-import { normalizeImageRef, parseImageRef } from '../image-ref/image-ref.js';
+import { formatImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { LOCK_FILE_VERSION, type LockFile } from './lock-file.js';
 
@@ -12,7 +12,8 @@ export function collectBaseReferences(specs: readonly ResolvedImageSpec[]): stri
   const found = new Set<string>();
   const visit = (spec: ResolvedImageSpec) => {
     if (typeof spec.baseImage === 'string') {
-      if (!parseImageRef(spec.baseImage).digest) found.add(normalizeImageRef(spec.baseImage));
+      const ref = parseImageRef(spec.baseImage);
+      if (!ref.digest) found.add(formatImageRef(ref));
     } else {
       visit(spec.baseImage);
     }
