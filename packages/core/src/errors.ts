@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   BUILDER_UNAVAILABLE: 'build',
   BUILDER_UNSUPPORTED: 'build',
   BUILD_FAILED: 'build',
+  /** A file of the build context changed after the tag was computed: the build stops before it can push. */
+  CONTEXT_CHANGED: 'build',
+  /** A file exists but cannot be read (permissions, I/O error). */
+  FILE_UNREADABLE: 'build',
   VERIFY_FAILED: 'build',
   PUSH_FAILED: 'build',
   PULL_FAILED: 'build',

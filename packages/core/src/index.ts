@@ -22,6 +22,7 @@ export type { ContextEntry, ContextLayout } from './context/layout.js';
 export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';
 export type { ContextStreamOptions } from './context/tar.js';
 export { createContextStream } from './context/tar.js';
+export type { ExpectedContext } from './context/tar-verify.js';
 export type { ContextFile, WalkOptions } from './context/walk.js';
 export { walkFiles } from './context/walk.js';
 export type { RenderOptions } from './dockerfile/render.js';

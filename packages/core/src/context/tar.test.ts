@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, symlink, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isImagespecError } from '../errors.js';
+import { type ImagespecError, isImagespecError } from '../errors.js';
+import { computeImageIdentity } from '../hash/identity.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { createContextStream } from './tar.js';
 
@@ -218,7 +220,7 @@ describe('createContextStream', () => {
         }
       }
     })().catch((e: unknown) => e);
-    expect(isImagespecError(error) && error.code).toBe('FILE_NOT_FOUND');
+    expect(isImagespecError(error) && error.code).toBe('CONTEXT_CHANGED');
     expect((error as Error).message).toContain(join(root, 'src/big.bin'));
   });
 
@@ -243,5 +245,136 @@ describe('createContextStream', () => {
       for await (const _chunk of stream) controller.abort();
     })().catch((e: unknown) => e);
     expect((error as Error).name).toBe('AbortError');
+  });
+});
+
+describe('createContextStream with the files the tag was computed from', () => {
+  /** The project of `projectSpec` plus a file large enough to be streamed in chunks. */
+  async function verified() {
+    const s = await projectSpec();
+    await put('proj/src/data.bin', randomBytes(3 * 1024 * 1024 + 5));
+    const { files } = await computeImageIdentity(s);
+    return { s, expected: files };
+  }
+
+  async function changed(s: ResolvedImageSpec, expected: Parameters<typeof createContextStream>[2]['expected']) {
+    const error = await collect(createContextStream(s, 'FROM scratch\n', { expected })).catch((e: unknown) => e);
+    expect(isImagespecError(error) && error.code).toBe('CONTEXT_CHANGED');
+    const { message, hint, category } = error as ImagespecError;
+    expect(category).toBe('build');
+    expect(hint).toContain('Run the build again: it computes the tag of the new content.');
+    return message.replaceAll(root, '<root>');
+  }
+
+  it('writes the same bytes as without them when nothing changed, plain and gzipped', async () => {
+    const { s, expected } = await verified();
+    for (const gzip of [false, true]) {
+      const plain = await collect(createContextStream(s, 'FROM scratch\n', { gzip }));
+      const checked = await collect(createContextStream(s, 'FROM scratch\n', { gzip, expected }));
+      expect(checked.equals(plain)).toBe(true);
+    }
+  });
+
+  it('fails naming a small file whose content changed', async () => {
+    const { s, expected } = await verified();
+    await put('proj/src/main.py', 'print(2)\n');
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/main.py has different content than when the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+  });
+
+  it('fails on a streamed file whose content changed, before its last bytes are sent', async () => {
+    const { s, expected } = await verified();
+    const now = randomBytes(3 * 1024 * 1024 + 5);
+    await put('proj/src/data.bin', now);
+    const received: Buffer[] = [];
+    const error = await (async () => {
+      for await (const chunk of createContextStream(s, 'FROM scratch\n', { expected })) received.push(chunk as Buffer);
+    })().catch((e: unknown) => e);
+    expect(isImagespecError(error) && error.code).toBe('CONTEXT_CHANGED');
+    expect((error as Error).message).toContain(`${join(root, 'proj/src/data.bin')} has different content`);
+    const sent = Buffer.concat(received);
+    // Part of the new content went out, but never all of it: the entry is never complete.
+    expect(sent.includes(now.subarray(0, 64 * 1024))).toBe(true);
+    expect(sent.includes(now.subarray(now.length - 64 * 1024))).toBe(false);
+  });
+
+  it('fails naming a file whose executable bit changed', async () => {
+    const { s, expected } = await verified();
+    await chmod(join(root, 'proj/src/main.py'), 0o755);
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/main.py was a non-executable file when the tag was computed and is now an executable file, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+  });
+
+  it('fails naming a symlink that points elsewhere', async () => {
+    const { s, expected } = await verified();
+    await unlink(join(root, 'proj/src/link.py'));
+    await symlink('run.sh', join(root, 'proj/src/link.py'));
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/link.py pointed to main.py when the tag was computed and now points to run.sh, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+  });
+
+  it('fails naming a file that appeared', async () => {
+    const { s, expected } = await verified();
+    await put('proj/src/generated.py', 'x = 1\n');
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/generated.py was added after the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+    await rm(join(root, 'proj/src/generated.py'));
+    // Last in its tree's listing.
+    await put('proj/src/zz.py', '');
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/zz.py was added after the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+  });
+
+  it('fails naming a file or directory that vanished, wherever it was listed', async () => {
+    const { s, expected } = await verified();
+    await rm(join(root, 'proj/src/main.py'));
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/main.py was removed after the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+    await put('proj/src/main.py', 'print(1)\n');
+    await rm(join(root, 'proj/src/run.sh')); // last in the listing
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/run.sh was removed after the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+    await put('proj/src/run.sh', '#!/bin/sh\n', 0o700);
+    await rm(join(root, 'proj/src/empty'), { recursive: true });
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/src/empty was removed after the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+    await mkdir(join(root, 'proj/src/empty'));
+    await rm(join(root, 'proj/single.txt')); // a copy entry that is one file
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/single.txt was removed after the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+  });
+
+  it('fails naming a requirements file that changed', async () => {
+    const { s, expected } = await verified();
+    await put('proj/requirements.txt', 'numpy==2.1.0\n');
+    expect(await changed(s, expected)).toMatchInlineSnapshot(
+      `"<root>/proj/requirements.txt has different content than when the tag was computed, so the build context no longer matches the image’s tag; the build was stopped."`,
+    );
+  });
+
+  it('ignores what the identity does not record: mtimes and non-executable permission bits', async () => {
+    const { s, expected } = await verified();
+    const before = await collect(createContextStream(s, 'FROM scratch\n'));
+    await utimes(join(root, 'proj/src/main.py'), new Date(2010, 0, 1), new Date(2010, 0, 1));
+    await chmod(join(root, 'proj/src/main.py'), 0o664);
+    await put('proj/src/debug.log', 'ignored by .dockerignore');
+    expect((await collect(createContextStream(s, 'FROM scratch\n', { expected }))).equals(before)).toBe(true);
+  });
+
+  it('refuses files that are not this spec’s', async () => {
+    const { s, expected } = await verified();
+    const error = await collect(
+      createContextStream(s, 'FROM scratch\n', { expected: { ...expected, copy: expected.copy.slice(1) } }),
+    ).catch((e: unknown) => e);
+    expect(isImagespecError(error) && error.code).toBe('INTERNAL');
   });
 });

@@ -36,6 +36,8 @@ export function buildRequest(
       createContextStream(spec, dockerfile(options.dialect), {
         ...(options.gzip && { gzip: true }),
         signal: context.signal,
+        // The tag was computed from these files: a file changed since fails the stream, so nothing is pushed under it.
+        expected: identity.files,
       }),
     events: { emit: (event) => context.emit({ ...event, image: identity.image, spec: spec.name }) },
     signal: context.signal,
