@@ -92,6 +92,86 @@ export function createBuilderRegistry(
   };
   const label = (slot: Slot) => `${slot.definition.name} (priority ${slot.definition.priority}, ${slot.source})`;
 
+  const names = (all: readonly Slot[]) => all.map((slot) => slot.definition.name).join(', ');
+
+  /** The builder named by --builder or the spec: it must be configured, available and support the spec. */
+  const selectNamed = async (
+    all: readonly Slot[],
+    spec: ResolvedImageSpec,
+    wanted: string,
+    askedBy: string,
+  ): Promise<SelectedBuilder> => {
+    const slot = all.find((candidate) => candidate.definition.name === wanted);
+    if (!slot) {
+      const installed = all.map(label).join(', ') || 'none';
+      throw new ImagespecError(
+        'BUILDER_NOT_FOUND',
+        `No builder named "${wanted}" (asked for by ${askedBy}) is configured in ${where}; configured: ${installed}.`,
+        {
+          hint: `Add the package that provides "${wanted}" to builders in ${where} and install it, or use one of: ${names(all) || '(none configured)'}.`,
+          details: { builder: wanted, installed: all.map((s) => ({ name: s.definition.name, source: s.source })) },
+        },
+      );
+    }
+    const availability = await availabilityOf(slot);
+    if (!availability.ok) {
+      throw new ImagespecError(
+        'BUILDER_UNAVAILABLE',
+        `Builder "${wanted}" (asked for by ${askedBy}, from ${slot.source}) is not available: ${availability.reason}`,
+        {
+          hint: `Fix the cause above, or choose another configured builder (${names(all)}); \`imagespec builders\` shows which are available.`,
+          details: { builder: wanted, reason: availability.reason },
+        },
+      );
+    }
+    const builder = await builderOf(slot);
+    const support = supportOf(builder, spec);
+    if (!support.ok) {
+      throw new ImagespecError(
+        'BUILDER_UNSUPPORTED',
+        `Builder "${wanted}" (asked for by ${askedBy}) cannot build "${spec.name}": ${support.reason}`,
+        {
+          hint: `Change the spec, or choose another builder for it (${names(all)}).`,
+          details: { builder: wanted, reason: support.reason },
+        },
+      );
+    }
+    return selected(slot, builder);
+  };
+
+  /** The first builder by priority that is available and supports the spec; otherwise every reason. */
+  const selectByPriority = async (all: readonly Slot[], spec: ResolvedImageSpec): Promise<SelectedBuilder> => {
+    const unusable: string[] = [];
+    for (const slot of all) {
+      const availability = await availabilityOf(slot);
+      if (!availability.ok) {
+        unusable.push(`${label(slot)}: unavailable: ${availability.reason}`);
+        continue;
+      }
+      const builder = await builderOf(slot);
+      const support = supportOf(builder, spec);
+      if (!support.ok) {
+        host.logger.debug(
+          `imagespec:builders ${slot.definition.name} does not support ${spec.name}: ${support.reason}`,
+        );
+        unusable.push(`${label(slot)}: does not support this spec: ${support.reason}`);
+        continue;
+      }
+      host.logger.debug(`imagespec:builders ${spec.name} -> ${slot.definition.name}`);
+      return selected(slot, builder);
+    }
+    throw new ImagespecError(
+      'BUILDER_UNAVAILABLE',
+      all.length === 0
+        ? `No builder can build "${spec.name}": ${where} configures no builders.`
+        : `No configured builder can build "${spec.name}". ${unusable.map((line) => `${line.replace(/\.$/, '')}.`).join(' ')}`,
+      {
+        hint: `Make one of them usable (start its daemon, set its options), or add a builder to builders in ${where}; \`imagespec builders\` shows each one's state.`,
+        details: { reasons: unusable },
+      },
+    );
+  };
+
   return {
     async list() {
       const all = await slots();
@@ -110,74 +190,8 @@ export function createBuilderRegistry(
     async select(spec, explicit) {
       const all = await slots();
       const wanted = explicit ?? spec.builder;
-      if (wanted !== undefined) {
-        const askedBy = explicit !== undefined ? '--builder' : `the spec "${spec.name}"`;
-        const slot = all.find((candidate) => candidate.definition.name === wanted);
-        if (!slot) {
-          const installed = all.map(label).join(', ') || 'none';
-          throw new ImagespecError(
-            'BUILDER_NOT_FOUND',
-            `No builder named "${wanted}" (asked for by ${askedBy}) is configured in ${where}; configured: ${installed}.`,
-            {
-              hint: `Add the package that provides "${wanted}" to builders in ${where} and install it, or use one of: ${all.map((s) => s.definition.name).join(', ') || '(none configured)'}.`,
-              details: { builder: wanted, installed: all.map((s) => ({ name: s.definition.name, source: s.source })) },
-            },
-          );
-        }
-        const availability = await availabilityOf(slot);
-        if (!availability.ok) {
-          throw new ImagespecError(
-            'BUILDER_UNAVAILABLE',
-            `Builder "${wanted}" (asked for by ${askedBy}, from ${slot.source}) is not available: ${availability.reason}`,
-            {
-              hint: `Fix the cause above, or choose another configured builder (${all.map((s) => s.definition.name).join(', ')}); \`imagespec builders\` shows which are available.`,
-              details: { builder: wanted, reason: availability.reason },
-            },
-          );
-        }
-        const builder = await builderOf(slot);
-        const support = supportOf(builder, spec);
-        if (!support.ok) {
-          throw new ImagespecError(
-            'BUILDER_UNSUPPORTED',
-            `Builder "${wanted}" (asked for by ${askedBy}) cannot build "${spec.name}": ${support.reason}`,
-            {
-              hint: `Change the spec, or choose another builder for it (${all.map((s) => s.definition.name).join(', ')}).`,
-              details: { builder: wanted, reason: support.reason },
-            },
-          );
-        }
-        return selected(slot, builder);
-      }
-      const unusable: string[] = [];
-      for (const slot of all) {
-        const availability = await availabilityOf(slot);
-        if (!availability.ok) {
-          unusable.push(`${label(slot)}: unavailable: ${availability.reason}`);
-          continue;
-        }
-        const builder = await builderOf(slot);
-        const support = supportOf(builder, spec);
-        if (!support.ok) {
-          host.logger.debug(
-            `imagespec:builders ${slot.definition.name} does not support ${spec.name}: ${support.reason}`,
-          );
-          unusable.push(`${label(slot)}: does not support this spec: ${support.reason}`);
-          continue;
-        }
-        host.logger.debug(`imagespec:builders ${spec.name} -> ${slot.definition.name}`);
-        return selected(slot, builder);
-      }
-      throw new ImagespecError(
-        'BUILDER_UNAVAILABLE',
-        all.length === 0
-          ? `No builder can build "${spec.name}": ${where} configures no builders.`
-          : `No configured builder can build "${spec.name}". ${unusable.map((line) => `${line.replace(/\.$/, '')}.`).join(' ')}`,
-        {
-          hint: `Make one of them usable (start its daemon, set its options), or add a builder to builders in ${where}; \`imagespec builders\` shows each one's state.`,
-          details: { reasons: unusable },
-        },
-      );
+      if (wanted === undefined) return selectByPriority(all, spec);
+      return selectNamed(all, spec, wanted, explicit !== undefined ? '--builder' : `the spec "${spec.name}"`);
     },
 
     async dispose() {
