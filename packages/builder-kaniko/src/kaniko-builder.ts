@@ -10,13 +10,13 @@ import {
   type BuildRequest,
   type BuildResult,
   ImagespecError,
+  parseImageRef,
   type ResolvedImageSpec,
 } from '@imagespec/core';
 import { describeApiError, type KubeClients, loadKubeClients, messageOf, withSignal } from './kube-client.js';
 import { computePodPlan, type PodPlan } from './manifest.js';
 import type { KanikoOptions } from './options.js';
 import { runKanikoPod } from './pod-lifecycle.js';
-import { parseImageLocation } from './registry-host.js';
 
 type PlanInput = Pick<BuildRequest, 'image' | 'hash' | 'push' | 'platforms' | 'baseImage'>;
 
@@ -34,7 +34,7 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
   const plan = (request: PlanInput): PodPlan => {
     const cacheRepo = typeof options.cache === 'object' ? options.cache.repo : undefined;
     const hosts = [request.image, request.baseImage, ...(cacheRepo ? [cacheRepo] : [])].map(
-      (reference) => parseImageLocation(reference).host,
+      (reference) => parseImageRef(reference).registry,
     );
     return computePodPlan(
       {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computePodPlan, type PodManifestInput } from './manifest.js';
 import { DEFAULT_EXECUTOR_IMAGE, type KanikoOptionsInput, resolveKanikoOptions } from './options.js';
-import { parseEcrHost, parseImageLocation } from './registry-host.js';
+import { parseEcrHost } from './registry-host.js';
 
 const input: PodManifestInput = {
   image: 'registry.example/team/app:3kqabc',
@@ -206,13 +206,6 @@ describe('computePodPlan', () => {
 });
 
 describe('registry hosts', () => {
-  it('finds the registry host like Docker does', () => {
-    expect(parseImageLocation('ubuntu')).toEqual({ host: 'docker.io', repository: 'library/ubuntu' });
-    expect(parseImageLocation('team/app:1')).toEqual({ host: 'docker.io', repository: 'team/app' });
-    expect(parseImageLocation('localhost:5000/fx/app:v1')).toEqual({ host: 'localhost:5000', repository: 'fx/app' });
-    expect(parseImageLocation('localhost/app@sha256:ab')).toEqual({ host: 'localhost', repository: 'app' });
-  });
-
   it('recognises ECR hosts', () => {
     expect(parseEcrHost('123456789012.dkr.ecr.eu-west-1.amazonaws.com')).toEqual({
       account: '123456789012',

@@ -3,9 +3,11 @@
  * returns it for --dry-run and the lifecycle sends it as is, so what a user reviews is what
  * runs. Its own types keep @kubernetes/client-node out of every exported signature.
  */
+
+import { parseImageRef } from '@imagespec/core';
 import { computeExecutorArgs, type ExecutorArgsInput } from './args.js';
 import type { KanikoOptions } from './options.js';
-import { parseEcrHost, parseImageLocation } from './registry-host.js';
+import { parseEcrHost } from './registry-host.js';
 
 export const KANIKO_CONTAINER = 'kaniko';
 export const ECR_INIT_CONTAINER = 'ecr-repository';
@@ -86,8 +88,8 @@ export interface PodPlan {
 }
 
 export function computePodPlan(input: PodManifestInput, options: KanikoOptions): PodPlan {
-  const destination = parseImageLocation(input.image);
-  const ecr = parseEcrHost(destination.host);
+  const destination = parseImageRef(input.image);
+  const ecr = parseEcrHost(destination.registry);
   const streamsContext = options.contextUrl === undefined;
   const cache = options.cache === false ? false : options.cache === true ? {} : options.cache;
   const platform = input.platforms[0];
@@ -145,9 +147,9 @@ export function computePodPlan(input: PodManifestInput, options: KanikoOptions):
   if (ecr && options.ecr.createRepository) {
     const repositories = [destination.repository];
     if (cache) {
-      const cacheLocation = cache.repo ? parseImageLocation(cache.repo) : undefined;
+      const cacheLocation = cache.repo ? parseImageRef(cache.repo) : undefined;
       if (!cacheLocation) repositories.push(`${destination.repository}/cache`);
-      else if (cacheLocation.host === destination.host) repositories.push(cacheLocation.repository);
+      else if (cacheLocation.registry === destination.registry) repositories.push(cacheLocation.repository);
     }
     initContainers.push(ecrInitContainer(options, ecr.region, repositories, resources));
   }

@@ -6,11 +6,10 @@
  * registry, IMAGESPEC_KANIKO_REGISTRY_SECRET (a dockerconfigjson secret). Skipped, saying why,
  * when they are missing (these machines have no cluster).
  */
-import { isImagespecError } from '@imagespec/core';
+import { isImagespecError, parseImageRef } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
 import kaniko from '../src/index.js';
 import { resolveKanikoOptions } from '../src/options.js';
-import { parseImageLocation } from '../src/registry-host.js';
 import { buildRequest, testHost } from './helpers.js';
 
 const required = ['KUBECONFIG', 'IMAGESPEC_KANIKO_REGISTRY', 'IMAGESPEC_KANIKO_BASE_IMAGE'] as const;
@@ -24,7 +23,7 @@ if (missing.length > 0) {
 const env = process.env as Record<string, string>;
 const namespace = env.IMAGESPEC_KANIKO_NAMESPACE ?? 'default';
 const registry = env.IMAGESPEC_KANIKO_REGISTRY ?? '';
-const insecure = env.IMAGESPEC_KANIKO_INSECURE === '1' ? [parseImageLocation(`${registry}/x`).host] : [];
+const insecure = env.IMAGESPEC_KANIKO_INSECURE === '1' ? [parseImageRef(`${registry}/x`).registry] : [];
 
 async function podsLeft(hash: string): Promise<string[]> {
   const k8s = await import('@kubernetes/client-node');
