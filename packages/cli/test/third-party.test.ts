@@ -67,8 +67,8 @@ export default defineBuilder({
       join(projectDir, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
     );
-    // --prefer-offline: core's own dependencies come from the npm cache this repo's install filled.
-    npm(['install', '--prefer-offline', '--no-audit', coreTgz, builderTgz], projectDir);
+    // --offline: core's own dependencies come from the npm cache this repo's install filled; never the network.
+    npm(['install', '--offline', '--no-audit', coreTgz, builderTgz], projectDir);
     writeFileSync(join(projectDir, 'imagespec.config.json'), JSON.stringify({ builders: ['imagespec-builder-echo'] }));
     writeFileSync(join(projectDir, 'imagespec.yaml'), 'name: viaplugin\nbaseImage: busybox:1.36\ncommands: ["true"]\n');
 
