@@ -11,6 +11,7 @@ import { type ImagespecError, isImagespecError } from '../errors.js';
 import { computeImageIdentity } from '../hash/identity.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { createContextStream } from './tar.js';
+import type { ExpectedContext } from './tar-verify.js';
 
 let root: string;
 beforeEach(async () => {
@@ -257,7 +258,7 @@ describe('createContextStream with the files the tag was computed from', () => {
     return { s, expected: files };
   }
 
-  async function changed(s: ResolvedImageSpec, expected: Parameters<typeof createContextStream>[2]['expected']) {
+  async function changed(s: ResolvedImageSpec, expected: ExpectedContext) {
     const error = await collect(createContextStream(s, 'FROM scratch\n', { expected })).catch((e: unknown) => e);
     expect(isImagespecError(error) && error.code).toBe('CONTEXT_CHANGED');
     const { message, hint, category } = error as ImagespecError;
