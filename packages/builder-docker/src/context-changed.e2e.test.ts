@@ -4,6 +4,7 @@
 // test part is a wrapper around the real builder that edits the file at that moment (as an
 // editor saving or a generator running would).
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildEvent, BuildRequest, ResolvedImageSpec, RunSummary } from '@imagespec/core';
@@ -140,5 +141,34 @@ describe.each([
       'print("new")\n',
     );
     docker('rmi', pushed?.image ?? '');
+  });
+
+  it('fails on a large file (sent in chunks) whose end changed, and pushes nothing', { timeout: 180_000 }, async () => {
+    const dir = await makeProject({ 'app/main.py': 'print(1)\n' });
+    const big = randomBytes(8 * 1024 * 1024);
+    await writeFile(join(dir, 'app/model.bin'), big);
+    const name = uniqueName('imagespec-test/context-changed-large');
+    const spec = await resolveSpec(
+      {
+        name,
+        registry: env.registry.host,
+        baseImage: env.baseImages.busybox,
+        commands: [`echo ${uniqueName('nonce')}`],
+        sourceRoot: 'app',
+      },
+      dir,
+    );
+    const edited = join(dir, 'app/model.bin');
+    const { summary, events } = await runWithEdit(spec, buildkit, async () => {
+      big.fill(0, big.length - 10);
+      await writeFile(edited, big);
+    });
+    const [failed] = summary.images;
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.code).toBe('CONTEXT_CHANGED');
+    expect(failed?.error?.message).toContain(`${edited} has different content than when the tag was computed`);
+    expect(events.map((e) => e.type)).not.toContain('pushed');
+    expect(await tags(name)).toEqual([]);
+    expect(() => docker('image', 'inspect', failed?.image ?? '')).toThrow();
   });
 });
