@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type RequestListener } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 
 /**
  * Small servers on 127.0.0.1 for answers a real registry never gives on purpose (503,
@@ -14,8 +14,7 @@ export interface LocalServer {
 
 export async function startHttpServer(handler: RequestListener): Promise<LocalServer> {
   const server = createHttpServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const port = await listenOnLoopback(server);
   return {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
@@ -36,8 +35,7 @@ export async function startRawServer(bytes: string): Promise<LocalServer> {
     socket.on('error', () => {});
     socket.end(bytes);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const port = await listenOnLoopback(server);
   return {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
@@ -52,8 +50,13 @@ export async function startRawServer(bytes: string): Promise<LocalServer> {
 /** A 127.0.0.1 port nothing listens on (bound, then released). */
 export async function unusedPort(): Promise<number> {
   const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const port = await listenOnLoopback(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Listens on a free 127.0.0.1 port and returns it. */
+async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
 }
