@@ -22,7 +22,6 @@ import {
 import { collectCredentials, writeDockerConfig } from './docker-config.js';
 import { buildctlWords, classifyDaemonText, interpretBuildctlFailure } from './errors.js';
 import { extractTar } from './extract.js';
-
 import { readBuildMetadata } from './metadata.js';
 import { type BuildkitOptions, type ResolvedBuildkitOptions, resolveBuildkitOptions } from './options.js';
 import { createRawJsonParser } from './progress.js';
