@@ -7,7 +7,7 @@ export async function tagCommand(io: CliIo, options: { config?: string; specs: s
   const project = await loadProject(io, options);
   const resolveBase = await core.createBaseResolver(project.config);
   // One cache for the run: a base spec shared by several images is hashed once.
-  const cache = new Map();
+  const cache = new Map<string, Promise<core.ImageIdentity>>();
   for (const spec of project.specs) {
     const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal, cache });
     io.stdout.write(`${identity.image}\n`);
