@@ -4,7 +4,7 @@ import type { BuilderEvent } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
 import { createKanikoLogTracker, type KanikoLogFormat, parseKanikoLogLine } from './logs.js';
 
-const KANIKO_FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/kaniko/', import.meta.url));
+const KANIKO_FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 const fixture = (name: string) => readFileSync(`${KANIKO_FIXTURES}${name}`, 'utf8').replace(/\n$/, '').split('\n');
 
 function track(lines: string[], format: KanikoLogFormat, failed: boolean) {

@@ -8,8 +8,8 @@ import { createGzip, gunzipSync } from 'node:zlib';
 import type { BuilderEvent, BuilderHost, BuildRequest, ResolvedImageSpec } from '@imagespec/core';
 import tar from 'tar-stream';
 
-/** ../shared/fixtures/kaniko, relative to the repository. */
-export const KANIKO_FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/kaniko/', import.meta.url));
+/** Real Kaniko recordings, copied from the shared fixtures (see fixtures/README.md). */
+export const KANIKO_FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 export interface HostRecorder extends BuilderHost {
   readonly warnings: string[];
