@@ -225,6 +225,28 @@ describe('createContextStream', () => {
     expect((error as Error).message).toContain(join(root, 'src/big.bin'));
   });
 
+  it('fails with FILE_UNREADABLE naming a listed file that can no longer be opened', async () => {
+    // The walk lists a directory's entries before its first is sent: b.txt is swapped for a
+    // symlink while a.bin is streamed, and is then refused (O_NOFOLLOW: ELOOP), not followed.
+    await put('src/a.bin', Buffer.alloc(8 * 1024 * 1024, 1));
+    await put('src/b.txt', 'b\n');
+    const stream = createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n');
+    let received = 0;
+    let swapped = false;
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        received += (chunk as Buffer).length;
+        if (swapped || received < 1024 * 1024) continue;
+        swapped = true;
+        await rm(join(root, 'src/b.txt'));
+        await symlink('a.bin', join(root, 'src/b.txt'));
+      }
+    })().catch((e: unknown) => e);
+    expect(isImagespecError(error) && error.code).toBe('FILE_UNREADABLE');
+    expect(isImagespecError(error) && error.category).toBe('build');
+    expect((error as Error).message).toContain(`${join(root, 'src/b.txt')} cannot be read`);
+  });
+
   it('can be destroyed by its reader part-way', async () => {
     await put('src/big.bin', Buffer.alloc(8 * 1024 * 1024, 1));
     const stream = createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n');
