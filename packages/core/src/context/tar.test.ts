@@ -121,6 +121,13 @@ async function projectSpec() {
 }
 
 describe('createContextStream', () => {
+  it('writes the requirements file as 0644 whatever its exec bit: only its bytes are in the tag', async () => {
+    const project = await projectSpec();
+    await chmod(join(root, 'proj/requirements.txt'), 0o755);
+    const listing = await entries(await collect(createContextStream(project, 'FROM scratch\n')));
+    expect(listing.find((e) => e.name === '_imagespec/requirements/requirements.txt')?.mode.toString(8)).toBe('644');
+  });
+
   it('writes the Dockerfile, then the layout’s entries in byte order, with fixed metadata', async () => {
     const listing = await entries(await collect(createContextStream(await projectSpec(), 'FROM scratch\n')));
     expect(listing.map((e) => [e.name, e.type, e.mode.toString(8), e.linkname ?? e.body])).toEqual([

@@ -132,7 +132,9 @@ async function writeContext(
     const check = expected && rootCheck(root, isDir, layout, expected);
     if (isDir) await entry(pack, { name: `${root.contextPath}/`, type: 'directory', mode: 0o755 });
     for await (const file of walkFiles(root.hostPath, { ...(signal && { signal }) })) {
-      await writeFile(pack, isDir ? `${root.contextPath}/${file.path}` : root.contextPath, file, check);
+      // The requirements file is hashed by its bytes alone, so its exec bit must not reach the image.
+      const mode = root.role === 'requirements' ? 0o644 : undefined;
+      await writeFile(pack, isDir ? `${root.contextPath}/${file.path}` : root.contextPath, file, check, mode);
     }
     check?.end();
   }
@@ -168,12 +170,18 @@ function checkShape(spec: ResolvedImageSpec, layout: ContextLayout, expected: Ex
   );
 }
 
-async function writeFile(pack: Pack, name: string, file: ContextFile, check: RootCheck | undefined): Promise<void> {
+async function writeFile(
+  pack: Pack,
+  name: string,
+  file: ContextFile,
+  check: RootCheck | undefined,
+  fileMode?: number,
+): Promise<void> {
   const sha256 = check?.entry(file);
   if (file.kind === 'dir') return entry(pack, { name: `${name}/`, type: 'directory', mode: 0o755 });
   if (file.kind === 'symlink')
     return entry(pack, { name, type: 'symlink', mode: 0o777, linkname: file.linkTarget ?? '' });
-  const mode = file.mode & 0o111 ? 0o755 : 0o644;
+  const mode = fileMode ?? (file.mode & 0o111 ? 0o755 : 0o644);
   if (file.size <= WHOLE_READ_MAX) {
     const data = readSmallFile(file, check !== undefined);
     if (data) {
