@@ -25,7 +25,9 @@ function run(title, command, args, options = {}) {
   return result;
 }
 
-if (!existsSync(join(root, 'node_modules', '.bin', 'nx'))) run('install', 'npm', ['ci']);
+// `npm install`, not `npm ci`: see scripts/test.mjs.
+if (!existsSync(join(root, 'node_modules', '.bin', 'nx')))
+  run('install', 'npm', ['install', '--no-audit', '--no-fund']);
 run('build', 'npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']);
 
 console.log('\n== environment: Docker engine, registry on 127.0.0.1:5000, base image');

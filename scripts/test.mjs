@@ -28,7 +28,10 @@ function installIfNeeded() {
     existsSync(join(root, 'node_modules', '.bin', 'vitest'))
   )
     return 0;
-  return step('install', 'npm', ['ci']);
+  // Not `npm ci`: with omit-lockfile-registry-resolved (set on our machines, so lock files
+  // carry no registry host names) npm leaves other platforms' optional packages out of the
+  // lock file, and `npm ci` then refuses it as out of sync. `npm install` honours the lock.
+  return step('install', 'npm', ['install', '--no-audit', '--no-fund']);
 }
 
 const failedSteps = [];
