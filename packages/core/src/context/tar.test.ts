@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testSpec } from '../../test/test-spec.js';
 import { type ImagespecError, isImagespecError } from '../errors.js';
 import { computeImageIdentity } from '../hash/identity.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
@@ -28,28 +29,7 @@ async function put(path: string, content: string | Buffer = '', mode = 0o644) {
 }
 
 function spec(fields: Partial<ResolvedImageSpec>): ResolvedImageSpec {
-  return {
-    name: 'app',
-    tagFormat: '{hash}',
-    baseImage: 'localhost:5000/base:1',
-    platforms: [],
-    packages: [],
-    condaPackages: [],
-    condaChannels: [],
-    aptPackages: [],
-    commands: [],
-    env: {},
-    copy: [],
-    sourceCopyMode: 'all',
-    labels: {},
-    pipExtraIndexUrl: [],
-    pipExtraArgs: [],
-    pipSecretMounts: [],
-    verify: [],
-    builderOptions: {},
-    origin: { dir: root },
-    ...fields,
-  };
+  return testSpec({ baseImage: 'localhost:5000/base:1', origin: { dir: root }, ...fields });
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
