@@ -128,9 +128,10 @@ export class DockerBuilder implements Builder {
       });
       if (failure) {
         // The tag names content that failed its checks: drop it so a later run does not take it as built.
+        // force: the daemon may still be auto-removing the verify container, which holds the image.
         await docker
           .getImage(request.image)
-          .remove({ noprune: true })
+          .remove({ force: true, noprune: true })
           .catch(() => undefined);
         throw new ImagespecError(
           'VERIFY_FAILED',
