@@ -3,6 +3,7 @@
  * resolved by core, build requests made with core's identity, renderer and context tar, and
  * core's engine (runBuilds) with this builder configured as a definition object.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -178,4 +179,12 @@ export function stepLines(events: readonly (BuilderEvent | BuildEvent)[]): strin
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The docker CLI against the test engine; returns stdout, throws on a non-zero exit. */
+export function docker(...args: string[]): string {
+  return execFileSync('docker', ['-H', `unix://${testEnv().dockerSocket}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -3,7 +3,6 @@
 // must fail the build and push nothing, neither under the old tag nor any other. The only
 // test part is a wrapper around the real builder that edits the file at that moment (as an
 // editor saving or a generator running would).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,15 +10,10 @@ import type { BuildEvent, BuildRequest, ResolvedImageSpec, RunSummary } from '@i
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { type LocalBuilder, makeProject, registryAccess, resolveSpec, uniqueName } from './_e2e-harness.js';
+import { docker, type LocalBuilder, makeProject, registryAccess, resolveSpec, uniqueName } from './_e2e-harness.js';
 import definition from './index.js';
 
 const env = testEnv();
-const docker = (...args: string[]) =>
-  execFileSync('docker', ['-H', `unix://${env.dockerSocket}`, ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 
 async function manifestStatus(image: string): Promise<number> {
   const [, repository, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image) ?? [];

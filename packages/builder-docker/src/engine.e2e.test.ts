@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,14 +6,17 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { createTestBuilder, makeProject, prepareBuild, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import {
+  createTestBuilder,
+  docker,
+  makeProject,
+  prepareBuild,
+  resolveSpec,
+  runEngine,
+  uniqueName,
+} from './_e2e-harness.js';
 
 const env = testEnv();
-const docker = (...args: string[]) =>
-  execFileSync('docker', ['-H', `unix://${env.dockerSocket}`, ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 
 describe('engine connection', () => {
   it('is available on the test engine', async () => {

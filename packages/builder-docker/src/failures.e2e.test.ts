@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { errorCategory } from '@imagespec/core';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
 import {
   createTestBuilder,
+  docker,
   makeProject,
   prepareBuild,
   registryAccess,
@@ -15,11 +15,6 @@ import {
 } from './_e2e-harness.js';
 
 const env = testEnv();
-const docker = (...args: string[]) =>
-  execFileSync('docker', ['-H', `unix://${env.dockerSocket}`, ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 
 async function manifestStatus(registryUrl: string, image: string): Promise<number> {
   const [, repository, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image) ?? [];

@@ -1,16 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { makeProject, resolveSpec, runEngine, stepLines, uniqueName } from './_e2e-harness.js';
+import { docker, makeProject, resolveSpec, runEngine, stepLines, uniqueName } from './_e2e-harness.js';
 
 const env = testEnv();
-const docker = (...args: string[]) =>
-  execFileSync('docker', ['-H', `unix://${env.dockerSocket}`, ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 
 describe.each([
   ['classic', false],
