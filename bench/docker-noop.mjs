@@ -8,21 +8,16 @@
 // Needs the built packages (`npm run build`) and the test environment (test-env/: engine,
 // registry on 127.0.0.1:5000, base images), which it brings up like the quick start does.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { median, REPO, round, timeProcess } from './lib/common.mjs';
+import { CLI_DIST, importRepoTs, median, requireDockerBenchBuilt, round, timeProcess } from './lib/common.mjs';
 import { BENCH_DIR, ensureTree } from './lib/tree.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const cli = `${REPO}packages/cli/dist/cli.js`;
-if (!existsSync(cli) || !existsSync(`${REPO}packages/builder-docker/dist/index.js`)) {
-  console.error('docker-noop: the CLI or builder-docker is not built: run `npm run build` first.');
-  process.exit(1);
-}
+const cli = CLI_DIST;
+requireDockerBenchBuilt('docker-noop');
 const log = (line) => console.error(`docker-noop: ${line}`);
-const { createJiti } = await import('jiti');
-const { ensureTestEnvironment } = await createJiti(import.meta.url).import(`${REPO}test-env/src/environment.ts`);
+const { ensureTestEnvironment } = await importRepoTs('test-env/src/environment.ts');
 const { env, stop } = await ensureTestEnvironment(log);
 await stop();
 const docker = ['docker', '-H', `unix://${env.dockerSocket}`];

@@ -9,10 +9,9 @@
 // Needs the built packages (`npm run build`) and the test environment (engine, registry,
 // base images, pip index), which it brings up like the quick start does.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { median, REPO, round } from './lib/common.mjs';
+import { CLI_DIST, importRepoTs, median, requireDockerBenchBuilt, round } from './lib/common.mjs';
 import { BENCH_DIR, ensureTree } from './lib/tree.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -41,16 +40,11 @@ function timeProcess(argv, options = {}) {
     });
   });
 }
-const cli = `${REPO}packages/cli/dist/cli.js`;
-if (!existsSync(cli) || !existsSync(`${REPO}packages/builder-docker/dist/index.js`)) {
-  console.error('docker-rebuild: the CLI or builder-docker is not built: run `npm run build` first.');
-  process.exit(1);
-}
+const cli = CLI_DIST;
+requireDockerBenchBuilt('docker-rebuild');
 const log = (line) => console.error(`docker-rebuild: ${line}`);
-const { createJiti } = await import('jiti');
-const jiti = createJiti(import.meta.url);
-const { ensureTestEnvironment } = await jiti.import(`${REPO}test-env/src/environment.ts`);
-const { startPipIndex } = await jiti.import(`${REPO}test-env/src/pip-index.ts`);
+const { ensureTestEnvironment } = await importRepoTs('test-env/src/environment.ts');
+const { startPipIndex } = await importRepoTs('test-env/src/pip-index.ts');
 const { env, stop: stopEnv } = await ensureTestEnvironment(log);
 await stopEnv();
 

@@ -47,3 +47,19 @@ export function timeProcess(argv, options = {}) {
   if (result.status !== 0) throw new Error(`${argv.join(' ')} failed (${result.status}): ${result.stderr}`);
   return { seconds, stdout: result.stdout };
 }
+
+export const CLI_DIST = `${REPO}packages/cli/dist/cli.js`;
+
+/** Exits with a clear message when the CLI or builder-docker is not built (the docker benches run them). */
+export function requireDockerBenchBuilt(bench) {
+  if (!existsSync(CLI_DIST) || !existsSync(`${REPO}packages/builder-docker/dist/index.js`)) {
+    console.error(`${bench}: the CLI or builder-docker is not built: run \`npm run build\` first.`);
+    process.exit(1);
+  }
+}
+
+/** Imports a TypeScript module of the repo (test-env/, test stand-ins) through jiti, without a build step. */
+export async function importRepoTs(path) {
+  const { createJiti } = await import('jiti');
+  return createJiti(import.meta.url).import(`${REPO}${path}`);
+}
