@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ImagespecError } from '../errors.js';
 import { loadConfig } from './load.js';
 
@@ -77,6 +77,24 @@ describe('loadConfig', () => {
     await writeFile(join(inner, 'imagespec.config.json'), '{"defaults":{"registry":"json"}}');
     await writeFile(join(inner, 'imagespec.config.ts'), "export default { defaults: { registry: 'ts' } };\n");
     expect((await loadConfig({ cwd: inner })).defaults.registry).toBe('ts');
+  });
+
+  it('searches up to the home directory, not past it, when cwd is under it (as lilconfig)', async () => {
+    const home = join(dir, 'home');
+    const cwd = join(home, 'project', 'src');
+    await mkdir(cwd, { recursive: true });
+    await writeFile(join(dir, 'imagespec.config.json'), '{"defaults":{"registry":"above-home"}}');
+    vi.stubEnv('HOME', home);
+    try {
+      expect((await loadConfig({ cwd })).file).toBeUndefined();
+      await writeFile(join(home, 'imagespec.config.yaml'), 'defaults: { registry: in-home }\n');
+      expect((await loadConfig({ cwd })).defaults.registry).toBe('in-home');
+      // Outside home the search goes on to the root, so the file above home is found from dir/elsewhere.
+      await mkdir(join(dir, 'elsewhere'));
+      expect((await loadConfig({ cwd: join(dir, 'elsewhere') })).defaults.registry).toBe('above-home');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('without a config file: docker as the builder, cwd as the folder', async () => {

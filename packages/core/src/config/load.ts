@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lilconfig } from 'lilconfig';
 import { parseDocument } from 'yaml';
@@ -33,7 +34,6 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd);
   const explorer = lilconfig('imagespec', {
-    searchPlaces: [...CONFIG_FILE_NAMES],
     loaders: {
       '.ts': loadModule,
       '.mts': loadModule,
@@ -66,7 +66,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     }
     found = await explorer.load(file);
   } else {
-    found = await explorer.search(cwd);
+    const file = findConfigFile(cwd);
+    found = file ? await explorer.load(file) : null;
   }
   if (!found) return resolveConfig({ builders: DEFAULT_BUILDERS }, { dir: cwd });
   const file = found.filepath;
@@ -79,6 +80,23 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     }
   }
   return resolveConfig(value ?? {}, { file, dir: dirname(file) });
+}
+
+/**
+ * The first config file upward from `cwd`, with lilconfig's stop rule (the home directory
+ * when cwd is under it, else the root). Blocking existsSync, not lilconfig's search: that
+ * awaits one fs.promises.access per name and folder, ~20 thread-pool round trips per CLI
+ * start for a few microseconds of work each.
+ */
+function findConfigFile(cwd: string): string | undefined {
+  const stopDir = resolve(homedir());
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const file = join(dir, name);
+      if (existsSync(file)) return file;
+    }
+    if (dir === stopDir || dir === dirname(dir)) return undefined;
+  }
 }
 
 const LOADER_EXTENSIONS = { '.ts': 1, '.mts': 1, '.js': 1, '.mjs': 1, '.json': 1, '.yaml': 1, '.yml': 1 };
