@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ImagespecError } from '../errors.js';
 import { type ContextFile, fileError } from './walk.js';
 
@@ -63,7 +63,8 @@ export class HashPool {
     signal?.addEventListener('abort', this.onAbort, { once: true });
     const size = Math.min(4, Math.max(2, availableParallelism()));
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      // node:worker_threads loads with the first pool: small trees, like most CLI runs, need none.
+      const worker = new (process.getBuiltinModule('node:worker_threads').Worker)(WORKER_SOURCE, { eval: true });
       worker.on('error', (error) =>
         this.fail(new ImagespecError('INTERNAL', `A file-hashing worker failed: ${error.message}`, { cause: error })),
       );

@@ -1,7 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Agent } from 'node:https';
 import { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -11,10 +10,16 @@ const MAX_REDIRECTS = 5;
  * Agent, and Node 20 bundles undici without exporting it; rather than add undici as a
  * dependency, this speaks HTTPS through node:https and answers with a standard Response.
  * It covers what the registry client sends: GET/HEAD/POST, string or byte bodies, redirects, signals.
+ * node:https and node:tls load at the first request: every CLI start builds this for a
+ * config with a CA, and most runs send nothing.
  */
 export function createCaFetch(caPem: string): typeof fetch {
-  const agent = new Agent({ ca: [...rootCertificates, caPem], keepAlive: true });
+  let agent: Agent | undefined;
   return async (input, init = {}) => {
+    agent ??= new (process.getBuiltinModule('node:https').Agent)({
+      ca: [...process.getBuiltinModule('node:tls').rootCertificates, caPem],
+      keepAlive: true,
+    });
     let url = new URL(input instanceof Request ? input.url : String(input));
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
@@ -52,7 +57,10 @@ function send(
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const options = { method, headers: Object.fromEntries(headers), ...(signal && { signal }) };
-    const req = url.protocol === 'https:' ? httpsRequest(url, { ...options, agent }) : httpRequest(url, options);
+    const req =
+      url.protocol === 'https:'
+        ? process.getBuiltinModule('node:https').request(url, { ...options, agent })
+        : process.getBuiltinModule('node:http').request(url, options);
     req.on('response', resolve);
     // The shape fetch rejects with, so callers read both the same way.
     req.on('error', (error) =>

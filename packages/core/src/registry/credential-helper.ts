@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { ImagespecError } from '../errors.js';
 import type { RegistryCredentials } from '../plugin/types.js';
 
@@ -21,7 +20,10 @@ export type Exec = (
 
 export const execProgram: Exec = (program, args, options) =>
   new Promise((resolve) => {
-    const child = spawn(program, [...args], { env: options.env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Loaded here, not at import: node:child_process (with net and dgram) slows every CLI start.
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn(program, [...args], { env: options.env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
