@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** buildctl's own default; used when neither the `addr` option nor BUILDKIT_HOST is set. */
 export const DEFAULT_BUILDKIT_ADDR = 'unix:///run/buildkit/buildkitd.sock';

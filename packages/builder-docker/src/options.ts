@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Options of the docker builder, from the config file: `['@imagespec/builder-docker', { ... }]`. */
 export const dockerBuilderOptionsSchema = z

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ImagespecError } from '../errors.js';
 import { formatIssuePath } from '../spec/issues.js';
 import type { BuilderOption, ResolvedBuilderEntry, ResolvedConfig } from './define.js';

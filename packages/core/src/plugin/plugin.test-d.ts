@@ -2,7 +2,7 @@
 // Checked by `tsc --noEmit -p packages/core/tsconfig.json`; vitest runs *.test-d.ts only
 // with typecheck enabled.
 import { describe, expectTypeOf, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BuilderOption, defineConfig, type ImagespecConfigInput, type ResolvedConfig } from '../config/define.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import {

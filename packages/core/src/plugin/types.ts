@@ -6,7 +6,7 @@
  * Minimal builder:
  *
  *     import { defineBuilder } from '@imagespec/core';
- *     import { z } from 'zod';
+ *     import * as z from 'zod';
  *
  *     export default defineBuilder({
  *       apiVersion: 1,

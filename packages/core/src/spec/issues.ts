@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { validateConfigValue } from './grammar.js';
 import { FLYTEKIT_ALIASES, SPEC_FIELDS } from './schema.js';
 
