@@ -19,7 +19,7 @@ export default defineConfig({
       test: {
         name,
         root: `./packages/${name}`,
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'build/**/*.test.ts'],
         testTimeout: 30_000,
         hookTimeout: 300_000,
       },

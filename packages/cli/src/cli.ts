@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// The `imagespec` binary: wires the real process into runCli. Nothing else lives here.
-import { runCli } from './main.js';
+// The `imagespec` binary: wires the real process into runCli. The CLI itself is one
+// CommonJS bundle, run from a V8 code cache (see code-cache.ts).
+import { fileURLToPath } from 'node:url';
+import { defaultCacheDir, loadBundle } from './code-cache.js';
+import type * as main from './main.js';
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -15,7 +18,16 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const code = await runCli(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const command = argv.find((arg) => !arg.startsWith('-')) ?? 'none';
+const bundle = loadBundle<typeof main>({
+  file: fileURLToPath(new URL('./imagespec.cjs', import.meta.url)),
+  slot: /^[a-z][a-z0-9-]{0,30}$/.test(command) ? command : 'other',
+  cacheDir: defaultCacheDir(process.env),
+  // import() in the bundle (builder plugins, jiti) resolves from this package, as it would unbundled.
+  importModule: (specifier) => import(specifier),
+});
+const code = await bundle.exports.runCli(argv, {
   cwd: process.cwd(),
   env: process.env,
   stdout: process.stdout,
@@ -24,4 +36,8 @@ const code = await runCli(process.argv.slice(2), {
   columns: process.stdout.columns,
   signal: controller.signal,
 });
+bundle.save();
+if (argv.includes('--debug') || process.env.IMAGESPEC_DEBUG === '1') {
+  process.stderr.write(`debug: code cache ${bundle.cached ? 'hit' : 'miss'} (${bundle.cacheFile ?? 'off'})\n`);
+}
 process.exitCode = controller.signal.aborted && code === 0 ? 130 : code;

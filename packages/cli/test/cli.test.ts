@@ -188,6 +188,27 @@ describe('imagespec CLI: commands', () => {
     expect(events.at(-1)).toMatchObject({ ok: true, images: [{ name: 'hello', builder: 'recorder' }] });
   });
 
+  it('a second run compiles from the code cache, and still loads builder plugins', async () => {
+    const dir = await project({
+      'imagespec.yaml': SPEC,
+      'imagespec.config.mjs': CONFIG,
+      'recorder.mjs': recordingBuilder(),
+    });
+    const cache = await project({});
+    const env = { IMAGESPEC_CODE_CACHE_DIR: cache };
+    const first = await runBin(['build', '--json', '--debug'], { cwd: dir, env });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`debug: code cache miss (${cache}/imagespec.cjs-build-`);
+    // Node 20 loses import() in a vm.Script compiled from a cache: the plugin load below is what would break.
+    const second = await runBin(['build', '--json', '--debug'], { cwd: dir, env });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('debug: code cache hit');
+    expect(JSON.parse(second.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({
+      ok: true,
+      images: [{ name: 'hello', builder: 'recorder' }],
+    });
+  });
+
   it('a failed build: exit 1, the builder error in the output', async () => {
     const dir = await project({
       'imagespec.yaml': SPEC,

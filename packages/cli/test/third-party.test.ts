@@ -67,8 +67,11 @@ export default defineBuilder({
       join(projectDir, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
     );
-    // --offline: core's own dependencies come from the npm cache this repo's install filled; never the network.
-    npm(['install', '--offline', '--no-audit', coreTgz, builderTgz], projectDir);
+    // --prefer-offline: core's own dependencies come from the npm cache this repo's install
+    // filled. That install, from a lock file, caches tarballs but not always the package
+    // metadata a range needs (seen on a fresh machine: ENOTCACHED for @balena/dockerignore
+    // under --offline), so npm may ask the package registry for that, and only for that.
+    npm(['install', '--prefer-offline', '--no-audit', coreTgz, builderTgz], projectDir);
     writeFileSync(join(projectDir, 'imagespec.config.json'), JSON.stringify({ builders: ['imagespec-builder-echo'] }));
     writeFileSync(join(projectDir, 'imagespec.yaml'), 'name: viaplugin\nbaseImage: busybox:1.36\ncommands: ["true"]\n');
 

@@ -3,6 +3,5 @@ import type { CliIo } from '../io.js';
 
 /** `imagespec schema`: the JSON Schema of spec files, for editors and CI validation. */
 export async function schemaCommand(io: CliIo): Promise<void> {
-  const { imageSpecJsonSchema } = core;
-  io.stdout.write(`${JSON.stringify(imageSpecJsonSchema(), null, 2)}\n`);
+  io.stdout.write(`${JSON.stringify(core.imageSpecJsonSchema(), null, 2)}\n`);
 }
