@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import.meta.url));
 
 // Tests import sibling packages from source, so unit tests need no build; the CLI's
 // subprocess tests run the built binary, which `npm test` builds first.
-const alias = {
-  '@imagespec/core': src('core'),
-};
+const alias = [
+  { find: /^@imagespec\/core$/, replacement: src('core/src/index.ts') },
+  { find: /^@imagespec\/core\/builder$/, replacement: src('core/src/builder.ts') },
+];
 
 const packages = ['core', 'builder-noop', 'builder-docker', 'builder-buildkit', 'builder-kaniko', 'cli'];
 

@@ -1,13 +1,6 @@
-import { defineConfig } from 'tsup';
+import { builderPackageConfig } from '../../scripts/tsup-builder.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  target: 'node20',
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  tsconfig: 'tsconfig.json',
+export default builderPackageConfig({
   // Not yet in this package's dependencies (core brings it): never bundle its CommonJS into our ESM.
   external: ['tar-stream'],
 });

@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { builderPackageConfig } from '../../scripts/tsup-builder.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  target: 'node20',
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  tsconfig: 'tsconfig.json',
-});
+export default builderPackageConfig();

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // builder.ts: the light entry builder packages import (`@imagespec/core/builder`).
+  entry: ['src/index.ts', 'src/builder.ts'],
   format: ['esm'],
   target: 'node20',
   dts: true,

@@ -1,5 +1,5 @@
-import type { ResolvedSecretMount } from '@imagespec/core';
-import { parseImageRef } from '@imagespec/core';
+import type { ResolvedSecretMount } from '@imagespec/core/builder';
+import { parseImageRef } from '@imagespec/core/builder';
 import type { ResolvedBuildkitOptions } from './options.js';
 
 /**

@@ -8,8 +8,8 @@ import type {
   BuildRequest,
   BuildResult,
   ResolvedImageSpec,
-} from '@imagespec/core';
-import { ImagespecError, isImagespecError } from '@imagespec/core';
+} from '@imagespec/core/builder';
+import { ImagespecError, isImagespecError } from '@imagespec/core/builder';
 import {
   type BuildctlInvocation,
   type BuildctlOutput,

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RegistryAccess, RegistryCredentials } from '@imagespec/core';
+import type { RegistryAccess, RegistryCredentials } from '@imagespec/core/builder';
 
 /**
  * buildctl sends registry credentials from the Docker config it finds through

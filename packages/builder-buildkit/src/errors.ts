@@ -1,4 +1,4 @@
-import { ImagespecError } from '@imagespec/core';
+import { ImagespecError } from '@imagespec/core/builder';
 import type { FailedStep } from './progress.js';
 
 /**

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { link, mkdir, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ImagespecError } from '@imagespec/core';
+import { ImagespecError } from '@imagespec/core/builder';
 
 /**
  * Unpacks core's context tar into a folder: buildctl hands the daemon folders (--local),

@@ -1,4 +1,4 @@
-import { defineBuilder } from '@imagespec/core';
+import { defineBuilder } from '@imagespec/core/builder';
 import { createBuildkitBuilder } from './buildctl-builder.js';
 import { type BuildkitOptions, buildkitOptionsSchema } from './options.js';
 

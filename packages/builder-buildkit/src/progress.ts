@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { BuilderEvent, StepStatus } from '@imagespec/core';
+import type { BuilderEvent, StepStatus } from '@imagespec/core/builder';
 
 /**
  * Reads what `buildctl build --progress rawjson` writes to stderr: one JSON SolveStatus per

@@ -1,4 +1,4 @@
-import type { BuilderEvent } from '@imagespec/core';
+import type { BuilderEvent } from '@imagespec/core/builder';
 import { BuildkitProgress } from './buildkit-progress.js';
 import { ClassicProgress } from './classic-progress.js';
 import { readJsonLines } from './json-lines.js';

@@ -1,4 +1,4 @@
-import type { BuilderEvent, StepStatus } from '@imagespec/core';
+import type { BuilderEvent, StepStatus } from '@imagespec/core/builder';
 import { decodeBuildkitTrace } from './buildkit-trace.js';
 import { StepOutput } from './step-output.js';
 

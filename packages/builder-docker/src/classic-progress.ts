@@ -1,4 +1,4 @@
-import type { BuilderEvent } from '@imagespec/core';
+import type { BuilderEvent } from '@imagespec/core/builder';
 import { StepOutput } from './step-output.js';
 
 const STEP = /^Step (\d+)\/(\d+) : (.*)$/;

@@ -7,8 +7,8 @@ import type {
   BuildResult,
   DockerfileDialect,
   ResolvedImageSpec,
-} from '@imagespec/core';
-import { ImagespecError } from '@imagespec/core';
+} from '@imagespec/core/builder';
+import { ImagespecError } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
 import { followBuildStream } from './build-stream.js';
 import { describeConnection, dockerodeOptions, type EngineConnection, resolveConnection } from './connection.js';

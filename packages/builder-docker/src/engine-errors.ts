@@ -1,4 +1,4 @@
-import { type ErrorCode, ImagespecError } from '@imagespec/core';
+import { type ErrorCode, ImagespecError } from '@imagespec/core/builder';
 
 /** The daemon's own words from a dockerode error (`json.message`), else the error's message. */
 export function daemonMessage(error: unknown): string {

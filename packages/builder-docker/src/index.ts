@@ -1,4 +1,4 @@
-import { defineBuilder } from '@imagespec/core';
+import { defineBuilder } from '@imagespec/core/builder';
 import { type DockerBuilderOptions, dockerBuilderOptionsSchema } from './options.js';
 
 export type { DockerBuilderOptions, DockerBuilderOptionsInput } from './options.js';

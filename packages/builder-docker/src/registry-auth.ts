@@ -1,4 +1,4 @@
-import type { RegistryAccess, RegistryCredentials } from '@imagespec/core';
+import type { RegistryAccess, RegistryCredentials } from '@imagespec/core/builder';
 
 /** Docker's AuthConfig as the engine API takes it (X-Registry-Auth / X-Registry-Config). */
 export interface EngineAuthConfig {

@@ -1,4 +1,4 @@
-import type { BuilderEvent } from '@imagespec/core';
+import type { BuilderEvent } from '@imagespec/core/builder';
 
 const TAIL_LINES = 20;
 

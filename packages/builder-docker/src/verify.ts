@@ -1,4 +1,4 @@
-import type { BuilderEvent } from '@imagespec/core';
+import type { BuilderEvent } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
 import { StepOutput } from './step-output.js';
 

@@ -6,7 +6,7 @@
  * we write frames ourselves, pausing while the socket's buffered amount is high.
  */
 import { PassThrough } from 'node:stream';
-import { ImagespecError } from '@imagespec/core';
+import { ImagespecError } from '@imagespec/core/builder';
 import type WebSocket from 'isomorphic-ws';
 import { type KubeClients, messageOf } from './kube-client.js';
 

@@ -1,4 +1,4 @@
-import { defineBuilder } from '@imagespec/core';
+import { defineBuilder } from '@imagespec/core/builder';
 import { createKanikoBuilder } from './kaniko-builder.js';
 import { type KanikoOptions, kanikoOptionsSchema } from './options.js';
 

@@ -12,7 +12,7 @@ import {
   ImagespecError,
   parseImageRef,
   type ResolvedImageSpec,
-} from '@imagespec/core';
+} from '@imagespec/core/builder';
 import { describeApiError, type KubeClients, loadKubeClients, messageOf, withSignal } from './kube-client.js';
 import { computePodPlan, type PodPlan } from './manifest.js';
 import type { KanikoOptions } from './options.js';

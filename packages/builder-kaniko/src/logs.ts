@@ -5,7 +5,7 @@
  * `error building image: ...` line. Steps begin where Kaniko logs an instruction.
  */
 import { stripVTControlCharacters } from 'node:util';
-import type { BuilderEvent } from '@imagespec/core';
+import type { BuilderEvent } from '@imagespec/core/builder';
 
 export type KanikoLogFormat = 'json' | 'text' | 'color';
 export type KanikoLevel = 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'fatal' | 'panic';

@@ -4,7 +4,7 @@
  * runs. Its own types keep @kubernetes/client-node out of every exported signature.
  */
 
-import { parseImageRef } from '@imagespec/core';
+import { parseImageRef } from '@imagespec/core/builder';
 import { computeExecutorArgs, type ExecutorArgsInput } from './args.js';
 import type { KanikoOptions } from './options.js';
 import { parseEcrHost } from './registry-host.js';

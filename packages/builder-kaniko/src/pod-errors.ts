@@ -1,5 +1,5 @@
 /** The errors a Kaniko pod can end a build with, each naming the pod and the cluster's own words. */
-import { ImagespecError } from '@imagespec/core';
+import { ImagespecError } from '@imagespec/core/builder';
 import type { KubeClients } from './kube-client.js';
 import type { KanikoLogSummary } from './logs.js';
 import { ECR_INIT_CONTAINER, KANIKO_CONTAINER } from './manifest.js';

@@ -4,7 +4,7 @@
  * wait until the executor ends (a build timeout), read the digest from the termination
  * message, and delete the pod whatever happened (success, failure, timeout, Ctrl-C).
  */
-import { type BuilderEvent, ImagespecError, type Logger } from '@imagespec/core';
+import { type BuilderEvent, ImagespecError, type Logger } from '@imagespec/core/builder';
 import { streamContextToPod } from './context-stream.js';
 import { describeApiError, type KubeClients } from './kube-client.js';
 import { createKanikoLogTracker, type KanikoLogFormat } from './logs.js';

@@ -3,7 +3,7 @@
  * request that the server holds open, re-opened from the last resourceVersion when the
  * server ends it, with a fresh GET when the version is too old (410 Gone).
  */
-import { ImagespecError } from '@imagespec/core';
+import { ImagespecError } from '@imagespec/core/builder';
 import { describeApiError, type KubeClients, withSignal } from './kube-client.js';
 
 /** The fields of a pod the builder reads; raw watch JSON and deserialized V1Pod share them. */

@@ -1,4 +1,4 @@
-import { defineBuilder } from '@imagespec/core';
+import { defineBuilder } from '@imagespec/core/builder';
 import { noopBuilder } from './noop.js';
 
 export { droppedFields, noopSupports } from './noop.js';

@@ -1,4 +1,4 @@
-import type { Availability, BuilderDefinition, ResolvedImageSpec } from '@imagespec/core';
+import type { Availability, BuilderDefinition, ResolvedImageSpec } from '@imagespec/core/builder';
 
 /**
  * The fields that would add something to the base image, in the order the Dockerfile

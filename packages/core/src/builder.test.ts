@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import * as builderEntry from './builder.js';
+
+const entry = fileURLToPath(new URL('./builder.ts', import.meta.url));
+
+describe('@imagespec/core/builder', () => {
+  it('reaches no dependency and none of the heavy modules of core', async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs).map((path) => path.replace(/^.*packages\/core\/src\//, ''));
+    expect(inputs.filter((path) => path.includes('node_modules'))).toEqual([]);
+    expect(inputs.sort()).toEqual(['builder.ts', 'errors.ts', 'image-ref/image-ref.ts', 'plugin/types.ts']);
+  });
+
+  it('has the values a builder uses', () => {
+    expect(Object.keys(builderEntry).sort()).toEqual([
+      'BUILDER_API_VERSION',
+      'DEFAULT_REGISTRY',
+      'ERROR_CODES',
+      'ImagespecError',
+      'defineBuilder',
+      'errorCategory',
+      'familiarImageRef',
+      'formatImageRef',
+      'isAbortError',
+      'isImagespecError',
+      'normalizeImageRef',
+      'parseImageRef',
+    ]);
+  });
+});

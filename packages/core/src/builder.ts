@@ -1,0 +1,51 @@
+/**
+ * `@imagespec/core/builder`: everything a builder package needs, and nothing that
+ * `@imagespec/core` loads besides (zod, yaml, the spec loader, the registry client, the
+ * context tar). A builder is imported into a CLI that already holds all of that in its
+ * bundle; through the main entry every build loaded a second copy of core and its
+ * dependencies (~80 ms). The types below are the builder contract.
+ */
+export type {
+  BuildEvent,
+  BuildEventSink,
+  BuilderEvent,
+  ImageEventBase,
+  LogEvent,
+  StepEvent,
+  StepStatus,
+} from './engine/events.js';
+export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
+export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
+export type { ImageRef } from './image-ref/image-ref.js';
+export {
+  DEFAULT_REGISTRY,
+  familiarImageRef,
+  formatImageRef,
+  normalizeImageRef,
+  parseImageRef,
+} from './image-ref/image-ref.js';
+export type {
+  Availability,
+  Builder,
+  BuilderDefinition,
+  BuilderHost,
+  BuildPlan,
+  BuildRequest,
+  BuildResult,
+  ContextOptions,
+  DockerfileDialect,
+  Logger,
+  MaybePromise,
+  OptionsSchema,
+  RegistryAccess,
+  RegistryCredentials,
+} from './plugin/types.js';
+export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
+export type {
+  MaybeArray,
+  RequirementsKind,
+  ResolvedCopyEntry,
+  ResolvedImageSpec,
+  ResolvedSecretMount,
+  SpecOrigin,
+} from './spec/types.js';
