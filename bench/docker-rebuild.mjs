@@ -4,8 +4,16 @@
 // seeded 1,000-file / 10 MB project), where the install layer comes before the source
 // layer, so only the source is copied again. Baseline: `docker build` of a naive Dockerfile
 // that copies the source before installing the same packages, so every change reinstalls
-// them. Same engine and builder (classic), one file changed before every build of either,
-// alternated after a warm-up, medians. Target (issue #3): at most 0.3x the naive build.
+// them. One file changed before every build of either, alternated after a warm-up, medians.
+// Target (issue #3): at most 0.3x the naive build.
+//
+// Modes (BENCH_MODES, comma-separated, default all three), one JSON line each:
+//   default   each tool as it comes: the docker builder's `buildkit: 'auto'` (BuildKit on an
+//             engine that has it) against `docker build` on the classic builder, which is
+//             what the docker CLI on PATH does here (28.x without buildx; DOCKER_BUILDKIT=0)
+//   classic   both on the classic builder
+//   buildkit  both on BuildKit (the baseline with DOCKER_BUILDKIT=1, through a docker CLI
+//             that still builds with BuildKit without buildx, e.g. Debian's 20.10)
 // Needs the built packages (`npm run build`) and the test environment (engine, registry,
 // base images, pip index), which it brings up like the quick start does.
 import { spawn, spawnSync } from 'node:child_process';
@@ -41,6 +49,17 @@ function timeProcess(argv, options = {}) {
   });
 }
 const cli = CLI_DIST;
+
+/** A docker CLI that builds with BuildKit under DOCKER_BUILDKIT=1 without buildx (the 20.10 line does; 23+ want buildx). */
+function dockerCliWithBuildkit() {
+  for (const candidate of ['docker', '/usr/bin/docker']) {
+    const version = spawnSync(candidate, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' });
+    const buildx = spawnSync(candidate, ['buildx', 'version'], { encoding: 'utf8' });
+    const major = Number((version.stdout ?? '').split('.')[0]);
+    if (version.status === 0 && (buildx.status === 0 || major < 23)) return candidate;
+  }
+  return undefined;
+}
 requireDockerBenchBuilt('docker-rebuild');
 const log = (line) => console.error(`docker-rebuild: ${line}`);
 const { ensureTestEnvironment } = await importRepoTs('test-env/src/environment.ts');
@@ -72,7 +91,6 @@ function heavyWheels() {
 const index = await startPipIndex(heavyWheels());
 const stop = () => index.stop();
 try {
-  const docker = ['docker', '-H', `unix://${env.dockerSocket}`];
   const packages = Object.keys(index.packages).sort();
   const files = 1_000;
   const bytes = 10 * 1024 * 1024;
@@ -105,12 +123,6 @@ try {
       '',
     ].join('\n'),
   );
-  // Classic like the baseline (this docker CLI has no buildx); BENCH_DOCKER_BUILDKIT=1 lets the subject use BuildKit.
-  const buildkit = process.env.BENCH_DOCKER_BUILDKIT === '1';
-  await writeFile(
-    join(work, 'imagespec.config.yaml'),
-    `builders:\n  - ['@imagespec/builder-docker', { network: host, buildkit: ${buildkit} }]\n`,
-  );
   // The naive Dockerfile, as often hand-written: source first, then the same pip install.
   await writeFile(
     join(project, 'Dockerfile.naive'),
@@ -135,10 +147,12 @@ try {
     }
     return run.seconds;
   };
-  const baseline = async () => {
+  const baseline = async (dockerCli, buildkit) => {
     await changeOneFile();
     const argv = [
-      ...docker,
+      dockerCli,
+      '-H',
+      `unix://${env.dockerSocket}`,
       'build',
       '-q',
       '--network',
@@ -149,37 +163,54 @@ try {
       'imagespec-bench/docker-rebuild:naive',
       project,
     ];
-    return (await timeProcess(argv, { env: { ...process.env, DOCKER_BUILDKIT: '0' } })).seconds;
+    return (await timeProcess(argv, { env: { ...process.env, DOCKER_BUILDKIT: buildkit ? '1' : '0' } })).seconds;
   };
 
-  log('warm-up');
-  await timeProcess([process.execPath, cli, 'build', '--no-push', 'imagespec.yaml'], { cwd: work });
-  await baseline();
-  await subject();
-  const a = [];
-  const b = [];
-  for (let i = 0; i < runs; i++) {
-    a.push(await subject());
-    b.push(await baseline());
+  const modes = (process.env.BENCH_MODES ?? 'default,classic,buildkit').split(',');
+  for (const mode of modes) {
+    const subjectBuildkit = { default: "'auto'", classic: 'false', buildkit: 'true' }[mode];
+    if (!subjectBuildkit) throw new Error(`BENCH_MODES: unknown mode ${mode} (default, classic, buildkit)`);
+    const baselineBuildkit = mode === 'buildkit';
+    const dockerCli = baselineBuildkit ? dockerCliWithBuildkit() : 'docker';
+    if (!dockerCli) {
+      console.error(
+        'docker-rebuild: skipping mode buildkit: no docker CLI here builds with DOCKER_BUILDKIT=1 (needs one without the buildx requirement, e.g. 20.10)',
+      );
+      continue;
+    }
+    await writeFile(
+      join(work, 'imagespec.config.yaml'),
+      `builders:\n  - ['@imagespec/builder-docker', { network: host, buildkit: ${subjectBuildkit} }]\n`,
+    );
+    log(`mode ${mode}: warm-up`);
+    await timeProcess([process.execPath, cli, 'build', '--no-push', 'imagespec.yaml'], { cwd: work });
+    await baseline(dockerCli, baselineBuildkit);
+    await subject();
+    const a = [];
+    const b = [];
+    for (let i = 0; i < runs; i++) {
+      a.push(await subject());
+      b.push(await baseline(dockerCli, baselineBuildkit));
+    }
+    const subjectMedian = median(a);
+    const baselineMedian = median(b);
+    console.log(
+      JSON.stringify({
+        bench: 'docker-rebuild',
+        mode,
+        subject: `imagespec build --no-push after a one-file change (install layer cached), buildkit: ${subjectBuildkit}`,
+        baseline: `${dockerCli} build (DOCKER_BUILDKIT=${baselineBuildkit ? 1 : 0}) of a naive Dockerfile (COPY source, then pip install) after a one-file change`,
+        subject_median_s: round(subjectMedian),
+        baseline_median_s: round(baselineMedian),
+        ratio: round(subjectMedian / baselineMedian, 3),
+        runs,
+        packages,
+        packages_installed: '4 pure-Python wheels x 600 modules (~10 MB installed)',
+        tree: { files, bytes },
+        target_ratio: 0.3,
+      }),
+    );
   }
-  const subjectMedian = median(a);
-  const baselineMedian = median(b);
-  console.log(
-    JSON.stringify({
-      bench: 'docker-rebuild',
-      subject: 'imagespec build --no-push after a one-file change (install layer cached)',
-      baseline: 'docker build of a naive Dockerfile (COPY source, then pip install) after a one-file change',
-      subject_median_s: round(subjectMedian),
-      baseline_median_s: round(baselineMedian),
-      ratio: round(subjectMedian / baselineMedian, 3),
-      runs,
-      packages,
-      packages_installed: '4 pure-Python wheels x 600 modules (~10 MB installed)',
-      tree: { files, bytes },
-      builder: buildkit ? 'subject BuildKit, baseline classic' : 'classic (both)',
-      target_ratio: 0.3,
-    }),
-  );
 } finally {
   await stop();
 }

@@ -33,6 +33,7 @@ export type {
   BuildRequest,
   BuildResult,
   ContextOptions,
+  ContextSyncEntry,
   DockerfileDialect,
   Logger,
   MaybePromise,

@@ -91,6 +91,7 @@ export type {
   BuildRequest,
   BuildResult,
   ContextOptions,
+  ContextSyncEntry,
   DockerfileDialect,
   Logger,
   MaybePromise,

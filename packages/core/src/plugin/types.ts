@@ -105,8 +105,34 @@ export interface BuildRequest {
   dockerfile(dialect: DockerfileDialect): string;
   /** A deterministic tar of the build context (Dockerfile at its root). Each call is a new stream. */
   context(options: ContextOptions): NodeJS.ReadableStream;
+  /**
+   * The same context as entries, without the Dockerfile, for transports that send only what
+   * the receiver lacks (BuildKit's file sync). Optional: a core older than this contract
+   * leaves it out, and builders fall back to `context`.
+   */
+  contextEntries?(): AsyncIterable<ContextSyncEntry>;
   readonly events: BuildEventSink;
   readonly signal: AbortSignal;
+}
+
+/** One entry of the build context, as `BuildRequest.contextEntries` lists them. */
+export interface ContextSyncEntry {
+  /** POSIX path in the context, no leading slash; in the tar's order (parents before children, byte-sorted). */
+  readonly path: string;
+  readonly kind: 'dir' | 'file' | 'symlink';
+  /** Permission bits as the tar has them: 0o755 for directories and executables, 0o644 other files, 0o777 symlinks. */
+  readonly mode: number;
+  /** Bytes, for files; 0 otherwise. */
+  readonly size: number;
+  /**
+   * Nanoseconds since the epoch, below one second: taken from the content digest for files,
+   * 0 for the rest. A receiver that compares stats (size, mtime) to decide what to ask for,
+   * as BuildKit's file sync does, then asks again for every file whose content changed.
+   */
+  readonly mtimeNs: number;
+  readonly linkTarget?: string;
+  /** The file's bytes, checked as they stream against the digest the tag was computed from (CONTEXT_CHANGED otherwise). */
+  read?(): AsyncIterable<Uint8Array>;
 }
 
 export interface BuildResult {
