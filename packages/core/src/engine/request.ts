@@ -1,3 +1,4 @@
+import { contextSyncEntries } from '../context/entries.js';
 import { createContextStream } from '../context/tar.js';
 import { renderDockerfile } from '../dockerfile/render.js';
 import type { BuildRequest, DockerfileDialect } from '../plugin/types.js';
@@ -6,8 +7,9 @@ import type { PlannedImage } from './plan.js';
 
 /**
  * The request a builder gets for one image: the Dockerfile rendered on demand (once per
- * dialect), a fresh context stream per call, and an event sink that stamps each event
- * with the image and spec name.
+ * dialect), a fresh context stream (or listing of entries) per call, both checked against
+ * the files the tag was computed from, and an event sink that stamps each event with the
+ * image and spec name.
  */
 export function buildRequest(
   item: PlannedImage,
@@ -39,6 +41,7 @@ export function buildRequest(
         // The tag was computed from these files: a file changed since fails the stream, so nothing is pushed under it.
         expected: identity.files,
       }),
+    contextEntries: () => contextSyncEntries(spec, { expected: identity.files, signal: context.signal }),
     events: { emit: (event) => context.emit({ ...event, image: identity.image, spec: spec.name }) },
     signal: context.signal,
   };
