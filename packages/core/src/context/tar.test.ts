@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, symlink, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -234,6 +234,34 @@ describe('createContextStream', () => {
     expect((error as Error).message).toContain(`${join(root, 'src/b.txt')} cannot be read`);
   });
 
+  it('sends a small file as it is when read, also when it grew or shrank after the walk', async () => {
+    // The walk lists a directory's entries before its first is sent: b.txt and c.txt change
+    // while a.bin is streamed. Grown past its listed size, b.txt takes the streamed path.
+    await put('src/a.bin', Buffer.alloc(8 * 1024 * 1024, 1));
+    await put('src/b.txt', 'b\n');
+    await put('src/c.txt', 'c'.repeat(1000));
+    const stream = createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n');
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) {
+      if (chunks.push(chunk as Buffer) !== 1) continue;
+      await put('src/b.txt', 'b'.repeat(300 * 1024));
+      await put('src/c.txt', 'c\n');
+    }
+    const listing = await entries(Buffer.concat(chunks));
+    expect(listing.find((e) => e.name === '_imagespec/source/b.txt')?.body).toBe('b'.repeat(300 * 1024));
+    expect(listing.find((e) => e.name === '_imagespec/source/c.txt')?.body).toBe('c\n');
+  });
+
+  it('pushes many small files in few large chunks', async () => {
+    for (let i = 0; i < 300; i++) await put(`src/f${i}.txt`, `${i}\n`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n')) {
+      chunks.push(chunk as Buffer);
+    }
+    // The Dockerfile and 300 files of two blocks each, two directories and the end of the archive: one chunk.
+    expect(chunks.map((chunk) => chunk.length)).toEqual([(301 * 2 + 2 + 2) * 512]);
+  });
+
   it('can be destroyed by its reader part-way', async () => {
     await put('src/big.bin', Buffer.alloc(8 * 1024 * 1024, 1));
     const stream = createContextStream(spec({ sourceRoot: join(root, 'src') }), 'FROM scratch\n');
@@ -283,6 +311,23 @@ describe('createContextStream with the files the tag was computed from', () => {
       const checked = await collect(createContextStream(s, 'FROM scratch\n', { gzip, expected }));
       expect(checked.equals(plain)).toBe(true);
     }
+  });
+
+  it('fails naming a small file that grew past the whole-read limit after the walk', async () => {
+    const { s } = await verified();
+    await put('proj/src/big.bin', Buffer.alloc(8 * 1024 * 1024, 1));
+    const { files } = await computeImageIdentity(s);
+    const error = await (async () => {
+      let first = true;
+      for await (const _chunk of createContextStream(s, 'FROM scratch\n', { expected: files })) {
+        if (!first) continue;
+        first = false;
+        // main.py is listed after big.bin: it is read once big.bin has been streamed.
+        await put('proj/src/main.py', 'x'.repeat(300 * 1024));
+      }
+    })().catch((e: unknown) => e);
+    expect(isImagespecError(error) && error.code).toBe('CONTEXT_CHANGED');
+    expect((error as Error).message).toContain(`${join(root, 'proj/src/main.py')} has different content`);
   });
 
   it('fails naming a small file whose content changed', async () => {
@@ -386,5 +431,62 @@ describe('createContextStream with the files the tag was computed from', () => {
       createContextStream(s, 'FROM scratch\n', { expected: { ...expected, copy: expected.copy.slice(1) } }),
     ).catch((e: unknown) => e);
     expect(isImagespecError(error) && error.code).toBe('INTERNAL');
+  });
+});
+
+describe('createContextStream’s bytes', () => {
+  /** Deterministic content: no two files alike, nothing random. */
+  const bytes = (size: number, seed: number) =>
+    Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff));
+
+  /** Every kind of entry and header the writer produces: sizes around 512 and the whole-read limit, long and UTF-8 names. */
+  async function edgeSpec() {
+    await put('e/requirements.txt', 'numpy==2.0.0\n', 0o755);
+    const sizes = [0, 1, 511, 512, 513, 4096, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 600 * 1024 + 3];
+    for (const [i, size] of sizes.entries()) await put(`e/src/sizes/f${i}.bin`, bytes(size, i), i % 3 ? 0o644 : 0o755);
+    await put('e/src/exec.sh', '#!/bin/sh\n', 0o700);
+    await put('e/src/private.txt', 'p\n', 0o600);
+    await mkdir(join(root, 'e/src/empty/nested'), { recursive: true });
+    await mkdir(join(root, 'e/src/a-b'), { recursive: true });
+    await put('e/src/a/b.txt', 'ab\n');
+    await put('e/src/a.txt', 'a\n');
+    await put('e/src/é-ünïcode.txt', 'u\n');
+    await put(`e/src/${'n'.repeat(100)}`, 'name of 100\n'); // 118 bytes in the tar: a ustar prefix
+    await put(`e/src/${'d'.repeat(70)}/${'f'.repeat(70)}.txt`, 'split\n'); // prefix and name
+    await put(`e/src/${'d'.repeat(120)}/${'e'.repeat(120)}/x.txt`, 'pax path\n'); // too long for ustar: pax
+    await symlink('a.txt', join(root, 'e/src/link'));
+    await symlink(`${'t'.repeat(120)}/target`, join(root, 'e/src/long-link')); // pax linkpath
+    await symlink('ünïcode', join(root, 'e/src/utf8-link'));
+    await symlink('../../outside', join(root, 'e/src/dangling'));
+    await put('e/conf/app.toml', 'a = 1\n');
+    await put('e/one.bin', bytes(300 * 1024, 99), 0o755);
+    return spec({
+      requirements: { path: join(root, 'e/requirements.txt'), kind: 'requirements.txt' },
+      copy: [
+        { src: join(root, 'e/conf'), dest: '/etc/app' },
+        { src: join(root, 'e/one.bin'), dest: '/opt/one.bin' },
+      ],
+      sourceRoot: join(root, 'e/src'),
+    });
+  }
+
+  const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+  // Pinned from the tar-stream based writer this one replaced: the bytes must not change.
+  const PLAIN = 'b0e47fa1cfe2cc267e4b79ed0480e862bcc464b6e1137ee298c567fcb677e2dc';
+  const GZIP = '70f16a039279125e4bc754771099f12203f0d810ef7d437567a775bdd92d5343';
+
+  it('are the same as they have always been, plain, verified and gzipped', async () => {
+    const s = await edgeSpec();
+    const plain = await collect(createContextStream(s, 'FROM scratch\n'));
+    expect(sha256(plain)).toBe(PLAIN);
+    const { files } = await computeImageIdentity(s);
+    expect(sha256(await collect(createContextStream(s, 'FROM scratch\n', { expected: files })))).toBe(PLAIN);
+    expect(sha256(await collect(createContextStream(s, 'FROM scratch\n', { gzip: true })))).toBe(GZIP);
+    const listed = spawnSync('tar', ['-tvf', '-'], { input: plain, encoding: 'utf8' });
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain(`_imagespec/source/${'d'.repeat(120)}/${'e'.repeat(120)}/x.txt`);
+    expect(listed.stdout).toContain(`_imagespec/source/long-link -> ${'t'.repeat(120)}/target`);
+    expect(listed.stdout).toContain('_imagespec/source/é-ünïcode.txt');
   });
 });

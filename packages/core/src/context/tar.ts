@@ -1,17 +1,14 @@
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
-import tarStream from 'tar-stream';
+import { setImmediate } from 'node:timers/promises';
 import { ImagespecError, isAbortError, isImagespecError } from '../errors.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { type ContextEntry, type ContextLayout, computeContextLayout, DOCKERFILE_PATH } from './layout.js';
+import { BLOCK, type EntryType, headerLength, padding, writeHeader } from './tar-header.js';
 import { contentChanged, contextChanged, type ExpectedContext, RootCheck } from './tar-verify.js';
 import { type ContextFile, compareBytes, fileError, walkFiles } from './walk.js';
-
-type Pack = ReturnType<typeof tarStream.pack>;
-type Sink = ReturnType<Pack['entry']>;
-type Header = Parameters<Pack['entry']>[0];
 
 export interface ContextStreamOptions {
   /** gzip the tar (deterministic header: no name, mtime 0). */
@@ -25,9 +22,18 @@ export interface ContextStreamOptions {
   readonly expected?: ExpectedContext;
 }
 
-/** Files up to this size are read in one blocking call; larger ones are streamed in chunks. */
+/** Files up to this size are read whole, straight into the output; larger ones in chunks. */
 const WHOLE_READ_MAX = 256 * 1024;
-const EPOCH = new Date(0);
+/**
+ * The tar goes downstream in chunks of up to this size holding many small files: one push
+ * (and one socket write or gzip call downstream) per ~512 KB rather than three per file.
+ * Room for a whole-read file with its header and padding.
+ */
+const BATCH = 512 * 1024;
+/** A large file is read in pieces that fill the current chunk, unless less than this is left in it. */
+const PIECE_MIN = 64 * 1024;
+/** Reads are blocking: hand the event loop a turn at least this often (ms), as the walk does. */
+const YIELD_EVERY_MS = 15;
 /** A file swapped for a symlink since the walk is an error, not a read of the link's target (as when hashing). */
 const NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
 
@@ -41,16 +47,20 @@ const NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
  * (by the executable bit), 0755 for directories. The tag records only the executable bit
  * (DESIGN: Identity), so the image must not carry
  * other permission bits, or two trees with one tag would build different images.
+ * The headers are tar-stream's (ustar, pax for what ustar cannot hold), byte for byte
+ * (tar-header.ts).
  *
- * One file is read at a time and the consumer's pace is respected, so memory stays
- * bounded whatever the context's size. A file that vanishes, shrinks or cannot be read
- * destroys the stream with an ImagespecError naming it; an aborted signal with its reason.
+ * Files are read with blocking calls straight into the output chunk, one file at a time,
+ * and the consumer's pace is respected, so memory stays bounded whatever the context's
+ * size. (On these machines a thread-pool round trip per file cost more than the read; GNU
+ * tar reads the same way.) A file that vanishes, shrinks or cannot be read destroys the
+ * stream with an ImagespecError naming it; an aborted signal with its reason.
  *
  * With `expected`, the context is checked as it streams against what the tag was computed
- * from: a file's bytes are hashed as they are read for the tar (no second read), and a
- * streamed file's last chunk is held back until its hash matches, so a changed file never
- * reaches the tar as a whole entry and nothing can be built, then pushed, under a tag that
- * describes other content.
+ * from: a file's bytes are hashed as they are read for the tar (no second read). A file
+ * read whole is checked before any of it is written; a large file's last piece is held
+ * back until its hash matches. So a changed file never reaches the tar as a whole entry
+ * and nothing can be built, then pushed, under a tag that describes other content.
  */
 export function createContextStream(
   spec: ResolvedImageSpec,
@@ -58,34 +68,7 @@ export function createContextStream(
   options: ContextStreamOptions = {},
 ): Readable {
   const { signal, expected } = options;
-  const pack = tarStream.pack();
-  const start = () => {
-    const onAbort = () => pack.destroy(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    writeContext(pack, spec, dockerfile, signal, expected).then(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        pack.finalize();
-      },
-      (error: unknown) => {
-        signal?.removeEventListener('abort', onAbort);
-        pack.destroy(
-          isAbortError(error) || isImagespecError(error)
-            ? (error as Error)
-            : new ImagespecError('INTERNAL', `Writing the build context failed: ${(error as Error)?.message}`, {
-                cause: error,
-              }),
-        );
-      },
-    );
-  };
-  // Nothing is opened until the first read, so a stream that is never consumed leaks
-  // nothing; destroying the result ends the generator, which destroys the pack.
-  async function* chunks(): AsyncGenerator<Buffer> {
-    start();
-    yield* pack as AsyncIterable<Buffer>;
-  }
-  const tar = Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });
+  const tar = new TarOutput((out) => writeContext(out, spec, dockerfile, signal, expected), signal);
   if (!options.gzip) return tar;
   // No file name and mtime 0 in the gzip header (zlib's defaults for a raw stream). Level 1:
   // compression runs on the build host's CPU and bounds the whole upload; on a 1 GB
@@ -96,15 +79,152 @@ export function createContextStream(
   return pipeline(tar, gzip, () => {});
 }
 
+/**
+ * The tar as a Readable, written by `produce` into chunks of up to BATCH bytes. Nothing is
+ * opened until the first read, so a stream that is never consumed leaks nothing. `produce`
+ * waits (`wait()`) between entries and pieces while the consumer is behind, and stops at
+ * the next one once the stream is destroyed (by its reader or by the signal).
+ */
+class TarOutput extends Readable {
+  readonly #produce: (out: TarOutput) => Promise<void>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => this.destroy(this.#signal?.reason);
+  #started = false;
+  /** Allocated by the first `room`, and after each push. */
+  #chunk = Buffer.alloc(0);
+  #used = 0;
+  /** The last push was refused: produce nothing more until the next `_read`. */
+  #behind = false;
+  #wake: (() => void) | undefined;
+  #turn = 0;
+
+  constructor(produce: (out: TarOutput) => Promise<void>, signal: AbortSignal | undefined) {
+    super({ highWaterMark: 64 * 1024 });
+    this.#produce = produce;
+    this.#signal = signal;
+  }
+
+  override _read(): void {
+    this.#behind = false;
+    if (this.#started) {
+      this.#resume();
+      return;
+    }
+    this.#started = true;
+    this.#run();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#resume(); // the producer sees `destroyed` and stops
+    callback(error);
+  }
+
+  async #run(): Promise<void> {
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#turn = performance.now();
+    try {
+      await this.#produce(this);
+      this.#zeros(2 * BLOCK); // end of archive
+      this.#flush();
+      this.push(null);
+    } catch (error) {
+      // Once destroyed (by the reader, the signal or an earlier error), later errors are moot.
+      this.destroy(
+        isAbortError(error) || isImagespecError(error)
+          ? (error as Error)
+          : new ImagespecError('INTERNAL', `Writing the build context failed: ${(error as Error)?.message}`, {
+              cause: error,
+            }),
+      );
+    }
+  }
+
+  /**
+   * Undefined when the producer may go on at once (no promise per entry); otherwise resolves
+   * when the consumer wants more or the event loop has had its turn. Throws once destroyed.
+   */
+  wait(): Promise<void> | undefined {
+    if (this.destroyed) {
+      throw new ImagespecError('CANCELLED', 'The build context stream was closed before it was fully written.');
+    }
+    if (this.#behind) return new Promise<void>((resolve) => (this.#wake = resolve)).then(() => this.wait());
+    if (performance.now() - this.#turn < YIELD_EVERY_MS) return undefined;
+    return setImmediate().then(() => {
+      this.#turn = performance.now();
+      return this.wait();
+    });
+  }
+
+  #resume(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** The chunk being filled, with `size` bytes free from the returned offset (fill, then `commit`). */
+  room(size: number): { chunk: Buffer; at: number } {
+    if (this.#used + size > this.#chunk.length) {
+      this.#flush();
+      this.#chunk = Buffer.allocUnsafe(Math.max(BATCH, size));
+    }
+    return { chunk: this.#chunk, at: this.#used };
+  }
+
+  /** Free bytes in the chunk being filled. */
+  get free(): number {
+    return this.#chunk.length - this.#used;
+  }
+
+  commit(size: number): void {
+    this.#used += size;
+  }
+
+  /** Zeros to the end of the block after `size` bytes of entry data. */
+  pad(size: number): void {
+    this.#zeros(padding(size));
+  }
+
+  header(name: string, type: EntryType, mode: number, size = 0, linkname = ''): void {
+    const length = headerLength(name, linkname);
+    const { chunk, at } = this.room(length);
+    writeHeader(chunk, at, name, type, mode, size, linkname);
+    this.commit(length);
+  }
+
+  /** An entry whose data is in memory. */
+  entry(name: string, mode: number, data: Buffer): void {
+    this.header(name, 'file', mode, data.length);
+    const { chunk, at } = this.room(data.length);
+    data.copy(chunk, at);
+    this.commit(data.length);
+    this.pad(data.length);
+  }
+
+  #zeros(size: number): void {
+    const { chunk, at } = this.room(size);
+    chunk.fill(0, at, at + size);
+    this.commit(size);
+  }
+
+  #flush(): void {
+    if (this.#used === 0) return;
+    const full = this.#chunk.subarray(0, this.#used);
+    this.#chunk = Buffer.alloc(0); // the consumer owns the pushed bytes
+    this.#used = 0;
+    if (!this.push(full)) this.#behind = true;
+  }
+}
+
 async function writeContext(
-  pack: Pack,
+  out: TarOutput,
   spec: ResolvedImageSpec,
   dockerfile: string,
   signal: AbortSignal | undefined,
   expected: ExpectedContext | undefined,
 ): Promise<void> {
   signal?.throwIfAborted();
-  await entry(pack, { name: DOCKERFILE_PATH, type: 'file', mode: 0o644 }, Buffer.from(dockerfile));
+  out.entry(DOCKERFILE_PATH, 0o644, Buffer.from(dockerfile));
 
   const layout = computeContextLayout(spec);
   if (expected) checkShape(spec, layout, expected);
@@ -122,7 +242,7 @@ async function writeContext(
       const dir = parts.slice(0, i).join('/');
       if (written.has(dir)) continue;
       written.add(dir);
-      await entry(pack, { name: `${dir}/`, type: 'directory', mode: 0o755 });
+      out.header(`${dir}/`, 'directory', 0o755);
     }
     let isDir: boolean;
     try {
@@ -131,11 +251,20 @@ async function writeContext(
       throw readError(error, root.hostPath, expected !== undefined);
     }
     const check = expected && rootCheck(root, isDir, layout, expected);
-    if (isDir) await entry(pack, { name: `${root.contextPath}/`, type: 'directory', mode: 0o755 });
+    if (isDir) out.header(`${root.contextPath}/`, 'directory', 0o755);
     for await (const file of walkFiles(root.hostPath, { ...(signal && { signal }) })) {
+      const ready = out.wait();
+      if (ready) await ready;
       // The requirements file is hashed by its bytes alone, so its exec bit must not reach the image.
       const mode = root.role === 'requirements' ? 0o644 : undefined;
-      await writeFile(pack, isDir ? `${root.contextPath}/${file.path}` : root.contextPath, file, check, mode);
+      const name = isDir ? `${root.contextPath}/${file.path}` : root.contextPath;
+      const sha256 = check?.entry(file);
+      if (file.kind === 'dir') out.header(`${name}/`, 'directory', 0o755);
+      else if (file.kind === 'symlink') out.header(name, 'symlink', 0o777, 0, file.linkTarget ?? '');
+      else {
+        const streamed = writeFile(out, name, mode ?? (file.mode & 0o111 ? 0o755 : 0o644), file, sha256, check);
+        if (streamed) await streamed;
+      }
     }
     check?.end();
   }
@@ -171,149 +300,105 @@ function checkShape(spec: ResolvedImageSpec, layout: ContextLayout, expected: Ex
   );
 }
 
-async function writeFile(
-  pack: Pack,
-  name: string,
-  file: ContextFile,
-  check: RootCheck | undefined,
-  fileMode?: number,
-): Promise<void> {
-  const sha256 = check?.entry(file);
-  if (file.kind === 'dir') return entry(pack, { name: `${name}/`, type: 'directory', mode: 0o755 });
-  if (file.kind === 'symlink')
-    return entry(pack, { name, type: 'symlink', mode: 0o777, linkname: file.linkTarget ?? '' });
-  const mode = fileMode ?? (file.mode & 0o111 ? 0o755 : 0o644);
-  if (file.size <= WHOLE_READ_MAX) {
-    const data = readSmallFile(file, check !== undefined);
-    if (data) {
-      if (sha256 !== undefined) verify(file, sha256, createHash('sha256').update(data));
-      return entry(pack, { name, type: 'file', mode }, data);
-    }
-  }
-  return streamFile(pack, name, mode, file, sha256, check !== undefined);
-}
-
-function verify(file: ContextFile, expected: string, hash: Hash): void {
-  const actual = hash.digest('hex');
-  if (actual !== expected) throw contentChanged(file, expected, actual);
-}
-
-/** The whole file, or undefined when it has grown past WHOLE_READ_MAX since the walk. */
-function readSmallFile(file: ContextFile, verifying: boolean): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file.absPath, NO_FOLLOW);
-    const size = fstatSync(fd).size;
-    if (size > WHOLE_READ_MAX) return undefined;
-    const data = Buffer.allocUnsafe(size);
-    let read = 0;
-    for (let n = 1; read < size && n > 0; read += n) n = readSync(fd, data, read, size - read, read);
-    if (read < size) throw changedError(file);
-    return data;
-  } catch (error) {
-    throw isImagespecError(error) ? error : readError(error, file.absPath, verifying);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Streams a large file in chunks, pausing while the consumer is behind. */
-async function streamFile(
-  pack: Pack,
+/**
+ * A regular file's entry. A file the walk saw as small is read whole, after the room for
+ * its header, asking for one byte more than the walk's size: a short read is its end, so
+ * no fstat is needed, and the header is written once the size is known. A larger file (or
+ * one that has grown since the walk) is streamed: returns the promise of that, else undefined.
+ */
+function writeFile(
+  out: TarOutput,
   name: string,
   mode: number,
   file: ContextFile,
   sha256: string | undefined,
-  verifying: boolean,
-): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  check: RootCheck | undefined,
+): Promise<void> | undefined {
+  let fd: number;
   try {
-    handle = await open(file.absPath, NO_FOLLOW);
+    fd = openSync(file.absPath, NO_FOLLOW);
+  } catch (error) {
+    throw readError(error, file.absPath, check !== undefined);
+  }
+  let streaming = false;
+  try {
+    if (file.size <= WHOLE_READ_MAX) {
+      const head = headerLength(name, '');
+      const { chunk, at } = out.room(head + file.size + 1 + BLOCK);
+      const size = readInto(fd, chunk, at + head, file.size + 1, file, check !== undefined);
+      if (size <= file.size) {
+        const data = chunk.subarray(at + head, at + head + size);
+        if (sha256 !== undefined) verify(file, sha256, data);
+        writeHeader(chunk, at, name, 'file', mode, size, '');
+        out.commit(head + size);
+        out.pad(size);
+        return undefined;
+      }
+    }
+    streaming = true;
+    return streamFile(out, name, mode, fd, file, sha256, check !== undefined).finally(() => closeSync(fd));
+  } finally {
+    if (!streaming) closeSync(fd);
+  }
+}
+
+/** Reads up to `length` bytes from the start of the file; returns how many there were. */
+function readInto(fd: number, chunk: Buffer, at: number, length: number, file: ContextFile, verifying: boolean) {
+  let read = 0;
+  try {
+    for (let n = 1; read < length && n > 0; read += n) n = readSync(fd, chunk, at + read, length - read, read);
   } catch (error) {
     throw readError(error, file.absPath, verifying);
   }
+  return read;
+}
+
+/** A large file in pieces, straight into the output, pausing while the consumer is behind. */
+async function streamFile(
+  out: TarOutput,
+  name: string,
+  mode: number,
+  fd: number,
+  file: ContextFile,
+  sha256: string | undefined,
+  verifying: boolean,
+): Promise<void> {
+  let size: number;
   try {
     // The size as of opening: the header must promise exactly what follows.
-    const { size } = await handle.stat();
-    const done = entryDone(pack, { name, type: 'file', mode, size });
-    const sink = done.sink;
-    const hash = sha256 === undefined ? undefined : createHash('sha256');
-    let sent = 0;
-    // The last chunk read waits until the next one is read, or the hash is checked: the
-    // entry is never complete unless the file is what the tag was computed from.
-    let held: Buffer | undefined;
-    if (size > 0) {
-      const chunks = createReadStream('', {
-        fd: handle.fd,
-        autoClose: false,
-        start: 0,
-        end: size - 1,
-        highWaterMark: 256 * 1024,
-      });
-      try {
-        for await (const chunk of chunks) {
-          sent += (chunk as Buffer).length;
-          hash?.update(chunk as Buffer);
-          if (held && !sink.write(held)) await drained(sink);
-          held = chunk as Buffer;
-        }
-      } catch (error) {
-        throw isImagespecError(error) ? error : readError(error, file.absPath, verifying);
-      }
-    }
-    // The pack, destroyed by the caller with this error, tears the open entry down.
-    if (sent !== size) throw changedError(file);
-    if (hash) verify(file, sha256!, hash);
-    sink.end(held);
-    await done.promise;
-  } finally {
-    await handle.close();
+    size = fstatSync(fd).size;
+  } catch (error) {
+    throw readError(error, file.absPath, verifying);
   }
+  out.header(name, 'file', mode, size);
+  const hash = sha256 === undefined ? undefined : createHash('sha256');
+  // Each piece is committed to the chunk being filled, which is pushed only when a later
+  // piece needs the room: the last piece stays back until the hash is checked, so the
+  // entry is never complete unless the file is what the tag was computed from.
+  for (let sent = 0; sent < size; ) {
+    const ready = out.wait();
+    if (ready) await ready;
+    const length = Math.min(size - sent, out.free >= PIECE_MIN ? out.free : BATCH);
+    const { chunk, at } = out.room(length);
+    let n: number;
+    try {
+      n = readSync(fd, chunk, at, length, sent);
+    } catch (error) {
+      throw readError(error, file.absPath, verifying);
+    }
+    // Shorter than at opening: the destroyed stream ends with this error, never a whole entry.
+    if (n === 0) throw changedError(file);
+    hash?.update(chunk.subarray(at, at + n));
+    out.commit(n);
+    sent += n;
+  }
+  if (hash) verify(file, sha256!, hash.digest('hex'));
+  out.pad(size);
 }
 
-function entry(pack: Pack, header: Header, data?: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const full = { ...header, mtime: EPOCH, uid: 0, gid: 0 };
-    const callback = (error?: Error | null) => (error ? reject(error) : resolve());
-    quiet(data ? pack.entry(full, data, callback) : pack.entry(full, callback));
-  });
-}
-
-function entryDone(pack: Pack, header: Header): { sink: Sink; promise: Promise<void> } {
-  let sink!: Sink;
-  const promise = new Promise<void>((resolve, reject) => {
-    sink = quiet(
-      pack.entry({ ...header, mtime: EPOCH, uid: 0, gid: 0 }, (error) => (error ? reject(error) : resolve())),
-    );
-  });
-  promise.catch(() => {}); // awaited after the body is written; an early failure surfaces there or via the pack
-  return { sink, promise };
-}
-
-/** An entry's errors reach us through its callback and the pack; unheard 'error' events would crash the process. */
-function quiet(sink: Sink): Sink {
-  sink.on('error', () => {});
-  return sink;
-}
-
-/** Resolves when the sink wants more; rejects if it is torn down first (the pack was destroyed). */
-function drained(sink: Sink): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      sink.off('drain', onDrain);
-      sink.off('close', onClose);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new ImagespecError('CANCELLED', 'The build context stream was closed before it was fully written.'));
-    };
-    sink.on('drain', onDrain);
-    sink.on('close', onClose);
-  });
+function verify(file: ContextFile, expected: string, data: Buffer | string): void {
+  const actual = typeof data === 'string' ? data : createHash('sha256').update(data).digest('hex');
+  if (actual !== expected) throw contentChanged(file, expected, actual);
 }
 
 function changedError(file: ContextFile): ImagespecError {
