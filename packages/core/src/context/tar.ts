@@ -5,10 +5,11 @@ import { pipeline, Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { ImagespecError, isAbortError, isImagespecError } from '../errors.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
-import { type ContextEntry, type ContextLayout, computeContextLayout, DOCKERFILE_PATH } from './layout.js';
+import { listContext, readError } from './entries.js';
+import { DOCKERFILE_PATH } from './layout.js';
 import { BLOCK, type EntryType, headerLength, padding, writeHeader } from './tar-header.js';
-import { contentChanged, contextChanged, type ExpectedContext, RootCheck } from './tar-verify.js';
-import { type ContextFile, compareBytes, fileError, walkFiles } from './walk.js';
+import { contentChanged, contextChanged, type ExpectedContext } from './tar-verify.js';
+import type { ContextFile } from './walk.js';
 
 export interface ContextStreamOptions {
   /** gzip the tar (deterministic header: no name, mtime 0). */
@@ -225,79 +226,17 @@ async function writeContext(
 ): Promise<void> {
   signal?.throwIfAborted();
   out.entry(DOCKERFILE_PATH, 0o644, Buffer.from(dockerfile));
-
-  const layout = computeContextLayout(spec);
-  if (expected) checkShape(spec, layout, expected);
-  const roots = [
-    ...(layout.requirements ? [layout.requirements] : []),
-    ...layout.copy,
-    ...(layout.source ? [layout.source] : []),
-  ]
-    // Each root's entries are contiguous in byte order after `contextPath/`.
-    .sort((a, b) => compareBytes(`${a.contextPath}/`, `${b.contextPath}/`));
-  const written = new Set<string>();
-  for (const root of roots) {
-    const parts = root.contextPath.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join('/');
-      if (written.has(dir)) continue;
-      written.add(dir);
-      out.header(`${dir}/`, 'directory', 0o755);
+  const verifying = expected !== undefined;
+  for await (const entry of listContext(spec, { ...(expected && { expected }), ...(signal && { signal }) })) {
+    const ready = out.wait();
+    if (ready) await ready;
+    if (entry.kind === 'dir') out.header(`${entry.path}/`, 'directory', 0o755);
+    else if (entry.kind === 'symlink') out.header(entry.path, 'symlink', 0o777, 0, entry.linkTarget ?? '');
+    else {
+      const streamed = writeFile(out, entry.path, entry.mode, entry.file!, entry.sha256, verifying);
+      if (streamed) await streamed;
     }
-    let isDir: boolean;
-    try {
-      isDir = (await stat(root.hostPath)).isDirectory();
-    } catch (error) {
-      throw readError(error, root.hostPath, expected !== undefined);
-    }
-    const check = expected && rootCheck(root, isDir, layout, expected);
-    if (isDir) out.header(`${root.contextPath}/`, 'directory', 0o755);
-    for await (const file of walkFiles(root.hostPath, { ...(signal && { signal }) })) {
-      const ready = out.wait();
-      if (ready) await ready;
-      // The requirements file is hashed by its bytes alone, so its exec bit must not reach the image.
-      const mode = root.role === 'requirements' ? 0o644 : undefined;
-      const name = isDir ? `${root.contextPath}/${file.path}` : root.contextPath;
-      const sha256 = check?.entry(file);
-      if (file.kind === 'dir') out.header(`${name}/`, 'directory', 0o755);
-      else if (file.kind === 'symlink') out.header(name, 'symlink', 0o777, 0, file.linkTarget ?? '');
-      else {
-        const streamed = writeFile(out, name, mode ?? (file.mode & 0o111 ? 0o755 : 0o644), file, sha256, check);
-        if (streamed) await streamed;
-      }
-    }
-    check?.end();
   }
-}
-
-/** What one root must be: the requirements by their sha256, a copy entry or the source by its records. */
-function rootCheck(root: ContextEntry, isDir: boolean, layout: ContextLayout, expected: ExpectedContext): RootCheck {
-  // checkShape made sure each root has its expectation.
-  if (root.role === 'requirements') return RootCheck.file(root.hostPath, expected.requirements!.sha256);
-  const records = root.role === 'source' ? expected.source!.files : expected.copy[layout.copy.indexOf(root)]!.files;
-  return RootCheck.tree(root.hostPath, isDir, records);
-}
-
-/** The identity given must describe this spec's context: a mismatch is a caller's bug, not a changed file. */
-function checkShape(spec: ResolvedImageSpec, layout: ContextLayout, expected: ExpectedContext) {
-  if (
-    expected.copy.length === layout.copy.length &&
-    !expected.requirements === !layout.requirements &&
-    !expected.source === !layout.source
-  ) {
-    return;
-  }
-  throw new ImagespecError(
-    'INTERNAL',
-    `The files expected in the build context of \`${spec.name}\` are not its own: they do not fit its requirements, copy entries and source.`,
-    {
-      details: {
-        spec: spec.name,
-        expected: { requirements: !!expected.requirements, copy: expected.copy.length, source: !!expected.source },
-        layout: { requirements: !!layout.requirements, copy: layout.copy.length, source: !!layout.source },
-      },
-    },
-  );
 }
 
 /**
@@ -312,20 +251,20 @@ function writeFile(
   mode: number,
   file: ContextFile,
   sha256: string | undefined,
-  check: RootCheck | undefined,
+  verifying: boolean,
 ): Promise<void> | undefined {
   let fd: number;
   try {
     fd = openSync(file.absPath, NO_FOLLOW);
   } catch (error) {
-    throw readError(error, file.absPath, check !== undefined);
+    throw readError(error, file.absPath, verifying);
   }
   let streaming = false;
   try {
     if (file.size <= WHOLE_READ_MAX) {
       const head = headerLength(name, '');
       const { chunk, at } = out.room(head + file.size + 1 + BLOCK);
-      const size = readInto(fd, chunk, at + head, file.size + 1, file, check !== undefined);
+      const size = readInto(fd, chunk, at + head, file.size + 1, file, verifying);
       if (size <= file.size) {
         const data = chunk.subarray(at + head, at + head + size);
         if (sha256 !== undefined) verify(file, sha256, data);
@@ -336,7 +275,7 @@ function writeFile(
       }
     }
     streaming = true;
-    return streamFile(out, name, mode, fd, file, sha256, check !== undefined).finally(() => closeSync(fd));
+    return streamFile(out, name, mode, fd, file, sha256, verifying).finally(() => closeSync(fd));
   } finally {
     if (!streaming) closeSync(fd);
   }
@@ -403,23 +342,4 @@ function verify(file: ContextFile, expected: string, data: Buffer | string): voi
 
 function changedError(file: ContextFile): ImagespecError {
   return contextChanged(file.absPath, 'changed while the build context was being written');
-}
-
-/** A file the walk listed that cannot be opened or read now; when verifying, a vanished file is a change. */
-function readError(error: unknown, path: string, verifying: boolean): ImagespecError {
-  const known = verifying ? removedOr(error, path) : fileError(error, path);
-  const errno = known.details?.errno;
-  if (known.code !== 'FILE_NOT_FOUND' || errno === undefined) return known;
-  return new ImagespecError('FILE_UNREADABLE', known.message, {
-    ...(known.hint !== undefined && { hint: known.hint }),
-    cause: error,
-    details: known.details,
-  });
-}
-
-/** What the tag was computed from existed: gone now, it was removed since. */
-function removedOr(error: unknown, path: string): ImagespecError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return contextChanged(path, 'was removed after the tag was computed');
-  return fileError(error, path);
 }
