@@ -56,6 +56,7 @@ export function registryAccess(
 export async function createTestBuilder(
   options: DockerBuilderOptionsInput = {},
   access: RegistryAccess = registryAccess(),
+  log: { debug?: (message: string) => void } = {},
 ): Promise<LocalBuilder> {
   const parsed = definition.optionsSchema?.safeParse({
     socketPath: testEnv().dockerSocket,
@@ -63,7 +64,7 @@ export async function createTestBuilder(
     ...options,
   });
   if (!parsed?.success) throw new Error(`bad builder options: ${JSON.stringify(parsed?.error.issues)}`);
-  const logger = { debug() {}, info() {}, warn: (message: string) => console.warn(message) };
+  const logger = { debug: log.debug ?? (() => {}), info() {}, warn: (message: string) => console.warn(message) };
   const builder = await definition.create(parsed.data, {
     logger,
     registries: access,

@@ -25,6 +25,13 @@ export const dockerBuilderOptionsSchema = z
     labels: z.record(z.string(), z.string()).default({}),
     /** Always pull the base image, even when the engine has it. */
     pull: z.boolean().default(false),
+    /**
+     * How a BuildKit build gets its context: 'auto' serves it through a BuildKit session's file
+     * sync (the engine keeps a copy and asks only for what changed, as `docker build` does),
+     * falling back to a tar upload when core gives no context entries; 'tar' always uploads
+     * the whole context as a tar. The classic builder always takes a tar.
+     */
+    contextTransport: z.enum(['auto', 'tar']).default('auto'),
     /** Limit for one build, verify and push together; no limit by default. */
     timeoutMs: z.number().int().positive().optional(),
   })
