@@ -65,6 +65,7 @@ describe('dockerBuilderOptionsSchema', () => {
       buildArgs: {},
       labels: {},
       pull: false,
+      contextTransport: 'auto',
     });
   });
 
