@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type {
@@ -20,15 +20,17 @@ import type {
 } from '@imagespec/core';
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
+import { onTestFinished } from 'vitest';
 import definition from './index.js';
 import type { DockerBuilderOptionsInput } from './options.js';
 
 /** The docker builder with its existence check for images that live in no registry. */
 export type LocalBuilder = Builder & { exists(image: string): Promise<boolean> };
 
-/** A temp project folder with the given files. */
+/** A temp project folder with the given files, removed when the test ends. */
 export async function makeProject(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-e2e-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), text);
@@ -170,6 +172,7 @@ export async function runEngine(
   } finally {
     await builders.dispose();
     await host.dispose();
+    await rm(cwd, { recursive: true, force: true });
   }
 }
 
