@@ -1,5 +1,6 @@
 import { ImagespecError } from '../errors.js';
 import type { RegistryAccess, RegistryCredentials } from '../plugin/types.js';
+import type { RegistryRequestInit, RegistryResponse } from './http-fetch.js';
 import { describeRegistryAnswer } from './registry-answer.js';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.js';
 
@@ -9,12 +10,12 @@ import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.js'
  */
 export type Send = (
   url: string,
-  init: RequestInit,
+  init: RegistryRequestInit,
   options: { signal?: AbortSignal; host?: string },
 ) => Promise<SentResponse>;
 
 export interface SentResponse {
-  readonly response: Response;
+  readonly response: RegistryResponse;
   /** The whole body, under the same timeout and signal as the request. */
   body(): Promise<Buffer>;
 }
@@ -27,7 +28,13 @@ export interface Authenticator {
    * Authorization the refused request carried: a token other than that one (fetched
    * meanwhile by a concurrent request) is reused, the refused one never. Throws REGISTRY_AUTH.
    */
-  challenge(host: string, scope: string, answer: Response, signal?: AbortSignal, sent?: string): Promise<string>;
+  challenge(
+    host: string,
+    scope: string,
+    answer: RegistryResponse,
+    signal?: AbortSignal,
+    sent?: string,
+  ): Promise<string>;
 }
 
 type HostScheme =
@@ -102,7 +109,9 @@ export function createAuthenticator(options: {
   ): Promise<string> {
     const credentials = await access.credentials(host);
     const url = new URL(scheme.realm);
-    const init: RequestInit & { headers: Record<string, string> } = { headers: { Accept: 'application/json' } };
+    const init: { method?: string; body?: string; headers: Record<string, string> } = {
+      headers: { Accept: 'application/json' },
+    };
     if (credentials && 'identityToken' in credentials) {
       // Docker's OAuth2 flow: the identity token from `docker login` is a refresh token.
       const form = new URLSearchParams({

@@ -3,6 +3,7 @@ import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { RegistryAccess } from '../plugin/types.js';
 import { createAuthenticator, type SentResponse } from './authenticator.js';
+import type { RegistryFetch, RegistryResponse } from './http-fetch.js';
 import { describeRegistryAnswer, excerpt, parseRegistryErrors } from './registry-answer.js';
 import { createSend } from './send.js';
 
@@ -46,8 +47,8 @@ export interface RegistryClient {
 
 export interface RegistryClientOptions {
   readonly access: RegistryAccess;
-  /** Defaults to the global fetch of Node. */
-  readonly fetch?: typeof fetch;
+  /** Defaults to our node:http(s) fetch (http-fetch.ts); Node's global fetch fits too. */
+  readonly fetch?: RegistryFetch;
   /** Per request, body included (default 30 s). */
   readonly timeoutMs?: number;
 }
@@ -191,7 +192,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   };
 }
 
-function answerError(t: Target, method: string, response: Response, body: string): ImagespecError {
+function answerError(t: Target, method: string, response: RegistryResponse, body: string): ImagespecError {
   const status = response.status;
   const words = describeRegistryAnswer(status, response.statusText, body);
   const details = { host: t.host, httpStatus: status, url: t.url };
@@ -226,7 +227,7 @@ function isNotFound(body: string): boolean {
   return errors?.some((e) => /(?:^|_)UNKNOWN$|NOT_FOUND/.test(e.code)) ?? false;
 }
 
-function looksLikeManifest(response: Response): boolean {
+function looksLikeManifest(response: RegistryResponse): boolean {
   const type = contentType(response);
   return (
     response.headers.has('docker-content-digest') ||
@@ -245,7 +246,7 @@ function parseManifest(body: Buffer): Record<string, unknown> | undefined {
   return undefined;
 }
 
-function contentType(response: Response): string | undefined {
+function contentType(response: RegistryResponse): string | undefined {
   const value = response.headers.get('content-type')?.split(';')[0]?.trim();
   return value || undefined;
 }

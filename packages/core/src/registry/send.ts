@@ -2,7 +2,7 @@ import { ImagespecError, isImagespecError } from '../errors.js';
 import type { RegistryAccess } from '../plugin/types.js';
 import type { ResolvedRegistryAccess } from './access.js';
 import type { Send } from './authenticator.js';
-import { createCaFetch } from './ca-fetch.js';
+import { createHttpFetch, type RegistryFetch, type RegistryResponse } from './http-fetch.js';
 import { describeFetchFailure } from './registry-answer.js';
 
 /**
@@ -11,17 +11,19 @@ import { describeFetchFailure } from './registry-answer.js';
  * names one, and every failure below HTTP becomes REGISTRY_UNREACHABLE in Node's own
  * words (or CANCELLED when the caller aborted).
  */
-export function createSend(options: { access: RegistryAccess; fetch?: typeof fetch; timeoutMs: number }): Send {
+export function createSend(options: { access: RegistryAccess; fetch?: RegistryFetch; timeoutMs: number }): Send {
   const { access, timeoutMs } = options;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
   const caSource = (access as Partial<ResolvedRegistryAccess>).caCertificates;
-  const caFetches = new Map<string, Promise<typeof fetch>>();
-  /** The fetch for a registry: Node's, or one that trusts the registry's private CA. An injected fetch always wins. */
-  const fetchFor = (host: string | undefined): Promise<typeof fetch> => {
-    if (options.fetch || !caSource || !host) return Promise.resolve(fetchImpl);
+  let plain: RegistryFetch | undefined;
+  const plainFetch = () => (plain ??= createHttpFetch());
+  const caFetches = new Map<string, Promise<RegistryFetch>>();
+  /** The fetch for a registry: ours, trusting the registry's private CA when it has one. An injected fetch always wins. */
+  const fetchFor = (host: string | undefined): Promise<RegistryFetch> => {
+    if (options.fetch) return Promise.resolve(options.fetch);
+    if (!caSource || !host) return Promise.resolve(plainFetch());
     let found = caFetches.get(host);
     if (!found) {
-      found = caSource.call(access, host).then((pem) => (pem ? createCaFetch(pem) : fetchImpl));
+      found = caSource.call(access, host).then((pem) => (pem ? createHttpFetch({ ca: pem }) : plainFetch()));
       caFetches.set(host, found);
     }
     return found;
@@ -51,7 +53,7 @@ export function createSend(options: { access: RegistryAccess; fetch?: typeof fet
         details: { url, ...(failure.code && { code: failure.code }) },
       });
     };
-    let response: Response;
+    let response: RegistryResponse;
     try {
       response = await fetchHere(url, { ...init, signal: combined, redirect: 'follow' });
     } catch (error) {

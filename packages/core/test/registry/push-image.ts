@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { createHttpFetch, type RegistryFetch, type RegistryResponse } from '../../src/registry/http-fetch.js';
 
 /**
  * Pushes a tiny but well-formed image straight through the registry HTTP API (blob
@@ -22,7 +23,7 @@ export interface PushOptions {
   readonly authorization?: string;
   readonly label?: string;
   /** For registries behind a private CA. */
-  readonly fetch?: typeof fetch;
+  readonly fetch?: RegistryFetch;
 }
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -68,25 +69,28 @@ export async function pushTestIndex(options: PushOptions, child: PushedImage): P
 }
 
 async function putManifest(options: PushOptions, body: string, mediaType: string): Promise<PushedImage> {
-  const response = await (options.fetch ?? fetch)(`${options.url}/v2/${options.repository}/manifests/${options.tag}`, {
-    method: 'PUT',
-    headers: { ...auth(options), 'Content-Type': mediaType },
-    body,
-  });
+  const response = await (options.fetch ?? createHttpFetch())(
+    `${options.url}/v2/${options.repository}/manifests/${options.tag}`,
+    {
+      method: 'PUT',
+      headers: { ...auth(options), 'Content-Type': mediaType },
+      body,
+    },
+  );
   await expectStatus(response, 201, 'manifest upload');
   const digest = sha256(Buffer.from(body));
   return { reference: `${new URL(options.url).host}/${options.repository}:${options.tag}`, digest, mediaType, body };
 }
 
 async function uploadBlob(options: PushOptions, blob: Buffer): Promise<void> {
-  const start = await (options.fetch ?? fetch)(`${options.url}/v2/${options.repository}/blobs/uploads/`, {
+  const start = await (options.fetch ?? createHttpFetch())(`${options.url}/v2/${options.repository}/blobs/uploads/`, {
     method: 'POST',
     headers: auth(options),
   });
   await expectStatus(start, 202, 'blob upload start');
   const location = new URL(start.headers.get('location') ?? '', options.url);
   location.searchParams.set('digest', sha256(blob));
-  const put = await (options.fetch ?? fetch)(location, {
+  const put = await (options.fetch ?? createHttpFetch())(location.toString(), {
     method: 'PUT',
     headers: { ...auth(options), 'Content-Type': 'application/octet-stream' },
     body: blob,
@@ -94,8 +98,8 @@ async function uploadBlob(options: PushOptions, blob: Buffer): Promise<void> {
   await expectStatus(put, 201, 'blob upload');
 }
 
-async function expectStatus(response: Response, status: number, what: string): Promise<void> {
-  const text = await response.text();
+async function expectStatus(response: RegistryResponse, status: number, what: string): Promise<void> {
+  const text = Buffer.from(await response.arrayBuffer()).toString('utf8');
   if (response.status !== status) throw new Error(`${what} answered ${response.status}: ${text}`);
 }
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHttpFetch, type RegistryFetch } from '../../src/registry/http-fetch.js';
 import { unusedPort } from './local-servers.js';
 
 /** A docker-registry (distribution) process on a free 127.0.0.1 port, storing in `dir`. */
@@ -19,7 +20,7 @@ export async function startRegistryProcess(options: {
   extra: readonly string[];
   scheme: 'http' | 'https';
   ready: number;
-  fetch?: typeof fetch;
+  fetch?: RegistryFetch;
 }): Promise<RegistryProcess> {
   const host = `127.0.0.1:${await unusedPort()}`;
   const config = join(options.dir, 'config.yml');
@@ -42,7 +43,7 @@ export async function startRegistryProcess(options: {
   closeSync(out);
   const stop = () => stopChild(child);
   const url = `${options.scheme}://${host}/v2/`;
-  if (!(await waitForStatus(url, options.ready, 20_000, options.fetch ?? fetch))) {
+  if (!(await waitForStatus(url, options.ready, 20_000, options.fetch ?? createHttpFetch()))) {
     await stop();
     throw new Error(
       `docker-registry did not answer ${options.ready} on ${url}: ${await readFile(logFile, 'utf8').catch(() => '')}`,
@@ -62,7 +63,7 @@ async function waitForStatus(
   url: string,
   status: number,
   timeoutMs: number,
-  fetchImpl: typeof fetch,
+  fetchImpl: RegistryFetch,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

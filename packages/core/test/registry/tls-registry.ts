@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCaFetch } from '../../src/registry/ca-fetch.js';
+import { createHttpFetch } from '../../src/registry/http-fetch.js';
 import { type RegistryProcess, startRegistryProcess } from './registry-process.js';
 
 /** A real docker-registry serving HTTPS on 127.0.0.1 with a certificate from a private CA made with openssl. */
@@ -75,7 +75,7 @@ export async function startTlsRegistry(): Promise<TlsRegistry> {
       dir,
       scheme: 'https',
       ready: 200,
-      fetch: createCaFetch(caPem),
+      fetch: createHttpFetch({ ca: caPem }),
       extra: ['  tls:', `    certificate: ${file('server.pem')}`, `    key: ${file('server.key')}`],
     });
     return { host: registry.host, url: `https://${registry.host}`, caFile: file('ca.pem'), caPem, close };

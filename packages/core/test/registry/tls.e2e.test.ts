@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryAccess } from '../../src/registry/access.js';
-import { createCaFetch } from '../../src/registry/ca-fetch.js';
 import { createRegistryClient } from '../../src/registry/client.js';
+import { createHttpFetch } from '../../src/registry/http-fetch.js';
 import { type PushedImage, pushTestImage } from './push-image.js';
 import { startTlsRegistry, type TlsRegistry } from './tls-registry.js';
 
@@ -18,7 +18,7 @@ describe('registry client against a docker-registry on HTTPS with a private CA',
       url: registry.url,
       repository: 'acme/tls',
       tag: 'one',
-      fetch: createCaFetch(registry.caPem),
+      fetch: createHttpFetch({ ca: registry.caPem }),
     });
   });
 
