@@ -119,6 +119,8 @@ export async function runEngine(
     force?: boolean;
     push?: boolean;
     signal?: AbortSignal;
+    /** The builder host's environment (secrets read from variables). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<{ summary: RunSummary; events: BuildEvent[]; builderEvents: BuilderEvent[] }> {
   const access = options.access ?? registryAccess();
@@ -127,7 +129,7 @@ export async function runEngine(
     logger: { debug() {}, info() {}, warn: (m) => console.warn(m) },
     registries: access,
     cwd,
-    env: {},
+    env: options.env ?? {},
   });
   const builderOptions = { socketPath: testEnv().dockerSocket, network: 'host', ...options.builder };
   // The engine stamps builder events with the spec's name, which hides a step's own name

@@ -20,6 +20,7 @@ import { fromRegistryHosts, registryHost, splitImageName } from './image-name.js
 import type { DockerBuilderOptions } from './options.js';
 import { pushImage } from './push.js';
 import { engineAuthFor, sessionCredentials } from './registry-auth.js';
+import { checkSecrets, secretSource } from './secrets.js';
 import { BuildSession } from './session.js';
 import { runVerify } from './verify.js';
 
@@ -31,6 +32,8 @@ export class DockerBuilder implements Builder {
   readonly #host: BuilderHost;
   #docker: Promise<{ docker: Docker; connection: EngineConnection }> | undefined;
   #engine: Promise<EngineInfo> | undefined;
+  /** Whether the engine has BuildKit, once known (for the synchronous `supports`). */
+  #knownBuildkit: boolean | undefined;
 
   constructor(options: DockerBuilderOptions, host: BuilderHost) {
     this.#options = options;
@@ -61,12 +64,22 @@ export class DockerBuilder implements Builder {
 
   supports(spec: ResolvedImageSpec): Availability {
     if (spec.pipSecretMounts.length > 0) {
-      // The engine's BuildKit asks the client's session for secrets, and dockerode's session
-      // serves registry auth only; writing the secret into the context would leak it.
-      return {
-        ok: false,
-        reason: `pipSecretMounts need a BuildKit session that serves secrets, which the Docker engine API client cannot provide; use the buildkit builder (@imagespec/builder-buildkit)`,
-      };
+      // Secrets reach a RUN only through a BuildKit session that serves them (ours does);
+      // sent any other way they would end up in a layer, the history or a log.
+      const why =
+        this.#options.buildkit === false
+          ? 'the docker builder has buildkit: false'
+          : this.#options.contextTransport === 'tar'
+            ? "the docker builder has contextTransport: 'tar' (the secrets are served by the build's own session)"
+            : this.#knownBuildkit === false
+              ? 'the engine has no BuildKit'
+              : undefined;
+      if (why) {
+        return {
+          ok: false,
+          reason: `pipSecretMounts need BuildKit with the build's session, and ${why}; use BuildKit (buildkit: 'auto', contextTransport: 'auto') or the buildkit builder (@imagespec/builder-buildkit)`,
+        };
+      }
     }
     if (spec.platforms.length > 1) {
       return {
@@ -171,6 +184,13 @@ export class DockerBuilder implements Builder {
     signal: AbortSignal,
   ): Promise<string> {
     if (this.#usesSession(request, dialect)) return this.#runSessionBuild(docker, request, signal);
+    if (request.secrets.length > 0) {
+      throw new ImagespecError(
+        'BUILDER_UNSUPPORTED',
+        `The docker builder cannot serve the secrets of ${request.image} (${request.secrets.map((s) => s.id).join(', ')}): they need a BuildKit build through its own session, and this one ${dialect === 'buildkit' ? 'has no context entries from core (an older @imagespec/core)' : 'uses the classic builder'}.`,
+        { hint: 'Update @imagespec/core and @imagespec/builder-docker together, or use the buildkit builder.' },
+      );
+    }
     const dockerfile = request.dockerfile(dialect);
     const auth = await engineAuthFor(this.#host.registries, fromRegistryHosts(dockerfile));
     const credentials = Object.values(auth);
@@ -206,6 +226,7 @@ export class DockerBuilder implements Builder {
   async #runSessionBuild(docker: Docker, request: BuildRequest, signal: AbortSignal): Promise<string> {
     const contextEntries = request.contextEntries?.bind(request);
     if (!contextEntries) throw new Error('no context entries');
+    await checkSecrets(request, this.#host.env);
     let context: Promise<SyncTree> | undefined;
     const session = await BuildSession.open(docker, {
       name: 'imagespec',
@@ -218,6 +239,7 @@ export class DockerBuilder implements Builder {
         dockerfile: async () => dockerfileTree(request.dockerfile('buildkit')),
       },
       credentials: (host) => sessionCredentials(this.#host.registries, host),
+      ...(request.secrets.length > 0 && { secret: secretSource(request, this.#host.env) }),
       signal,
     });
     // A file that cannot be sent (changed since the tag was computed) stops the build at once.
@@ -353,7 +375,12 @@ export class DockerBuilder implements Builder {
   }
 
   #engineInfo(): Promise<EngineInfo> {
-    this.#engine ??= this.#client().then(({ docker }) => readEngineInfo(docker));
+    this.#engine ??= this.#client()
+      .then(({ docker }) => readEngineInfo(docker))
+      .then((info) => {
+        this.#knownBuildkit = info.buildkit;
+        return info;
+      });
     return this.#engine;
   }
 

@@ -186,3 +186,29 @@ export function decodeCredentialsResponse(buffer: Uint8Array): { username: strin
   }
   return { username, secret };
 }
+
+/** moby.buildkit.secrets.v1.GetSecretRequest {ID = 1, annotations = 2 (ignored)}. */
+export function decodeSecretRequest(buffer: Uint8Array): { id: string } {
+  let id = '';
+  for (const field of readProtoFields(buffer)) if (field.number === 1) id = fieldString(field);
+  return { id };
+}
+
+export function encodeSecretRequest(request: { id: string }): Buffer {
+  const writer = new ProtoWriter();
+  writer.string(1, request.id);
+  return writer.finish();
+}
+
+/** moby.buildkit.secrets.v1.GetSecretResponse {data = 1}. */
+export function encodeSecretResponse(response: { data: Uint8Array }): Buffer {
+  const writer = new ProtoWriter();
+  writer.bytes(1, response.data);
+  return writer.finish();
+}
+
+export function decodeSecretResponse(buffer: Uint8Array): { data: Buffer } {
+  let data = Buffer.alloc(0);
+  for (const field of readProtoFields(buffer)) if (field.number === 1) data = Buffer.from(field.bytes ?? []);
+  return { data };
+}

@@ -4,7 +4,9 @@
  * is the gRPC client: it calls the methods the session lists in its headers.
  * - `/moby.filesync.v1.FileSync/DiffCopy`: the build context ("context") and the Dockerfile
  *   ("dockerfile"), sent as file sync does (only what the engine's copy lacks);
- * - `/moby.filesync.v1.Auth/Credentials`: registry credentials per host.
+ * - `/moby.filesync.v1.Auth/Credentials`: registry credentials per host;
+ * - `/moby.buildkit.secrets.v1.Secrets/GetSecret`: the values of `RUN --mount=type=secret`,
+ *   when the build has secrets. BuildKit mounts them for that RUN only: never in a layer.
  * The messages are encoded by hand (filesync-proto.ts): no .proto files at run time.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,14 +24,18 @@ import {
 import {
   decodeCredentialsRequest,
   decodePacket,
+  decodeSecretRequest,
   encodeCredentialsRequest,
   encodeCredentialsResponse,
   encodePacket,
+  encodeSecretRequest,
+  encodeSecretResponse,
   type Packet,
 } from './filesync-proto.js';
 
 export const DIFF_COPY_METHOD = '/moby.filesync.v1.FileSync/DiffCopy';
 export const CREDENTIALS_METHOD = '/moby.filesync.v1.Auth/Credentials';
+export const SECRETS_METHOD = '/moby.buildkit.secrets.v1.Secrets/GetSecret';
 
 /** One DiffCopy call the engine made: which directory, with which filters, and what was sent. */
 export interface TransferReport extends TransferStats {
@@ -48,6 +54,8 @@ export interface SessionOptions {
   readonly dirs: Readonly<Record<string, () => Promise<SyncTree>>>;
   /** Registry credentials for a host, or undefined for anonymous access. */
   credentials(host: string): Promise<{ username: string; secret: string } | undefined>;
+  /** The value of a build secret by id, undefined for one the build does not have; absent: no secrets service. */
+  readonly secret?: (id: string) => Promise<Buffer | undefined>;
   readonly signal?: AbortSignal;
 }
 
@@ -96,7 +104,11 @@ export class BuildSession {
             'X-Docker-Expose-Session-Uuid': id,
             'X-Docker-Expose-Session-Name': options.name,
             'X-Docker-Expose-Session-Sharedkey': options.sharedKey,
-            'X-Docker-Expose-Session-Grpc-Method': [DIFF_COPY_METHOD, CREDENTIALS_METHOD],
+            'X-Docker-Expose-Session-Grpc-Method': [
+              DIFF_COPY_METHOD,
+              CREDENTIALS_METHOD,
+              ...(options.secret ? [SECRETS_METHOD] : []),
+            ],
           },
           statusCodes: { 101: true, 200: true, 400: 'bad parameter', 404: 'no such endpoint', 500: 'server error' },
           ...(options.signal && { abortSignal: options.signal }),
@@ -128,6 +140,29 @@ export class BuildSession {
           );
         },
       });
+      const secret = options.secret;
+      if (secret) {
+        server.addService(secretsService(), {
+          GetSecret: (
+            call: Grpc.ServerUnaryCall<{ id: string }, Buffer>,
+            callback: Grpc.sendUnaryData<{ data: Buffer }>,
+          ) => {
+            const { id } = call.request;
+            secret(id).then(
+              (data) =>
+                data === undefined
+                  ? callback({ code: grpc.status.NOT_FOUND, details: `secret ${id} not found` })
+                  : callback(null, { data }),
+              // Never the value: only which secret and why it could not be read.
+              (error: unknown) =>
+                callback({
+                  code: grpc.status.UNAVAILABLE,
+                  details: `secret ${id}: ${(error as Error).message ?? String(error)}`,
+                }),
+            );
+          },
+        });
+      }
       server.createConnectionInjector(grpc.ServerCredentials.createInsecure()).injectConnection(socket as never);
     } catch (error) {
       session.close();
@@ -220,6 +255,21 @@ function authService(): Grpc.ServiceDefinition {
       responseSerialize: encodeCredentialsResponse,
       responseDeserialize: identity,
       originalName: 'credentials',
+    },
+  } as Grpc.ServiceDefinition;
+}
+
+function secretsService(): Grpc.ServiceDefinition {
+  return {
+    GetSecret: {
+      path: SECRETS_METHOD,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: encodeSecretRequest,
+      requestDeserialize: decodeSecretRequest,
+      responseSerialize: encodeSecretResponse,
+      responseDeserialize: identity,
+      originalName: 'getSecret',
     },
   } as Grpc.ServiceDefinition;
 }
