@@ -43,28 +43,9 @@ describe('pip secret mounts through the build session (BuildKit)', () => {
     const image = result?.image ?? '';
     try {
       expect(docker('run', '--rm', '--network', 'host', image)).toBe('beta+alpha\n');
-      expect(
-        docker(
-          'run',
-          '--rm',
-          '--entrypoint',
-          'sh',
-          image,
-          '-c',
-          'test -e /etc/pip.conf && echo present || echo absent',
-        ),
-      ).toBe('absent\n');
-      expect(
-        docker(
-          'run',
-          '--rm',
-          '--entrypoint',
-          'sh',
-          image,
-          '-c',
-          `grep -rl ${marker} /etc /root /app /tmp /usr/local 2>/dev/null; true`,
-        ),
-      ).toBe('');
+      const shell = (script: string) => docker('run', '--rm', '--entrypoint', 'sh', image, '-c', script);
+      expect(shell('test -e /etc/pip.conf && echo present || echo absent')).toBe('absent\n');
+      expect(shell(`grep -rl ${marker} /etc /root /app /tmp /usr/local 2>/dev/null; true`)).toBe('');
       expect(docker('history', '--no-trunc', image)).not.toContain(marker);
       expect(docker('image', 'inspect', image)).not.toContain(marker);
       expect(JSON.stringify([run.events, run.builderEvents])).not.toContain(marker);
