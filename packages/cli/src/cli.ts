@@ -2,15 +2,22 @@
 // The `imagespec` binary: wires the real process into runCli. The CLI itself is one
 // CommonJS bundle, run from a V8 code cache (see code-cache.ts).
 import { fileURLToPath } from 'node:url';
+import { EXIT_PIPE_CLOSED, guardOutput } from './closed-pipe.js';
 import { defaultCacheDir, loadBundle } from './code-cache.js';
 import type * as main from './main.js';
 
+const EXIT_INTERRUPTED = 130;
 const controller = new AbortController();
+const output = guardOutput(process, () => {
+  // Also when the pipe closes after the run ended, while the last writes drain.
+  process.exitCode = EXIT_PIPE_CLOSED;
+  controller.abort(new Error('the output was closed (EPIPE)'));
+});
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts += 1;
-  if (interrupts > 1) process.exit(130);
-  process.stderr.write(
+  if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+  output.stderr.write(
     `\nimagespec: ${signal} received, cancelling builds and cleaning up (press Ctrl-C again to force)\n`,
   );
   controller.abort(new Error(`interrupted by ${signal}`));
@@ -30,14 +37,15 @@ const bundle = loadBundle<typeof main>({
 const code = await bundle.exports.runCli(argv, {
   cwd: process.cwd(),
   env: process.env,
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: output.stdout,
+  stderr: output.stderr,
   isTTY: Boolean(process.stdout.isTTY),
   columns: process.stdout.columns,
   signal: controller.signal,
 });
 bundle.save();
 if (argv.includes('--debug') || process.env.IMAGESPEC_DEBUG === '1') {
-  process.stderr.write(`debug: code cache ${bundle.cached ? 'hit' : 'miss'} (${bundle.cacheFile ?? 'off'})\n`);
+  output.stderr.write(`debug: code cache ${bundle.cached ? 'hit' : 'miss'} (${bundle.cacheFile ?? 'off'})\n`);
 }
-process.exitCode = controller.signal.aborted && code === 0 ? 130 : code;
+// Interrupted: 130 whatever the builds ended with (they were cancelled); a closed pipe: 141, as git.
+process.exitCode = output.closed ? EXIT_PIPE_CLOSED : interrupts > 0 ? EXIT_INTERRUPTED : code;
