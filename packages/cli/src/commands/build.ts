@@ -43,6 +43,7 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   const host = core.createBuilderHost({ logger, registries: access, cwd: project.config.dir, env: io.env });
   const builders = core.createBuilderRegistry(project.config.builders, host, {
     ...(project.config.file && { configFile: project.config.file }),
+    locate: project.locate,
   });
   const renderer = createRenderer(options.json ? 'json' : options.progress, io);
   const lock = await core.readLockFile(project.config.dir);

@@ -55,6 +55,8 @@ export interface PlannedBuild {
   readonly name: string;
   readonly image: string;
   readonly builder: string;
+  /** Why the builder's availability is not confirmed (a dry run checks no daemon it was asked for by name). */
+  readonly availability?: string;
   /** What the builder would run; absent when the builder has no `plan`. */
   readonly plan?: BuildPlan;
 }
@@ -113,12 +115,13 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
         if (check.status === 'unknown') throw unknownAnswer(image, check);
       }
       throwIfAborted(signal, image);
-      selected = await options.builders.select(spec, options.builder);
+      selected = await options.builders.select(spec, options.builder, { dryRun: Boolean(options.dryRun) });
       const push = (options.push ?? true) && spec.registry !== undefined;
       // A base spec built by a builder that returned another image (noop: the base as is) is FROM that image.
       const baseImage = options.access.mirror(baseResult ? baseResult.image : identity.baseImage);
       const request = buildRequest(item, { baseImage, push, signal, emit });
-      if (!options.force && spec.registry === undefined) {
+      // A dry run whose builder was not checked must not reach its daemon.
+      if (!options.force && spec.registry === undefined && selected.availability === undefined) {
         if (selected.builder.exists && (await selected.builder.exists(image, { signal }))) {
           emit({ type: 'skipped', ...stamp, reason: 'exists' });
           return result(item, 'skipped', t0, { builder: selected.name });
@@ -126,7 +129,13 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       }
       if (options.dryRun) {
         const plan = selected.builder.plan ? await selected.builder.plan(request) : undefined;
-        plans.push({ name: spec.name, image, builder: selected.name, ...(plan && { plan }) });
+        plans.push({
+          name: spec.name,
+          image,
+          builder: selected.name,
+          ...(selected.availability && { availability: selected.availability }),
+          ...(plan && { plan }),
+        });
         emit({ type: 'skipped', ...stamp, reason: 'dry-run' });
         return result(item, 'planned', t0, { builder: selected.name });
       }

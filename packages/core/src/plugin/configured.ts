@@ -11,6 +11,17 @@ export interface Slot {
   readonly definition: BuilderDefinition<unknown>;
   readonly source: string;
   readonly version?: string;
+  /** The options as the config wrote them: a spec's builderOptions merge over these, then validate. */
+  readonly rawOptions: unknown;
+  readonly options: unknown;
+  builder?: Promise<Builder>;
+  availability?: Promise<Availability>;
+  /** Instances created with a spec's builderOptions merged in, by canonical options. */
+  readonly variants: Map<string, SlotVariant>;
+}
+
+/** One builder instance made with a spec's own options. */
+export interface SlotVariant {
   readonly options: unknown;
   builder?: Promise<Builder>;
   availability?: Promise<Availability>;
@@ -70,7 +81,9 @@ export async function loadConfiguredBuilders(
         definition,
         source: loaded.source,
         ...('version' in loaded && loaded.version && { version: loaded.version }),
+        rawOptions,
         options,
+        variants: new Map(),
       };
     }),
   );

@@ -1,8 +1,10 @@
 import type { BuilderOption } from '../config/define.js';
 import type { EngineHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
+import { canonicalJson } from '../hash/canonical-json.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
-import { checkBuilder, loadConfiguredBuilders, type Slot } from './configured.js';
+import { checkBuilder, loadConfiguredBuilders, type Slot, type SlotVariant } from './configured.js';
+import { type LocateField, resolveSpecBuilderOptions } from './spec-options.js';
 import type { Availability, Builder } from './types.js';
 
 /** One configured builder as `imagespec builders` shows it. */
@@ -21,6 +23,8 @@ export interface SelectedBuilder {
   readonly source: string;
   readonly version?: string;
   readonly builder: Builder;
+  /** Set by a dry run when the builder's availability was not checked or it is not available. */
+  readonly availability?: string;
 }
 
 export interface BuilderRegistry {
@@ -30,7 +34,7 @@ export interface BuilderRegistry {
    * The builder for a spec: `explicit` (--builder) or `spec.builder` when set, which must be
    * configured, available and support the spec; otherwise the first by priority that is.
    */
-  select(spec: ResolvedImageSpec, explicit?: string): Promise<SelectedBuilder>;
+  select(spec: ResolvedImageSpec, explicit?: string, options?: { readonly dryRun?: boolean }): Promise<SelectedBuilder>;
   /** Calls `dispose` of every builder created so far. Never throws (failures are logged). */
   dispose(): Promise<void>;
 }
@@ -40,6 +44,8 @@ export interface BuilderRegistryOptions {
   readonly configFile?: string;
   /** Where packages and paths resolve from (default `host.cwd`, the config's folder). */
   readonly fromDir?: string;
+  /** Where a spec's fields sit in its file, so invalid builderOptions are reported at file:line. */
+  readonly locate?: (spec: ResolvedImageSpec) => LocateField | undefined;
 }
 
 /**
@@ -64,15 +70,17 @@ export function createBuilderRegistry(
     return loading;
   };
 
-  const builderOf = (slot: Slot): Promise<Builder> => {
-    slot.builder ??= (async () =>
-      checkBuilder(await slot.definition.create(slot.options, host.forBuilder(slot.definition.name)), slot))();
-    return slot.builder;
+  /** The instance made with the config's options, or one made with a spec's builderOptions merged in. */
+  type Instance = Slot | SlotVariant;
+  const builderOf = (slot: Slot, instance: Instance = slot): Promise<Builder> => {
+    instance.builder ??= (async () =>
+      checkBuilder(await slot.definition.create(instance.options, host.forBuilder(slot.definition.name)), slot))();
+    return instance.builder;
   };
-  const availabilityOf = (slot: Slot): Promise<Availability> => {
-    slot.availability ??= (async () => {
+  const availabilityOf = (slot: Slot, instance: Instance = slot): Promise<Availability> => {
+    instance.availability ??= (async () => {
       try {
-        const availability = await (await builderOf(slot)).available();
+        const availability = await (await builderOf(slot, instance)).available();
         host.logger.debug(
           `imagespec:builders ${slot.definition.name}: ${availability.ok ? 'available' : `unavailable: ${availability.reason}`}`,
         );
@@ -81,7 +89,22 @@ export function createBuilderRegistry(
         return { ok: false, reason: `could not be set up: ${errorText(error)}` };
       }
     })();
-    return slot.availability;
+    return instance.availability;
+  };
+  /** The slot itself, or (for a spec with builderOptions) its variant; throws SPEC_INVALID on options the builder refuses. */
+  const instanceFor = (slot: Slot, spec: ResolvedImageSpec): Instance => {
+    if (Object.keys(spec.builderOptions).length === 0) return slot;
+    const resolved = resolveSpecBuilderOptions(slot.definition, slot.rawOptions, spec, {
+      source: slot.source,
+      locate: options.locate?.(spec),
+    });
+    const key = variantKey(resolved, spec);
+    let variant = slot.variants.get(key);
+    if (!variant) {
+      variant = { options: resolved };
+      slot.variants.set(key, variant);
+    }
+    return variant;
   };
   const supportOf = (builder: Builder, spec: ResolvedImageSpec): Availability => {
     try {
@@ -94,12 +117,16 @@ export function createBuilderRegistry(
 
   const names = (all: readonly Slot[]) => all.map((slot) => slot.definition.name).join(', ');
 
-  /** The builder named by --builder or the spec: it must be configured, available and support the spec. */
+  /**
+   * The builder named by --builder or the spec: it must be configured, available and support
+   * the spec. A dry run does not ask whether it is available: a plan needs no daemon.
+   */
   const selectNamed = async (
     all: readonly Slot[],
     spec: ResolvedImageSpec,
     wanted: string,
     askedBy: string,
+    dryRun: boolean,
   ): Promise<SelectedBuilder> => {
     const slot = all.find((candidate) => candidate.definition.name === wanted);
     if (!slot) {
@@ -113,18 +140,21 @@ export function createBuilderRegistry(
         },
       );
     }
-    const availability = await availabilityOf(slot);
-    if (!availability.ok) {
-      throw new ImagespecError(
-        'BUILDER_UNAVAILABLE',
-        `Builder "${wanted}" (asked for by ${askedBy}, from ${slot.source}) is not available: ${availability.reason}`,
-        {
-          hint: `Fix the cause above, or choose another configured builder (${names(all)}); \`imagespec builders\` shows which are available.`,
-          details: { builder: wanted, reason: availability.reason },
-        },
-      );
+    const instance = instanceFor(slot, spec);
+    if (!dryRun) {
+      const availability = await availabilityOf(slot, instance);
+      if (!availability.ok) {
+        throw new ImagespecError(
+          'BUILDER_UNAVAILABLE',
+          `Builder "${wanted}" (asked for by ${askedBy}, from ${slot.source}) is not available: ${availability.reason}`,
+          {
+            hint: `Fix the cause above, or choose another configured builder (${names(all)}); \`imagespec builders\` shows which are available.`,
+            details: { builder: wanted, reason: availability.reason },
+          },
+        );
+      }
     }
-    const builder = await builderOf(slot);
+    const builder = await builderOf(slot, instance);
     const support = supportOf(builder, spec);
     if (!support.ok) {
       throw new ImagespecError(
@@ -136,20 +166,30 @@ export function createBuilderRegistry(
         },
       );
     }
-    return selected(slot, builder);
+    return selected(slot, builder, dryRun ? NOT_CHECKED : undefined);
   };
 
-  /** The first builder by priority that is available and supports the spec; otherwise every reason. */
-  const selectByPriority = async (all: readonly Slot[], spec: ResolvedImageSpec): Promise<SelectedBuilder> => {
+  /**
+   * The first builder by priority that is available and supports the spec; otherwise every
+   * reason. A dry run with none available plans with the first that supports the spec, and says so.
+   */
+  const selectByPriority = async (
+    all: readonly Slot[],
+    spec: ResolvedImageSpec,
+    dryRun: boolean,
+  ): Promise<SelectedBuilder> => {
     const unusable: string[] = [];
+    let fallback: SelectedBuilder | undefined;
     for (const slot of all) {
       const availability = await availabilityOf(slot);
-      if (!availability.ok) {
+      if (!availability.ok && !dryRun) {
         unusable.push(`${label(slot)}: unavailable: ${availability.reason}`);
         continue;
       }
-      const builder = await builderOf(slot);
-      const support = supportOf(builder, spec);
+      const instance = instanceFor(slot, spec);
+      const variantAvailability = instance === slot ? availability : await availabilityOf(slot, instance);
+      const builder = await builderOf(slot, instance).catch(() => undefined);
+      const support = builder ? supportOf(builder, spec) : { ok: false as const, reason: 'could not be set up' };
       if (!support.ok) {
         host.logger.debug(
           `imagespec:builders ${slot.definition.name} does not support ${spec.name}: ${support.reason}`,
@@ -157,9 +197,16 @@ export function createBuilderRegistry(
         unusable.push(`${label(slot)}: does not support this spec: ${support.reason}`);
         continue;
       }
+      if (!variantAvailability.ok) {
+        unusable.push(`${label(slot)}: unavailable: ${variantAvailability.reason}`);
+        if (builder && !fallback)
+          fallback = selected(slot, builder, `not available (${variantAvailability.reason}); planned anyway`);
+        continue;
+      }
       host.logger.debug(`imagespec:builders ${spec.name} -> ${slot.definition.name}`);
-      return selected(slot, builder);
+      return selected(slot, builder as Builder);
     }
+    if (dryRun && fallback) return fallback;
     throw new ImagespecError(
       'BUILDER_UNAVAILABLE',
       all.length === 0
@@ -187,11 +234,12 @@ export function createBuilderRegistry(
       );
     },
 
-    async select(spec, explicit) {
+    async select(spec, explicit, selectOptions = {}) {
       const all = await slots();
       const wanted = explicit ?? spec.builder;
-      if (wanted === undefined) return selectByPriority(all, spec);
-      return selectNamed(all, spec, wanted, explicit !== undefined ? '--builder' : `the spec "${spec.name}"`);
+      const dryRun = selectOptions.dryRun === true;
+      if (wanted === undefined) return selectByPriority(all, spec, dryRun);
+      return selectNamed(all, spec, wanted, explicit !== undefined ? '--builder' : `the spec "${spec.name}"`, dryRun);
     },
 
     async dispose() {
@@ -199,13 +247,15 @@ export function createBuilderRegistry(
       const all = await loading.catch(() => []);
       await Promise.all(
         all.map(async (slot) => {
-          // A builder whose create() failed was reported by selection; there is nothing to dispose.
-          const builder = await slot.builder?.catch(() => undefined);
-          if (!builder) return;
-          try {
-            await builder.dispose?.();
-          } catch (error) {
-            host.logger.warn(`imagespec:builders disposing ${slot.definition.name} failed: ${errorText(error)}`);
+          for (const instance of [slot, ...slot.variants.values()]) {
+            // A builder whose create() failed was reported by selection; there is nothing to dispose.
+            const builder = await instance.builder?.catch(() => undefined);
+            if (!builder) continue;
+            try {
+              await builder.dispose?.();
+            } catch (error) {
+              host.logger.warn(`imagespec:builders disposing ${slot.definition.name} failed: ${errorText(error)}`);
+            }
           }
         }),
       );
@@ -213,8 +263,25 @@ export function createBuilderRegistry(
   };
 }
 
-function selected(slot: Slot, builder: Builder): SelectedBuilder {
-  return { name: slot.definition.name, source: slot.source, ...(slot.version && { version: slot.version }), builder };
+const NOT_CHECKED = 'availability not checked (dry run)';
+
+function selected(slot: Slot, builder: Builder, availability?: string): SelectedBuilder {
+  return {
+    name: slot.definition.name,
+    source: slot.source,
+    ...(slot.version && { version: slot.version }),
+    builder,
+    ...(availability && { availability }),
+  };
+}
+
+/** One instance per distinct options; options that are not plain JSON get an instance of their own. */
+function variantKey(options: unknown, spec: ResolvedImageSpec): string {
+  try {
+    return canonicalJson(options);
+  } catch {
+    return `${spec.origin.file ?? ''}#${spec.name}#${Math.random()}`;
+  }
 }
 
 function errorText(error: unknown): string {
