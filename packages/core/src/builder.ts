@@ -14,6 +14,14 @@ export type {
   StepEvent,
   StepStatus,
 } from './engine/events.js';
+export {
+  IMAGE_STAGE,
+  renderVerifyStage,
+  VERIFY_STAGE,
+  type VerifyFailure,
+  verifyFailedError,
+  verifyRunLines,
+} from './dockerfile/verify-stage.js';
 export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
 export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
 export type { ImageRef } from './image-ref/image-ref.js';

@@ -35,7 +35,7 @@ export function buildRequest(
     secrets: spec.pipSecretMounts,
     dockerfile,
     context: (options) =>
-      createContextStream(spec, dockerfile(options.dialect), {
+      createContextStream(spec, options.dockerfile ?? dockerfile(options.dialect), {
         ...(options.gzip && { gzip: true }),
         signal: context.signal,
         // The tag was computed from these files: a file changed since fails the stream, so nothing is pushed under it.

@@ -86,6 +86,12 @@ export interface ContextOptions {
   readonly dialect: DockerfileDialect;
   /** gzip the tar stream (Kaniko requires it on stdin). */
   readonly gzip?: boolean;
+  /**
+   * The Dockerfile to put at the context's root instead of the rendered one: a builder that
+   * extends it (the verify stage) and whose executor reads it from the context. Optional: an
+   * older core ignores it, and the build then fails naming the missing stage.
+   */
+  readonly dockerfile?: string;
 }
 
 /** One build: the spec, where it goes, and lazily produced Dockerfile and context. */
