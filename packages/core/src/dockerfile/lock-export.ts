@@ -2,9 +2,9 @@
  * uv.lock and poetry.lock support. Their own export commands (`uv export`, `poetry export`)
  * need the project's pyproject.toml and the tool itself inside the image, and the build
  * context holds only the lock file; installing a tool needs the network. So the image's
- * own Python turns the lock into pinned `name==version` lines with this script (stdlib
- * `tomllib`, Python >= 3.11, and the `packaging` copy that ships inside pip for markers),
- * and pip installs them with `--no-deps`: the lock already is the full resolution.
+ * own Python turns the lock into pinned requirements with this script (stdlib `tomllib`,
+ * Python >= 3.11, and the `packaging` copy that ships inside pip for markers), and pip
+ * installs them with `--no-deps`: the lock already is the full resolution.
  *
  * - uv.lock: walks the dependency graph from the project's own packages (source
  *   editable/virtual), main dependencies and the extras they request, evaluating markers
@@ -15,11 +15,25 @@
  * - Packages from git, URL or path sources fail the build with their name: a container
  *   build cannot reach those paths, and pinning by version would install something else.
  *
- * Each failure exits with a message starting `imagespec:` naming the lock file.
+ * Hashes: every hash the lock lists for a package (uv.lock: its sdist and wheels;
+ * poetry.lock: its `files`, or `[metadata.files]` in locks before lock-version 2) goes on
+ * its line as `--hash=<algorithm>:<digest>`, and that file is installed with
+ * `--require-hashes`, so an artifact that does not match the lock fails the build. pip's
+ * hash checking covers a whole install or nothing, so packages the lock has no hash for
+ * (poetry writes `files = []` when a source gave none) go to a second file, installed by
+ * version in a second pip run; the build log and `imagespec lint` (rule lock-hashes) name
+ * them. A hash pip cannot check (not sha256, sha384 or sha512) fails the build rather than
+ * being dropped.
+ *
+ * Names, versions and hashes are checked before they are written: a requirements file
+ * line can carry pip options, so a lock's strings must not add any.
+ *
+ * Usage: `python3 export-lock.py <kind> <lock> <hashed.txt> <unhashed.txt>`. Each failure
+ * exits with a message starting `imagespec:` naming the lock file.
  */
 export const LOCK_EXPORT_SCRIPT: readonly string[] = [
-  'import sys',
-  'kind, path, out = sys.argv[1:4]',
+  'import re, sys',
+  'kind, path, hashed_out, unhashed_out = sys.argv[1:5]',
   'def fail(message):',
   '    sys.exit("imagespec: " + path + ": " + message)',
   'try:',
@@ -43,6 +57,24 @@ export const LOCK_EXPORT_SCRIPT: readonly string[] = [
   'with open(path, "rb") as f:',
   '    lock = tomllib.load(f)',
   'packages = lock.get("package", [])',
+  'legacy_files = {norm(k): v for k, v in lock.get("metadata", {}).get("files", {}).items()}',
+  'NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")',
+  'VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+!_-]*")',
+  'HASH = re.compile(r"(sha256|sha384|sha512):[0-9a-fA-F]+")',
+  'def hashes(package):',
+  '    if kind == "uv.lock":',
+  '        files = [package.get("sdist", {})] + package.get("wheels", [])',
+  '    else:',
+  '        files = package.get("files") or legacy_files.get(norm(package["name"]), [])',
+  '    found = set()',
+  '    for file in files:',
+  '        value = file.get("hash")',
+  '        if value is None:',
+  '            continue',
+  '        if not isinstance(value, str) or not HASH.fullmatch(value):',
+  '            fail("package " + package["name"] + " has the hash " + repr(value) + ", which pip cannot check (it takes sha256, sha384 or sha512 as <algorithm>:<hex digest>)")',
+  '        found.add(value)',
+  '    return sorted(found)',
   'def pin(package):',
   '    source = package.get("source", {})',
   '    if kind == "uv.lock":',
@@ -51,8 +83,11 @@ export const LOCK_EXPORT_SCRIPT: readonly string[] = [
   '        usable = source.get("type") in (None, "legacy")',
   '    if not usable:',
   '        fail("package " + package["name"] + " comes from a " + ", ".join(sorted(source)) + " source, which imagespec cannot install from a lock file; use requirements.txt")',
-  '    return package["name"] + "==" + package["version"]',
-  'pins = []',
+  '    name, version = package["name"], package.get("version", "")',
+  '    if not isinstance(name, str) or not NAME.fullmatch(name) or not isinstance(version, str) or not VERSION.fullmatch(version):',
+  '        fail("package " + repr(name) + " version " + repr(version) + " is not a valid distribution name and version")',
+  '    return name + "==" + version, hashes(package)',
+  'chosen = []',
   'if kind == "uv.lock":',
   '    by_name = {}',
   '    for package in packages:',
@@ -81,8 +116,8 @@ export const LOCK_EXPORT_SCRIPT: readonly string[] = [
   '        for dep in deps:',
   '            if marker_ok(dep.get("marker"), extras or ("",)):',
   '                todo.append((find(dep), tuple(sorted(dep.get("extra", [])))))',
-  '    chosen = {(norm(p["name"]), p.get("version")): p for p in (find({"name": n, "version": v}) for n, v, _ in seen)}',
-  '    pins = [pin(p) for p in chosen.values() if p not in roots]',
+  '    unique = {(norm(p["name"]), p.get("version")): p for p in (find({"name": n, "version": v}) for n, v, _ in seen)}',
+  '    chosen = [p for p in unique.values() if p not in roots]',
   'elif kind == "poetry.lock":',
   '    for package in packages:',
   '        groups = package.get("groups") or [package.get("category", "main")]',
@@ -90,10 +125,16 @@ export const LOCK_EXPORT_SCRIPT: readonly string[] = [
   '        if isinstance(markers, dict):',
   '            markers = markers.get("main")',
   '        if "main" in groups and marker_ok(markers):',
-  '            pins.append(pin(package))',
+  '            chosen.append(package)',
   'else:',
   '    fail("unknown lock file kind " + kind)',
-  'with open(out, "w") as f:',
-  '    f.write("".join(line + "\\n" for line in sorted(set(pins))))',
-  'print("imagespec: " + str(len(set(pins))) + " pinned packages from " + kind)',
+  'pins = dict(pin(p) for p in chosen)',
+  'hashed = sorted(line + "".join(" --hash=" + h for h in pins[line]) for line in pins if pins[line])',
+  'unhashed = sorted(line for line in pins if not pins[line])',
+  'for out, lines in ((hashed_out, hashed), (unhashed_out, unhashed)):',
+  '    with open(out, "w") as f:',
+  '        f.write("".join(line + "\\n" for line in lines))',
+  'print("imagespec: " + str(len(pins)) + " pinned packages from " + kind + ", " + str(len(hashed)) + " checked against its hashes")',
+  'if unhashed:',
+  '    print("imagespec: warning: " + path + " has no hashes for " + ", ".join(unhashed) + "; pip installs them by version, without checking their contents")',
 ];

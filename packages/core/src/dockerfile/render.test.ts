@@ -189,9 +189,11 @@ describe('renderDockerfile', () => {
       RUN mkdir -p /tmp/imagespec && printf '%s\\n' \\
             <script lines> \\
             > /tmp/imagespec/export-lock.py \\
-          && python3 /tmp/imagespec/export-lock.py uv.lock '/tmp/imagespec/requirements/uv.lock' /tmp/imagespec/lock-requirements.txt \\
+          && python3 /tmp/imagespec/export-lock.py uv.lock '/tmp/imagespec/requirements/uv.lock' /tmp/imagespec/lock-requirements.txt /tmp/imagespec/lock-unhashed.txt \\
           && PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --disable-pip-version-check --no-cache-dir \\
-            --no-deps -r /tmp/imagespec/lock-requirements.txt
+            --require-hashes --no-deps -r /tmp/imagespec/lock-requirements.txt \\
+          && if [ -s /tmp/imagespec/lock-unhashed.txt ]; then PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --disable-pip-version-check --no-cache-dir \\
+            --no-deps -r /tmp/imagespec/lock-unhashed.txt; fi
       RUN PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --disable-pip-version-check --no-cache-dir \\
             'isp-gamma'
       LABEL dev.imagespec.hash="abcdefghijklmnopqrstuvwxyz"

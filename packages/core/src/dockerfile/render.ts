@@ -37,6 +37,7 @@ const APT_CACHE_MOUNTS = [
 const PIP_CACHE_MOUNT = '--mount=type=cache,target=/root/.cache/pip';
 const LOCK_EXPORT_PATH = '/tmp/imagespec/export-lock.py';
 const LOCK_PINS_PATH = '/tmp/imagespec/lock-requirements.txt';
+const LOCK_UNHASHED_PATH = '/tmp/imagespec/lock-unhashed.txt';
 const PYTHON_VERSION = /^[0-9]+(\.[0-9]+){0,2}$/;
 const CONDA_VERSION = /^[0-9][0-9A-Za-z.*+_-]*$/;
 const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
@@ -97,13 +98,15 @@ export function renderDockerfile(spec: ResolvedImageSpec, options: RenderOptions
     const requirements = layout.requirements;
     lines.push(copyLine(requirements, field('requirements')));
     if (spec.requirements.kind === 'requirements.txt') {
-      lines.push(pip([`-r ${shellQuote(field('requirements'), requirements.dest)}`, ...packageArgs(spec, field)]));
+      // A file with --hash options puts pip in hash-checking mode for this install; nothing here turns it off.
+      const args = [`-r ${shellQuote(field('requirements'), requirements.dest)}`, ...packageArgs(spec, field)];
+      lines.push(pip.run([pip.install(args)]));
     } else {
       lines.push(renderLockInstall(spec.requirements.kind, requirements, pip, field));
-      if (spec.packages.length > 0) lines.push(pip(packageArgs(spec, field)));
+      if (spec.packages.length > 0) lines.push(pip.run([pip.install(packageArgs(spec, field))]));
     }
   } else if (spec.packages.length > 0) {
-    lines.push(pip(packageArgs(spec, field)));
+    lines.push(pip.run([pip.install(packageArgs(spec, field))]));
   }
 
   // ENV and WORKDIR come after the package layers (an env edit never reinstalls packages)
@@ -133,8 +136,11 @@ export function renderDockerfile(spec: ResolvedImageSpec, options: RenderOptions
 }
 
 type Field = (path: string) => FieldRef;
-/** One `pip install` RUN; `prefix` holds shell steps run before it in the same RUN. */
-type PipStep = (args: readonly string[], prefix?: readonly string[]) => string;
+/** `install` renders one `pip install` command with the spec's options; `run` the RUN of shell steps, with the pip mounts. */
+interface Pip {
+  install(args: readonly string[]): string;
+  run(steps: readonly string[]): string;
+}
 
 function renderApt(spec: ResolvedImageSpec, field: Field, buildkit: boolean): string {
   const packages = spec.aptPackages.map((name, index) => shellArgument(field(`aptPackages[${index}]`), name));
@@ -190,8 +196,8 @@ function renderPythonCheck(value: string, field: Field): string {
   return `RUN command -v python3 >/dev/null 2>&1 || { ${missing}; exit 1; }${CONTINUE}&& python3 -c ${shellQuote(field('pythonVersion'), script)}`;
 }
 
-/** Returns a function rendering one `pip install` RUN with the spec's index options, mounts and extra args. */
-function pipInvocation(spec: ResolvedImageSpec, field: Field, buildkit: boolean): PipStep {
+/** The spec's pip: index options and extra args for each install, cache and secret mounts for each RUN. */
+function pipInvocation(spec: ResolvedImageSpec, field: Field, buildkit: boolean): Pip {
   const mounts = buildkit
     ? [
         PIP_CACHE_MOUNT,
@@ -215,10 +221,13 @@ function pipInvocation(spec: ResolvedImageSpec, field: Field, buildkit: boolean)
     ),
     ...spec.pipExtraArgs.map((arg, index) => shellQuote(field(`pipExtraArgs[${index}]`), arg)),
   ];
-  return (args, prefix = []) => {
-    const install = `PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install ${options.join(' ')}${CONTINUE}  ${args.join(' ')}`;
-    const body = [...prefix, install].join(`${CONTINUE}&& `);
-    return mounts.length > 0 ? `RUN ${mounts.join(' ')}${CONTINUE}${body}` : `RUN ${body}`;
+  return {
+    install: (args) =>
+      `PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install ${options.join(' ')}${CONTINUE}  ${args.join(' ')}`,
+    run: (steps) => {
+      const body = steps.join(`${CONTINUE}&& `);
+      return mounts.length > 0 ? `RUN ${mounts.join(' ')}${CONTINUE}${body}` : `RUN ${body}`;
+    },
   };
 }
 
@@ -226,15 +235,19 @@ function packageArgs(spec: ResolvedImageSpec, field: Field): string[] {
   return spec.packages.map((name, index) => shellArgument(field(`packages[${index}]`), name));
 }
 
-function renderLockInstall(kind: 'uv.lock' | 'poetry.lock', entry: ContextEntry, pip: PipStep, field: Field): string {
+/**
+ * Exports the lock inside the build (see lock-export.ts) and installs it: the packages the
+ * lock has hashes for with `--require-hashes`, then those it has none for by version (pip's
+ * hash checking covers a whole install or nothing), only when there are any.
+ */
+function renderLockInstall(kind: 'uv.lock' | 'poetry.lock', entry: ContextEntry, pip: Pip, field: Field): string {
   const script = LOCK_EXPORT_SCRIPT.map((line) => shellQuote(field('requirements'), line));
-  return pip(
-    ['--no-deps', `-r ${LOCK_PINS_PATH}`],
-    [
-      `mkdir -p /tmp/imagespec && printf '%s\\n'${CONTINUE}  ${script.join(`${CONTINUE}  `)}${CONTINUE}  > ${LOCK_EXPORT_PATH}`,
-      `python3 ${LOCK_EXPORT_PATH} ${kind} ${shellQuote(field('requirements'), entry.dest)} ${LOCK_PINS_PATH}`,
-    ],
-  );
+  return pip.run([
+    `mkdir -p /tmp/imagespec && printf '%s\\n'${CONTINUE}  ${script.join(`${CONTINUE}  `)}${CONTINUE}  > ${LOCK_EXPORT_PATH}`,
+    `python3 ${LOCK_EXPORT_PATH} ${kind} ${shellQuote(field('requirements'), entry.dest)} ${LOCK_PINS_PATH} ${LOCK_UNHASHED_PATH}`,
+    pip.install(['--require-hashes', '--no-deps', `-r ${LOCK_PINS_PATH}`]),
+    `if [ -s ${LOCK_UNHASHED_PATH} ]; then ${pip.install(['--no-deps', `-r ${LOCK_UNHASHED_PATH}`])}; fi`,
+  ]);
 }
 
 function copyLine(entry: ContextEntry, ref: FieldRef): string {
