@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -10,20 +11,46 @@ const alias = [
   { find: /^@imagespec\/core\/builder$/, replacement: src('core/src/builder.ts') },
 ];
 
-const packages = ['core', 'builder-noop', 'builder-docker', 'builder-buildkit', 'builder-kaniko', 'cli'];
+const packages = [
+  'core',
+  'builder-noop',
+  'builder-docker',
+  'builder-buildkit',
+  'builder-kaniko',
+  'builder-oci',
+  'cli',
+].filter((name) => existsSync(src(name)));
+const tests = ['src/**/*.test.ts', 'test/**/*.test.ts', 'build/**/*.test.ts'];
+const e2e = ['src/**/*.e2e.test.ts', 'test/**/*.e2e.test.ts'];
 
+// Each package is two projects: `<name>:unit` (pure and local-process tests: no global setup,
+// seconds, no Docker needed) and `<name>:e2e` (`*.e2e.test.ts`: the real engine, registries
+// and pip index that test-env brings up once per run). `npx vitest --project '*:unit'` is the
+// fast loop; `npm test` runs both.
 export default defineConfig({
   test: {
-    globalSetup: ['./test-env/src/setup.ts'],
-    projects: packages.map((name) => ({
-      resolve: { alias },
-      test: {
-        name,
-        root: `./packages/${name}`,
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'build/**/*.test.ts'],
-        testTimeout: 30_000,
-        hookTimeout: 300_000,
+    projects: packages.flatMap((name) => [
+      {
+        resolve: { alias },
+        test: {
+          name: `${name}:unit`,
+          root: `./packages/${name}`,
+          include: tests,
+          exclude: ['**/node_modules/**', ...e2e],
+          testTimeout: 30_000,
+        },
       },
-    })),
+      {
+        resolve: { alias },
+        test: {
+          name: `${name}:e2e`,
+          root: `./packages/${name}`,
+          include: e2e,
+          globalSetup: [fileURLToPath(new URL('./test-env/src/setup.ts', import.meta.url))],
+          testTimeout: 30_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ]),
   },
 });

@@ -18,15 +18,31 @@ describe('@imagespec/core/builder', () => {
     });
     const inputs = Object.keys(result.metafile.inputs).map((path) => path.replace(/^.*packages\/core\/src\//, ''));
     expect(inputs.filter((path) => path.includes('node_modules'))).toEqual([]);
-    expect(inputs.sort()).toEqual(['builder.ts', 'errors.ts', 'image-ref/image-ref.ts', 'plugin/types.ts']);
+    expect(inputs.sort()).toEqual([
+      'builder.ts',
+      'context/layout.ts',
+      'context/tar-header.ts',
+      'dockerfile/hash-label.ts',
+      'dockerfile/quote.ts',
+      'dockerfile/verify-stage.ts',
+      'errors.ts',
+      'image-ref/image-ref.ts',
+      'plugin/types.ts',
+    ]);
   });
 
   it('has the values a builder uses', () => {
     expect(Object.keys(builderEntry).sort()).toEqual([
       'BUILDER_API_VERSION',
       'DEFAULT_REGISTRY',
+      'DEFAULT_WORKDIR',
       'ERROR_CODES',
+      'HASH_LABEL',
+      'IMAGE_STAGE',
       'ImagespecError',
+      'TAR_BLOCK',
+      'VERIFY_STAGE',
+      'computeContextLayout',
       'defineBuilder',
       'errorCategory',
       'familiarImageRef',
@@ -35,6 +51,12 @@ describe('@imagespec/core/builder', () => {
       'isImagespecError',
       'normalizeImageRef',
       'parseImageRef',
+      'renderVerifyStage',
+      'tarHeaderLength',
+      'tarPadding',
+      'verifyFailedError',
+      'verifyRunLines',
+      'writeTarHeader',
     ]);
   });
 });

@@ -5,6 +5,24 @@
  * bundle; through the main entry every build loaded a second copy of core and its
  * dependencies (~80 ms). The types below are the builder contract.
  */
+
+export type { ContextEntry, ContextLayout } from './context/layout.js';
+export { computeContextLayout, DEFAULT_WORKDIR } from './context/layout.js';
+export {
+  BLOCK as TAR_BLOCK,
+  headerLength as tarHeaderLength,
+  padding as tarPadding,
+  writeHeader as writeTarHeader,
+} from './context/tar-header.js';
+export { HASH_LABEL } from './dockerfile/hash-label.js';
+export {
+  IMAGE_STAGE,
+  renderVerifyStage,
+  VERIFY_STAGE,
+  type VerifyFailure,
+  verifyFailedError,
+  verifyRunLines,
+} from './dockerfile/verify-stage.js';
 export type {
   BuildEvent,
   BuildEventSink,
@@ -14,14 +32,6 @@ export type {
   StepEvent,
   StepStatus,
 } from './engine/events.js';
-export {
-  IMAGE_STAGE,
-  renderVerifyStage,
-  VERIFY_STAGE,
-  type VerifyFailure,
-  verifyFailedError,
-  verifyRunLines,
-} from './dockerfile/verify-stage.js';
 export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
 export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
 export type { ImageRef } from './image-ref/image-ref.js';
@@ -32,6 +42,12 @@ export {
   normalizeImageRef,
   parseImageRef,
 } from './image-ref/image-ref.js';
+export type {
+  BlobSource,
+  RegistryBlobClient,
+  RegistryCallOptions,
+  RegistryObject,
+} from './plugin/registry-api.js';
 export type {
   Availability,
   Builder,

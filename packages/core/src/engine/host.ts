@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RegistryBlobClient } from '../plugin/registry-api.js';
 import type { BuilderHost, Logger, RegistryAccess } from '../plugin/types.js';
+import { createRegistryBlobClient } from '../registry/blob-client.js';
 
 /**
  * What one run hands its builders: one `BuilderHost` per builder (its logger namespaced
@@ -36,6 +38,7 @@ export function createBuilderHost(options: CreateBuilderHostOptions): EngineHost
     }
     return removal;
   };
+  let registry: RegistryBlobClient | undefined;
   return {
     logger: options.logger,
     cwd: options.cwd,
@@ -57,6 +60,10 @@ export function createBuilderHost(options: CreateBuilderHostOptions): EngineHost
           );
           live.set(path, undefined);
           return { path, dispose: () => removeDir(path) };
+        },
+        get registry() {
+          registry ??= createRegistryBlobClient({ access: options.registries });
+          return registry;
         },
       };
     },

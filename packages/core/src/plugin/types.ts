@@ -27,6 +27,7 @@
  */
 import type { BuildEventSink } from '../engine/events.js';
 import type { ResolvedImageSpec, ResolvedSecretMount } from '../spec/types.js';
+import type { RegistryBlobClient } from './registry-api.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -80,6 +81,11 @@ export interface BuilderHost {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** A fresh temporary directory, removed when `dispose` is awaited (and at the end of the run). */
   tempDir(prefix?: string): Promise<{ readonly path: string; dispose(): Promise<void> }>;
+  /**
+   * Core's registry client for builders that write images themselves (blobs, manifests),
+   * with the run's auth, insecure and CA settings. Optional: an older core has none.
+   */
+  readonly registry?: RegistryBlobClient;
 }
 
 export interface ContextOptions {

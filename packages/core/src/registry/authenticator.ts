@@ -126,7 +126,8 @@ export function createAuthenticator(options: {
       init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
     } else {
       if (scheme.service) url.searchParams.set('service', scheme.service);
-      url.searchParams.set('scope', scope);
+      // Several scopes (a push that mounts from another repository) go as repeated parameters.
+      for (const one of scope.split(' ')) url.searchParams.append('scope', one);
       if (credentials) {
         url.searchParams.set('account', credentials.username);
         init.headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Agent } from 'node:https';
+import type { Readable } from 'node:stream';
 
 /** The part of a fetch Response the registry client reads; Node's Response has it too (tests inject fetch). */
 export interface RegistryResponse {
@@ -10,13 +11,16 @@ export interface RegistryResponse {
   /** Null for HEAD, 204 and 304. */
   readonly body: { cancel(): Promise<void> } | null;
   arrayBuffer(): Promise<ArrayBuffer>;
+  /** The body as it arrives, for blobs too large to hold (our fetch has it; an injected fetch may not). */
+  stream?(): AsyncIterable<Uint8Array>;
 }
 
-/** What the registry client sends: a method, string headers, a string or byte body. */
+/** What the registry client sends: a method, string headers, a string, byte or streamed body. */
 export interface RegistryRequestInit {
   readonly method?: string;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Uint8Array;
+  /** A stream is sent as it comes (blob uploads) and is never replayed: a redirect is not followed. */
+  readonly body?: string | Uint8Array | Readable;
   readonly signal?: AbortSignal;
   readonly redirect?: 'follow' | 'manual';
 }
@@ -57,7 +61,14 @@ export function createHttpFetch(options: { readonly ca?: string } = {}): Registr
         init.signal,
       );
       const location = answer.headers.location;
-      if (init.redirect !== 'manual' && REDIRECTS.has(answer.statusCode ?? 0) && location && hop < MAX_REDIRECTS) {
+      const replayable = !isStream(body);
+      if (
+        init.redirect !== 'manual' &&
+        replayable &&
+        REDIRECTS.has(answer.statusCode ?? 0) &&
+        location &&
+        hop < MAX_REDIRECTS
+      ) {
         answer.resume();
         const next = new URL(location, url);
         // As fetch does: credentials never follow a redirect to another origin, and 303 turns into a GET.
@@ -80,7 +91,7 @@ function send(
   url: URL,
   method: string,
   headers: Record<string, string>,
-  body: string | Uint8Array | undefined,
+  body: RegistryRequestInit['body'],
   agent: Agent | undefined,
   signal: AbortSignal | undefined,
 ): Promise<IncomingMessage> {
@@ -94,8 +105,17 @@ function send(
     req.on('error', (error) =>
       reject(error.name === 'AbortError' ? error : new TypeError('fetch failed', { cause: error })),
     );
-    req.end(body);
+    if (isStream(body)) {
+      body.once('error', (error) => req.destroy(error));
+      body.pipe(req);
+    } else {
+      req.end(body);
+    }
   });
+}
+
+function isStream(body: RegistryRequestInit['body']): body is Readable {
+  return typeof body === 'object' && body !== null && typeof (body as Readable).pipe === 'function';
 }
 
 function toResponse(answer: IncomingMessage, method: string): RegistryResponse {
@@ -106,6 +126,14 @@ function toResponse(answer: IncomingMessage, method: string): RegistryResponse {
     const value = answer.headers[name.toLowerCase()];
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : String(value);
   };
+  async function* stream(): AsyncGenerator<Buffer> {
+    if (empty) return;
+    try {
+      for await (const chunk of answer) yield chunk as Buffer;
+    } catch (error) {
+      throw (error as Error).name === 'AbortError' ? error : new TypeError('fetch failed', { cause: error });
+    }
+  }
   return {
     status,
     ok: status >= 200 && status < 300,
@@ -119,15 +147,11 @@ function toResponse(answer: IncomingMessage, method: string): RegistryResponse {
           },
         },
     async arrayBuffer() {
-      if (empty) return new ArrayBuffer(0);
       const chunks: Buffer[] = [];
-      try {
-        for await (const chunk of answer) chunks.push(chunk as Buffer);
-      } catch (error) {
-        throw (error as Error).name === 'AbortError' ? error : new TypeError('fetch failed', { cause: error });
-      }
+      for await (const chunk of stream()) chunks.push(chunk);
       const all = Buffer.concat(chunks);
       return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
     },
+    stream,
   };
 }
