@@ -211,7 +211,10 @@ describe('parseSpecText', () => {
       }
     `);
     expect((await failure(() => yaml('name: a\nname: b\n'))).message).toMatchInlineSnapshot(
-      `"<virtual>/spec.yaml:2:1: Map keys must be unique"`,
+      `
+      "Invalid image spec \`a\` in <virtual>/spec.yaml (1 problem):
+        <virtual>/spec.yaml:1:1 name: \`name\` is written twice in one map (line 1 and line 2); keep one of them"
+    `,
     );
   });
 
@@ -220,7 +223,7 @@ describe('parseSpecText', () => {
       parseSpecText('{\n  "name": "app",\n}', { file: '/virtual/spec.json', format: 'json' }),
     );
     expect(error.code).toBe('SPEC_SYNTAX');
-    expect(error.message).toMatch(/^<virtual>\/spec\.json:3:1: /);
+    expect(error.message).toMatch(/^<virtual>\/spec\.json:2:16: a comma before the closing bracket/);
   });
 
   it('locates validation problems in JSON too', async () => {
@@ -307,5 +310,119 @@ describe('parseSpecText', () => {
   it('treats a base that is a key of the same file as that spec, and an inline base as a spec', () => {
     const [spec] = yaml('name: app\nbaseImage:\n  name: base\n  base_image: busybox\n  apt_packages: [curl]\n').specs;
     expect(typeof spec?.baseImage === 'object' && spec.baseImage.aptPackages).toEqual(['curl']);
+  });
+});
+
+describe('hostile and odd files (no field vanishes, nothing runs away)', () => {
+  const json = (text: string) => parseSpecText(text, { file: '/virtual/spec.json', format: 'json' });
+  const base = 'name: app\nbaseImage: busybox:1\n';
+
+  it('refuses an alias to an anchor that was never defined, at its path', async () => {
+    expect((await failure(() => yaml(`${base}packages: *nope\nverify: [*gone]\n`))).message).toMatchInlineSnapshot(`
+      "Invalid image spec \`app\` in <virtual>/spec.yaml (2 problems):
+        <virtual>/spec.yaml:3:1 packages: the alias \`*nope\` names no anchor; define \`&nope\` before it, or write the value out
+        <virtual>/spec.yaml:4:10 verify[0]: the alias \`*gone\` names no anchor; define \`&gone\` before it, or write the value out"
+    `);
+  });
+
+  it('refuses an alias into the value that holds it instead of expanding it forever', async () => {
+    const error = await failure(() => yaml(`${base}env: &e\n  A: *e\n`));
+    expect(error.message).toContain('env.A: the alias `*e` refers to a value that contains it');
+  });
+
+  it('stops a billion-laughs file at the alias limit, naming it', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const name of 'bcdefghi') {
+      const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const error = await failure(() => yaml(`${levels.join('\n')}\n`));
+    expect(error.code).toBe('SPEC_INVALID');
+    expect(error.message).toMatch(/^<virtual>\/spec\.yaml:5:8 e\[0\]: the YAML aliases .* more than 10,000 values/);
+  });
+
+  it('keeps a `__proto__` env variable as data and refuses Object.prototype names as fields', async () => {
+    const [spec] = yaml(`${base}env:\n  __proto__: x\n  A: b\n`).specs;
+    expect(Object.entries(spec!.env)).toEqual([
+      ['A', 'b'],
+      ['__proto__', 'x'],
+    ]);
+    const error = await failure(() =>
+      yaml(`${base}constructor: 1\ntoString: 2\n__proto__: 3\nlabels: {__proto__: x}\n`),
+    );
+    expect(error.message).not.toContain('native code');
+    expect(error.message).toMatchInlineSnapshot(`
+      "Invalid image spec \`app\` in <virtual>/spec.yaml (4 problems):
+        <virtual>/spec.yaml:3:1 constructor: unknown field \`constructor\`
+        <virtual>/spec.yaml:4:1 toString: unknown field \`toString\`
+        <virtual>/spec.yaml:5:1 __proto__: unknown field \`__proto__\`
+        <virtual>/spec.yaml:6:10 labels.__proto__: label key \`__proto__\` may hold only letters, digits, . _ / - and must start and end with a letter or digit"
+    `);
+  });
+
+  it('refuses a key written twice at any depth, with both lines', async () => {
+    const error = await failure(() => yaml(`${base}env:\n  A: 1\n  A: 2\n`));
+    expect(error.message).toContain('env.A: `A` is written twice in one map (line 4 and line 5); keep one of them');
+    const images = await failure(() => yaml('images:\n  a: {baseImage: busybox:1}\n  a: {baseImage: busybox:2}\n'));
+    expect(images.message).toContain('images.a: `a` is written twice');
+    expect((await failure(() => json('{"name": "a", "name": "b"}'))).message).toContain('`name` is written twice');
+  });
+
+  it('refuses a second YAML document at its line', async () => {
+    const error = await failure(() => yaml(`${base}---\nname: other\n`));
+    expect(error).toMatchObject({ code: 'SPEC_SYNTAX' });
+    expect(error.message).toMatchInlineSnapshot(
+      `"<virtual>/spec.yaml:3:1: a second YAML document starts here; a spec file holds one (put several images under \`images:\`)"`,
+    );
+  });
+
+  it('names a trailing comma in JSON at its line and column', async () => {
+    const error = await failure(() => json('{\n  "name": "app",\n  "packages": ["a",]\n}'));
+    expect(error.message).toMatchInlineSnapshot(
+      `"<virtual>/spec.json:3:19: a comma before the closing bracket: JSON allows no trailing commas"`,
+    );
+    expect(error.details).toMatchObject({ line: 3, column: 19 });
+    expect((await failure(() => json('{"a": "x,]" }}'))).message).not.toContain('trailing');
+  });
+
+  it('refuses a map or list over the entry limit, and a file over the size limit, naming the limit', async () => {
+    const env = Array.from({ length: 10_001 }, (_, index) => ` K${index}: v`).join('\n');
+    expect((await failure(() => yaml(`${base}env:\n${env}\n`))).message).toContain(
+      'env: has 10,001 entries; a field holds at most 10,000',
+    );
+    const packages = Array.from({ length: 10_001 }, () => '- a').join('\n');
+    expect((await failure(() => yaml(`${base}packages:\n${packages}\n`))).message).toContain(
+      'packages: has 10,001 entries; a field holds at most 10,000',
+    );
+    const huge = await failure(() => yaml(`${base}commands: ["${'x'.repeat(300 * 1024)}"]\n`));
+    expect(huge.message).toBe(
+      'Spec file <virtual>/spec.yaml is 301 KB; imagespec reads spec files up to 256 KB (a limit against runaway or generated files).',
+    );
+  });
+});
+
+describe('loadSpecFile on files that are no regular file', () => {
+  it('refuses a FIFO, a device and a symlink loop without reading them', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtemp, rm, symlink } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/imagespec-load-`);
+    try {
+      execFileSync('mkfifo', [`${dir}/fifo.yaml`]);
+      await symlink(`${dir}/loop.yaml`, `${dir}/loop.yaml`);
+      const messages = await Promise.all(
+        [`${dir}/fifo.yaml`, '/dev/zero', `${dir}/loop.yaml`].map(async (file) => {
+          const error = await failure(() => loadSpecFile(file));
+          return `${error.code} ${error.message.replace(dir, '<dir>')}`;
+        }),
+      );
+      expect(messages).toEqual([
+        'SPEC_NOT_FOUND Spec file <dir>/fifo.yaml is not a regular file (a pipe, socket or device)',
+        'SPEC_NOT_FOUND Spec file /dev/zero is not a regular file (a pipe, socket or device)',
+        'SPEC_NOT_FOUND Spec file <dir>/loop.yaml is a symbolic link that leads back to itself',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

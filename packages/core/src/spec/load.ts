@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import {
   type Document,
@@ -11,8 +11,9 @@ import {
   parseDocument,
   type YAMLMap,
 } from 'yaml';
-import { ImagespecError } from '../errors.js';
+import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatIssuePath, type IssuePath, type RawIssue } from './issues.js';
+import { formatBytes, MAX_ALIAS_VALUES, MAX_SPEC_FILE_BYTES } from './limits.js';
 import { collectNormalizedSpec, type SpecIssue, specInvalidError } from './normalize.js';
 import { FLYTEKIT_ALIASES } from './schema.js';
 import type { ResolvedImageSpec } from './types.js';
@@ -53,19 +54,56 @@ const FLYTEKIT_COPY_MODES: Record<string, string> = { ALL: 'all', NO_COPY: 'none
 
 type Entry = { readonly location: SpecLocation; readonly display: IssuePath };
 
-/** Converts YAML nodes to plain values, remembering where each path was written. */
+/** Own keys only: a user's key such as `constructor` must not find Object.prototype's. */
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * Converts YAML nodes to plain values, remembering where each path was written. Maps
+ * become objects built with Object.fromEntries, so a `__proto__` key stays a key (an
+ * assignment would set the prototype and drop it). Aliases are followed here, not by the
+ * yaml package: an alias to no anchor, an alias into its own node and an alias bomb are
+ * reported at their path.
+ */
 class Reader {
   readonly entries = new Map<string, Entry>();
   readonly issues: RawIssue[] = [];
+  /** Sequences and maps being read: an alias to one of them would expand forever. */
+  private readonly open = new Set<unknown>();
+  private aliasDepth = 0;
+  private aliasValues = 0;
+  /** The outermost alias being expanded: where an alias bomb is reported. */
+  private aliasStart: { path: IssuePath; node: Node } | undefined;
 
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    private readonly file: string,
   ) {}
 
-  /** Follows an alias (`*anchor`) to the node it names. */
-  deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.doc) : node;
+  /** Reads `node`, following it first when it is an alias (`*anchor`); null, with an issue, when that fails. */
+  follow(node: unknown, path: IssuePath, read: (target: unknown) => unknown): unknown {
+    if (!isAlias(node)) return read(node);
+    const target = node.resolve(this.doc);
+    if (target === undefined) {
+      this.issues.push({
+        path,
+        message: `the alias \`*${node.source}\` names no anchor; define \`&${node.source}\` before it, or write the value out`,
+      });
+      return null;
+    }
+    if (this.open.has(target)) {
+      this.issues.push({ path, message: `the alias \`*${node.source}\` refers to a value that contains it` });
+      return null;
+    }
+    if (this.aliasDepth === 0) this.aliasStart = { path, node };
+    this.aliasDepth++;
+    try {
+      return read(target);
+    } finally {
+      this.aliasDepth--;
+    }
   }
 
   at(node: Node | null | undefined): SpecLocation {
@@ -89,102 +127,182 @@ class Reader {
 
   /** Plain data. `keepNumbers` is for builderOptions; elsewhere an unquoted 3.10 means the text "3.10". */
   value(node: unknown, path: IssuePath, display: IssuePath, keepNumbers = false): unknown {
-    const target = this.deref(node);
-    if (isScalar(target)) {
-      if (!keepNumbers && typeof target.value === 'number' && target.type === 'PLAIN')
-        return target.source ?? String(target.value);
-      return target.value;
-    }
-    if (isSeq(target)) {
-      return target.items.map((item, index) => {
-        this.record([...path, index], [...display, index], item as Node);
-        return this.value(item, [...path, index], [...display, index], keepNumbers);
-      });
-    }
-    if (isMap(target)) {
-      const out: Record<string, unknown> = {};
-      for (const pair of target.items) {
-        const key = this.key(pair.key);
-        this.record([...path, key], [...display, key], pair.key as Node);
-        out[key] = this.value(pair.value, [...path, key], [...display, key], keepNumbers);
+    return this.follow(node, path, (target) => {
+      this.countAliasValue();
+      if (isScalar(target)) {
+        if (!keepNumbers && typeof target.value === 'number' && target.type === 'PLAIN')
+          return target.source ?? String(target.value);
+        return target.value;
       }
-      return out;
-    }
-    return target ?? null;
+      if (isSeq(target)) {
+        return this.reading(target, () =>
+          target.items.map((item, index) => {
+            this.record([...path, index], [...display, index], item as Node);
+            return this.value(item, [...path, index], [...display, index], keepNumbers);
+          }),
+        );
+      }
+      if (isMap(target)) {
+        return this.reading(target, () => {
+          const out: [string, unknown][] = [];
+          const seen = new Set<string>();
+          for (const pair of target.items) {
+            const key = this.key(pair.key);
+            const keyPath = [...path, key];
+            if (this.repeated(seen, key, keyPath, pair.key as Node)) continue;
+            this.record(keyPath, [...display, key], pair.key as Node);
+            out.push([key, this.value(pair.value, keyPath, [...display, key], keepNumbers)]);
+          }
+          return Object.fromEntries(out);
+        });
+      }
+      return target ?? null;
+    });
   }
 
   key(node: unknown): string {
-    const target = this.deref(node);
+    if (isAlias(node) && node.resolve(this.doc) === undefined) return `*${node.source}`;
+    const target = isAlias(node) ? node.resolve(this.doc) : node;
     return isScalar(target) ? String(target.source ?? target.value) : String(target);
   }
 
   /** A spec map: flytekit names renamed, nulls dropped (flytekit writes unset fields as null). */
   spec(node: unknown, path: IssuePath, display: IssuePath): unknown {
-    const target = this.deref(node);
-    if (!isMap(target)) return this.value(target, path, display);
-    const out: Record<string, unknown> = {};
-    const written = new Map<string, string>();
-    for (const pair of target.items) {
-      const key = this.key(pair.key);
-      const field = FLYTEKIT_ALIASES[key] ?? key;
-      const fieldPath = [...path, field];
-      this.record(fieldPath, [...display, key], pair.key as Node);
-      const unsupported = FLYTEKIT_UNSUPPORTED[key];
-      if (unsupported) {
-        this.issues.push({ path: fieldPath, message: `flytekit field \`${key}\` is not supported: ${unsupported}` });
-        continue;
-      }
-      const earlier = written.get(field);
-      if (earlier !== undefined) {
-        this.issues.push({ path: fieldPath, message: `\`${key}\` repeats \`${earlier}\`; keep one of them` });
-        continue;
-      }
-      written.set(field, key);
-      const value = this.field(field, pair.value, fieldPath, [...display, key]);
-      if (value !== null) out[field] = value;
-    }
-    return out;
+    return this.follow(node, path, (target) => {
+      if (!isMap(target)) return this.value(target, path, display);
+      return this.reading(target, () => {
+        const out: [string, unknown][] = [];
+        const written = new Map<string, string>();
+        const seen = new Set<string>();
+        for (const pair of target.items) {
+          const key = this.key(pair.key);
+          const field = own(FLYTEKIT_ALIASES, key) ?? key;
+          const fieldPath = [...path, field];
+          if (this.repeated(seen, key, fieldPath, pair.key as Node)) continue;
+          this.record(fieldPath, [...display, key], pair.key as Node);
+          const unsupported = own(FLYTEKIT_UNSUPPORTED, key);
+          if (unsupported) {
+            this.issues.push({
+              path: fieldPath,
+              message: `flytekit field \`${key}\` is not supported: ${unsupported}`,
+            });
+            continue;
+          }
+          const earlier = written.get(field);
+          if (earlier !== undefined) {
+            this.issues.push({ path: fieldPath, message: `\`${key}\` repeats \`${earlier}\`; keep one of them` });
+            continue;
+          }
+          written.set(field, key);
+          const value = this.field(field, pair.value, fieldPath, [...display, key]);
+          if (value !== null) out.push([field, value]);
+        }
+        return Object.fromEntries(out);
+      });
+    });
   }
 
   field(field: string, node: unknown, path: IssuePath, display: IssuePath): unknown {
-    const target = this.deref(node);
-    if (field === 'baseImage' && isMap(target)) return this.spec(target, path, display);
-    if (field === 'builderOptions') return this.value(target, path, display, true);
-    const value = this.value(target, path, display);
-    if (field === 'sourceCopyMode' && typeof value === 'string') return FLYTEKIT_COPY_MODES[value] ?? value;
-    if (field === 'pipSecretMounts' && Array.isArray(value)) {
-      // flytekit writes each mount as a [src, target] pair.
-      return value.map((mount) =>
-        Array.isArray(mount) && mount.length === 2 && mount.every((part) => typeof part === 'string')
-          ? { src: mount[0], target: mount[1] }
-          : mount,
-      );
+    return this.follow(node, path, (target) => {
+      if (field === 'baseImage' && isMap(target)) return this.spec(target, path, display);
+      if (field === 'builderOptions') return this.value(target, path, display, true);
+      const value = this.value(target, path, display);
+      if (field === 'sourceCopyMode' && typeof value === 'string') return own(FLYTEKIT_COPY_MODES, value) ?? value;
+      if (field === 'pipSecretMounts' && Array.isArray(value)) {
+        // flytekit writes each mount as a [src, target] pair.
+        return value.map((mount) =>
+          Array.isArray(mount) && mount.length === 2 && mount.every((part) => typeof part === 'string')
+            ? { src: mount[0], target: mount[1] }
+            : mount,
+        );
+      }
+      return value;
+    });
+  }
+
+  /** A key written twice in one map: the YAML spec forbids it, and which one wins would be a guess. */
+  repeated(seen: Set<string>, key: string, path: IssuePath, node: Node): boolean {
+    if (!seen.has(key)) {
+      seen.add(key);
+      return false;
     }
-    return value;
+    const first = this.find(path)?.location;
+    const again = this.at(node);
+    this.issues.push({
+      path,
+      message: `\`${key}\` is written twice in one map (${first ? `line ${first.line} and ` : ''}line ${again.line}); keep one of them`,
+    });
+    return true;
+  }
+
+  private reading<T>(node: unknown, read: () => T): T {
+    this.open.add(node);
+    try {
+      return read();
+    } finally {
+      this.open.delete(node);
+    }
+  }
+
+  /** Every value produced through an alias counts: a few bytes of nested aliases can expand to billions. */
+  private countAliasValue(): void {
+    if (this.aliasDepth === 0 || ++this.aliasValues <= MAX_ALIAS_VALUES) return;
+    const path = this.aliasStart?.path ?? [];
+    const found = this.find(path);
+    const location = this.at(this.aliasStart?.node);
+    const where = `${this.file}:${location.line}:${location.column}`;
+    throw new ImagespecError(
+      'SPEC_INVALID',
+      `${where} ${formatIssuePath(found?.display ?? path)}: the YAML aliases (\`*anchor\`) in this file expand to more than ${MAX_ALIAS_VALUES.toLocaleString('en-US')} values, the limit imagespec reads (a file that grows like this is an alias bomb).`,
+      {
+        hint: 'Write the values out, or use fewer aliases of aliases.',
+        details: {
+          file: this.file,
+          limit: MAX_ALIAS_VALUES,
+          issues: [
+            {
+              path: formatIssuePath(found?.display ?? path),
+              message: `YAML aliases expand to more than ${MAX_ALIAS_VALUES} values`,
+              file: this.file,
+              ...location,
+            },
+          ],
+        },
+      },
+    );
   }
 }
 
 /** Parses and normalizes a spec file's text. Throws SPEC_SYNTAX, SPEC_INVALID or SPEC_CYCLE. */
 export function parseSpecText(text: string, options: ParseSpecOptions): SpecFile {
   const file = resolve(options.file);
+  checkSize(Buffer.byteLength(text), file);
   const source = text.replace(/^\uFEFF/, '');
   if (options.format === 'json') checkJsonSyntax(source, file);
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Keys are checked for repeats by the Reader, which knows their field path.
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const [syntax] = doc.errors;
   if (syntax) {
     const { line, col } = lines.linePos(syntax.pos[0]);
-    throw new ImagespecError('SPEC_SYNTAX', `${file}:${line}:${col}: ${firstLine(syntax.message)}`, {
-      hint: 'Fix the YAML syntax at that position.',
+    const message =
+      syntax.code === 'MULTIPLE_DOCS'
+        ? `a second YAML document starts here; a spec file holds one (put several images under \`images:\`)`
+        : firstLine(syntax.message);
+    throw new ImagespecError('SPEC_SYNTAX', `${file}:${line}:${col}: ${message}`, {
+      hint:
+        syntax.code === 'MULTIPLE_DOCS'
+          ? 'Remove the `---` line and what follows it, or move those specs under `images:`.'
+          : 'Fix the YAML syntax at that position.',
       details: {
         file,
         line,
         column: col,
-        issues: [{ path: '(root)', message: firstLine(syntax.message), file, line, column: col }],
+        issues: [{ path: '(root)', message, file, line, column: col }],
       },
     });
   }
-  const reader = new Reader(doc, lines);
+  const reader = new Reader(doc, lines, file);
   const root = doc.contents;
   reader.record([], [], root);
   if (!isMap(root)) {
@@ -209,31 +327,36 @@ interface KeyedInput {
 function readInputs(reader: Reader, root: YAMLMap): KeyedInput[] {
   const imagesPair = root.items.find((pair) => reader.key(pair.key) === 'images');
   if (!imagesPair) return [{ path: [], input: reader.spec(root, [], []) }];
+  const seen = new Set<string>();
   for (const pair of root.items) {
     const key = reader.key(pair.key);
-    if (key === 'images') continue;
+    if (reader.repeated(seen, key, [key], pair.key as Node) || key === 'images') continue;
     reader.record([key], [key], pair.key as Node);
     reader.issues.push({
       path: [key],
       message: `unknown field \`${key}\`: a file with \`images\` holds only \`images\``,
     });
   }
-  const images = reader.deref(imagesPair.value);
   reader.record(['images'], ['images'], imagesPair.key as Node);
-  if (!isMap(images) || images.items.length === 0) {
-    reader.issues.push({ path: ['images'], message: 'expected a map of image keys to specs' });
-    return [];
-  }
-  return images.items.map((pair) => {
-    const key = reader.key(pair.key);
-    const path = ['images', key];
-    reader.record(path, path, pair.key as Node);
-    const input = reader.spec(pair.value, path, path);
-    if (input && typeof input === 'object' && !Array.isArray(input) && !('name' in input)) {
-      (input as Record<string, unknown>).name = key;
+  const inputs = reader.follow(imagesPair.value, ['images'], (images): KeyedInput[] => {
+    if (!isMap(images) || images.items.length === 0) {
+      reader.issues.push({ path: ['images'], message: 'expected a map of image keys to specs' });
+      return [];
     }
-    return { key, path, input };
+    const keys = new Set<string>();
+    return images.items.flatMap((pair) => {
+      const key = reader.key(pair.key);
+      const path = ['images', key];
+      if (reader.repeated(keys, key, path, pair.key as Node)) return [];
+      reader.record(path, path, pair.key as Node);
+      const input = reader.spec(pair.value, path, path);
+      if (input && typeof input === 'object' && !Array.isArray(input) && !Object.hasOwn(input, 'name')) {
+        (input as Record<string, unknown>).name = key;
+      }
+      return [{ key, path, input }];
+    });
   });
+  return (inputs as KeyedInput[] | null) ?? [];
 }
 
 /** Orders specs bases-first, resolves `baseImage: <key>`, normalizes each and reports every issue at once. */
@@ -270,6 +393,8 @@ function resolveSpecs(inputs: readonly KeyedInput[], file: string, reader: Reade
 
   const resolved = new Map<string, ResolvedImageSpec>();
   const issues: RawIssue[] = [...reader.issues];
+  // A value the reader already refused (an alias to nothing) reaches the schema as null; one message is enough.
+  const refused = new Set(reader.issues.map((issue) => JSON.stringify(issue.path)));
   const dir = dirname(file);
   for (const entry of order) {
     const base = baseKey(entry);
@@ -280,7 +405,10 @@ function resolveSpecs(inputs: readonly KeyedInput[], file: string, reader: Reade
       origin,
       base && resolved.has(base) ? { base: resolved.get(base)! } : {},
     );
-    issues.push(...result.issues.map((issue) => ({ path: [...entry.path, ...issue.path], message: issue.message })));
+    for (const issue of result.issues) {
+      const path = [...entry.path, ...issue.path];
+      if (!refused.has(JSON.stringify(path))) issues.push({ path, message: issue.message });
+    }
     if (result.spec && entry.key !== undefined) resolved.set(entry.key, result.spec);
     if (result.spec && entry.key === undefined) resolved.set('', result.spec);
   }
@@ -307,47 +435,94 @@ function checkJsonSyntax(text: string, file: string): void {
   try {
     JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
+    const raw = (error as Error).message;
+    // V8 gives the position for some errors only, and never for a trailing comma.
+    const comma = trailingComma(text);
+    const position = /position (\d+)/.exec(raw);
+    const offset = comma ?? (position ? Number(position[1]) : undefined);
     let line: number | undefined;
     let column: number | undefined;
-    if (position) {
-      const before = text.slice(0, Number(position[1]));
+    if (offset !== undefined) {
+      const before = text.slice(0, offset);
       line = before.split('\n').length;
       column = before.length - before.lastIndexOf('\n');
     }
+    const message =
+      comma !== undefined
+        ? 'a comma before the closing bracket: JSON allows no trailing commas'
+        : // Line:col says where; V8's "at position N" and its quoted excerpt (with line breaks) are noise.
+          raw.replace(/\s*(?:in JSON )?at position \d+.*$/s, '').replace(/\s+/g, ' ');
     const where = line === undefined ? file : `${file}:${line}:${column}`;
     throw new ImagespecError('SPEC_SYNTAX', `${where}: ${message}`, {
-      hint: 'Fix the JSON syntax at that position.',
-      cause: error,
-      details: { file, ...(line !== undefined && { line, column }) },
+      hint: 'Fix the JSON syntax at that position (or write the spec as YAML, which allows comments).',
+      details: {
+        file,
+        ...(line !== undefined && { line, column }),
+        issues: [{ path: '(root)', message, file, ...(line !== undefined && { line, column }) }],
+      },
     });
   }
+}
+
+/** Offset of the first `,` that is followed (after whitespace) by `]` or `}`, outside strings. */
+function trailingComma(text: string): number | undefined {
+  const closer = /\s*[\]}]/y;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === ',') {
+      closer.lastIndex = index + 1;
+      if (closer.test(text)) return index;
+    }
+  }
+  return undefined;
+}
+
+/** Refuses a file over the size limit before anything parses it. */
+function checkSize(bytes: number, file: string): void {
+  if (bytes <= MAX_SPEC_FILE_BYTES) return;
+  throw new ImagespecError(
+    'SPEC_INVALID',
+    `Spec file ${file} is ${formatBytes(bytes)}; imagespec reads spec files up to ${formatBytes(MAX_SPEC_FILE_BYTES)} (a limit against runaway or generated files).`,
+    {
+      hint: 'Move long lists into a requirements file (`requirements`), or split the file.',
+      details: { file, bytes, limit: MAX_SPEC_FILE_BYTES },
+    },
+  );
 }
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
 }
 
-/** Reads a spec file (YAML, or JSON by its .json extension). Throws SPEC_NOT_FOUND when it is missing. */
+/**
+ * Reads a spec file (YAML, or JSON by its .json extension). Throws SPEC_NOT_FOUND when it is
+ * missing or no regular file: a FIFO would block the read forever and a device never ends.
+ */
 export async function loadSpecFile(path: string): Promise<SpecFile> {
   const file = resolve(path);
+  const notFound = (message: string, cause?: unknown) =>
+    new ImagespecError('SPEC_NOT_FOUND', message, {
+      hint: 'Pass the path of a .yaml, .yml or .json spec file (`imagespec init` writes one).',
+      ...(cause !== undefined && { cause }),
+      details: { file },
+    });
   let text: string;
   try {
+    const stats = await stat(file);
+    if (stats.isDirectory()) throw notFound(`Spec file ${file} is a folder`);
+    if (!stats.isFile()) throw notFound(`Spec file ${file} is not a regular file (a pipe, socket or device)`);
+    checkSize(stats.size, file);
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (isImagespecError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') {
-      throw new ImagespecError(
-        'SPEC_NOT_FOUND',
-        code === 'EISDIR' ? `Spec file ${file} is a folder` : `Spec file ${file} does not exist`,
-        {
-          hint: 'Pass the path of a .yaml, .yml or .json spec file (`imagespec init` writes one).',
-          cause: error,
-          details: { file },
-        },
-      );
-    }
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(`Spec file ${file} does not exist`, error);
+    if (code === 'ELOOP') throw notFound(`Spec file ${file} is a symbolic link that leads back to itself`, error);
     throw error;
   }
   return parseSpecText(text, { file, format: extname(file).toLowerCase() === '.json' ? 'json' : 'yaml' });

@@ -162,11 +162,13 @@ function sortedUnique(list: readonly string[]): string[] {
   return [...new Set(list)].sort();
 }
 
+/** Object.fromEntries defines keys, so `__proto__` stays a key (an assignment would drop it). */
 function sortedMap<V>(record: Readonly<Record<string, V>>, stringify: (value: V) => string): Record<string, string> {
-  const keys = Object.keys(record).sort();
-  const out: Record<string, string> = {};
-  for (const key of keys) out[key] = stringify(record[key] as V);
-  return out;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, stringify(record[key] as V)]),
+  );
 }
 
 function deepFreeze<T>(value: T): T {

@@ -16,6 +16,7 @@ import {
   validateTag,
   validateUrl,
 } from './grammar.js';
+import { MAX_FIELD_ENTRIES } from './limits.js';
 import type { ImageSpecInput } from './types.js';
 
 /**
@@ -88,7 +89,7 @@ const pipArgsCheck: Check = (value) => {
 const version = (what: string) =>
   checked(pattern(/^\d+(?:\.\d+){0,3}$/, (value) => `${what} \`${value}\` is not a version number like 3.12 or 12.4`));
 
-const maybeArray = (item: z.ZodType<string>) => z.union([item, z.array(item)]);
+const maybeArray = (item: z.ZodType<string>) => z.union([item, list(item)]);
 
 const command = (what: string) =>
   checked(nonEmpty(what), (value) => (value.includes('\0') ? `${what} contains a NUL byte` : undefined));
@@ -143,13 +144,42 @@ export function secretIdFromTarget(target: string): string {
   return target.split('/').filter(Boolean).pop() ?? 'secret';
 }
 
-function keysChecked<T extends z.ZodType>(value: T, checkKey: Check) {
-  return z.record(z.string(), value).superRefine((record, ctx) => {
-    for (const key of Object.keys(record)) {
+/**
+ * A map whose keys pass `checkKey` and values `value`. Written by hand rather than with
+ * z.record, whose output drops a `__proto__` key: an env variable may have that name, and
+ * a field must never vanish without a word. The map is passed on as the loader built it.
+ */
+function keysChecked<T extends z.ZodType>(value: T, checkKey: Check, valueJsonSchema: Record<string, unknown>) {
+  const schema = z.custom<Record<string, z.output<T>>>().superRefine((record, ctx) => {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      ctx.addIssue({ code: 'invalid_type', expected: 'record', input: record });
+      return;
+    }
+    const keys = Object.keys(record);
+    if (keys.length > MAX_FIELD_ENTRIES) {
+      ctx.addIssue({ code: 'custom', message: tooManyEntries(keys.length) });
+      return;
+    }
+    for (const key of keys) {
+      const parsed = value.safeParse(record[key]);
+      if (!parsed.success)
+        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] });
+    }
+    for (const key of keys) {
       const message = checkKey(key);
       if (message) ctx.addIssue({ code: 'custom', message, path: [key] });
     }
   });
+  return schema.meta({ type: 'object', additionalProperties: valueJsonSchema });
+}
+
+function tooManyEntries(count: number): string {
+  return `has ${count.toLocaleString('en-US')} entries; a field holds at most ${MAX_FIELD_ENTRIES.toLocaleString('en-US')} (a limit against runaway files)`;
+}
+
+/** A list field, capped like every list and map of a spec. */
+function list<T extends z.ZodType>(item: T) {
+  return z.array(item).max(MAX_FIELD_ENTRIES, { error: (issue) => tooManyEntries((issue.input as unknown[]).length) });
 }
 
 const envValue = z.union([
@@ -167,14 +197,16 @@ const specFields = {
   },
   platform: maybeArray(checked(platformCheck)).optional(),
   pythonVersion: version('python version').optional(),
-  packages: z.array(checked(validatePipRequirement)).optional(),
+  packages: list(checked(validatePipRequirement)).optional(),
   requirements: checked(nonEmpty('requirements'), noControl('requirements'), requirementsCheck).optional(),
-  condaPackages: z.array(checked(validateCondaPackage)).optional(),
-  condaChannels: z.array(checked(validateCondaChannel)).optional(),
-  aptPackages: z.array(checked(validateAptPackage)).optional(),
-  commands: z.array(command('command')).optional(),
-  env: keysChecked(envValue, validateEnvName).optional(),
-  copy: z.array(copyEntry).optional(),
+  condaPackages: list(checked(validateCondaPackage)).optional(),
+  condaChannels: list(checked(validateCondaChannel)).optional(),
+  aptPackages: list(checked(validateAptPackage)).optional(),
+  commands: list(command('command')).optional(),
+  env: keysChecked(envValue, validateEnvName, {
+    anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
+  }).optional(),
+  copy: list(copyEntry).optional(),
   sourceRoot: checked(nonEmpty('source root'), noControl('source root')).optional(),
   sourceCopyMode: z.enum(['all', 'none']).optional(),
   entrypoint: maybeArray(command('entrypoint')).optional(),
@@ -186,12 +218,11 @@ const specFields = {
       (value) => `user \`${value}\` is not user[:group] (names or numeric ids)`,
     ),
   ).optional(),
-  labels: keysChecked(checked(noControl('label value')), validateLabelKey).optional(),
+  labels: keysChecked(checked(noControl('label value')), validateLabelKey, { type: 'string' }).optional(),
   pipIndex: checked((value) => validateUrl(value, 'pip index')).optional(),
   pipExtraIndexUrl: maybeArray(checked((value) => validateUrl(value, 'pip extra index URL'))).optional(),
   pipExtraArgs: maybeArray(checked(pipArgsCheck)).optional(),
-  pipSecretMounts: z
-    .array(secretMount)
+  pipSecretMounts: list(secretMount)
     .superRefine((mounts, ctx) => {
       const seen = new Set<string>();
       mounts.forEach((mount, index) => {
@@ -203,7 +234,7 @@ const specFields = {
     .optional(),
   cuda: version('CUDA version').optional(),
   cudnn: version('cuDNN version').optional(),
-  verify: z.array(command('verify command')).optional(),
+  verify: list(command('verify command')).optional(),
   builder: checked(
     pattern(/^[A-Za-z0-9@][A-Za-z0-9@/._-]*$/, (value) => `builder \`${value}\` is not a builder name`),
   ).optional(),

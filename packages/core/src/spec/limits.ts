@@ -1,0 +1,19 @@
+/**
+ * Limits on what a spec file may hold. Real specs stay far below them; they exist so a
+ * hostile or runaway file (a YAML alias bomb, a generated map of 100k variables) is
+ * refused at once, naming the limit, instead of eating memory and minutes.
+ */
+
+/** A spec file's size. Real spec files are a few KB; 10,000 env entries fit in 150 KB. The YAML parser
+ * takes about a second per 250 KB of tiny entries on a CI machine, so this bounds the wait too. */
+export const MAX_SPEC_FILE_BYTES = 256 * 1024;
+
+/** Values a file may produce through YAML aliases (`*anchor`), counted as they are expanded. */
+export const MAX_ALIAS_VALUES = 10_000;
+
+/** Entries of one list or map field (packages, env, labels, commands, ...). */
+export const MAX_FIELD_ENTRIES = 10_000;
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}
