@@ -31,6 +31,17 @@ afterAll(async () => {
 });
 
 describe('computeImageIdentity', () => {
+  it('keeps the cache key of a long base chain small (it grew twofold per level)', async () => {
+    let input: ImageSpecInput = { name: 'level0', baseImage: 'busybox:1.36' };
+    for (let level = 1; level <= 40; level++)
+      input = { name: `level${level}`, baseImage: input, env: { L: `${level}` } };
+    const cache = new Map<string, Promise<unknown>>();
+    const identity = await computeImageIdentity(spec(input), { cache: cache as never });
+    expect(identity.image).toMatch(/^level40:/);
+    expect(cache.size).toBe(41);
+    expect(Math.max(...[...cache.keys()].map((key) => key.length))).toBeLessThan(2_000);
+  });
+
   it('builds on a base spec through its full image name and tag', async () => {
     const identity = await computeImageIdentity(
       spec({

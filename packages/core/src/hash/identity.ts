@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { digestTree, type FileDigest, sha256File, type TreeDigest } from '../context/digest.js';
 import { computeContextLayout } from '../context/layout.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
@@ -67,10 +68,26 @@ export function computeImageIdentity(spec: ResolvedImageSpec, options: IdentityO
   return identity;
 }
 
-/** Everything an identity depends on: the spec but its builderOptions (never hashed, and not always JSON). */
+/** Keys already computed: a base spec shared by many specs is keyed once. */
+const cacheKeys = new WeakMap<ResolvedImageSpec, string>();
+
+/**
+ * Everything an identity depends on: the spec but its builderOptions (never hashed, and not
+ * always JSON). A base spec enters as the sha256 of its own key, a fixed 64 characters:
+ * embedding its key as a JSON string escaped it again at every level, so a chain of 25
+ * images built a key of gigabytes.
+ */
 function cacheKey(spec: ResolvedImageSpec): string {
+  const known = cacheKeys.get(spec);
+  if (known !== undefined) return known;
   const { builderOptions: _, baseImage, ...rest } = spec;
-  return JSON.stringify([rest, typeof baseImage === 'string' ? baseImage : cacheKey(baseImage)]);
+  const base =
+    typeof baseImage === 'string'
+      ? baseImage
+      : { spec: createHash('sha256').update(cacheKey(baseImage)).digest('hex') };
+  const key = JSON.stringify([rest, base]);
+  cacheKeys.set(spec, key);
+  return key;
 }
 
 async function identify(spec: ResolvedImageSpec, options: IdentityOptions): Promise<ImageIdentity> {
