@@ -119,6 +119,22 @@ async function write(path: string, text: string): Promise<string> {
   return full;
 }
 
+interface IndexWheel {
+  url: string;
+  sha256: string;
+}
+
+/** A wheel's URL and sha256 as the test pip index lists them (what uv and poetry record). */
+async function indexWheel(name: string): Promise<IndexWheel> {
+  const page = await (await fetch(`${testEnv().pipIndex.url}${name}/`)).text();
+  const link = /href="([^"#]+)#sha256=([0-9a-f]{64})"/.exec(page);
+  if (!link?.[1] || !link[2]) throw new Error(`the test pip index lists no wheel for ${name}: ${page}`);
+  return { url: new URL(link[1], testEnv().pipIndex.url).href, sha256: link[2] };
+}
+
+/** A hash that is not the wheel's: one hex digit changed. */
+const tampered = (sha256: string) => `${sha256.slice(0, -1)}${sha256.endsWith('0') ? '1' : '0'}`;
+
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'imagespec-render-e2e-'));
 });
@@ -213,7 +229,28 @@ describe('build-time failures say what is wrong (plain, classic builder output)'
 });
 
 describe('lock files', () => {
-  const uvLock = (index: string, extra = '') => `version = 1
+  let wheels: Record<'isp-alpha' | 'isp-beta' | 'isp-gamma', IndexWheel>;
+  beforeAll(async () => {
+    const [alpha, beta, gamma] = await Promise.all([
+      indexWheel('isp-alpha'),
+      indexWheel('isp-beta'),
+      indexWheel('isp-gamma'),
+    ]);
+    wheels = { 'isp-alpha': alpha, 'isp-beta': beta, 'isp-gamma': gamma };
+  });
+
+  const uvLock = (hashes: Record<string, string> = {}, extra = '') => {
+    const { url: index } = testEnv().pipIndex;
+    const registry = (name: keyof typeof wheels, version: string, more = '') => `
+[[package]]
+name = "${name}"
+version = "${version}"
+source = { registry = "${index}" }${more}
+wheels = [
+    { url = "${wheels[name].url}", hash = "sha256:${hashes[name] ?? wheels[name].sha256}", size = 1 },
+]
+`;
+    return `version = 1
 requires-python = ">=3.11"
 
 [[package]]
@@ -224,59 +261,31 @@ dependencies = [
     { name = "isp-beta" },
     { name = "isp-gamma", marker = "sys_platform == 'win32'" },
 ]
+${registry('isp-alpha', '1.0.0')}${registry('isp-beta', '2.0.0', '\ndependencies = [{ name = "isp-alpha" }]')}${registry('isp-gamma', '0.1.0')}${extra}`;
+  };
 
-[[package]]
-name = "isp-alpha"
-version = "1.0.0"
-source = { registry = "${index}" }
-
-[[package]]
-name = "isp-beta"
-version = "2.0.0"
-source = { registry = "${index}" }
-dependencies = [{ name = "isp-alpha" }]
-
-[[package]]
-name = "isp-gamma"
-version = "0.1.0"
-source = { registry = "${index}" }
-${extra}`;
-
-  const poetryLock = `[[package]]
-name = "isp-alpha"
-version = "1.0.0"
+  const poetryLock = (hashes: Record<string, string | null> = {}) => {
+    const files = (name: keyof typeof wheels) => {
+      const hash = hashes[name] === undefined ? wheels[name].sha256 : hashes[name];
+      const file = wheels[name].url.split('/').pop();
+      return hash === null ? '[]' : `[\n    {file = "${file}", hash = "sha256:${hash}"},\n]`;
+    };
+    const entry = (name: keyof typeof wheels, version: string, group: string, more = '') => `[[package]]
+name = "${name}"
+version = "${version}"
 description = ""
 optional = false
 python-versions = "*"
-groups = ["main"]
-files = []
-
-[[package]]
-name = "isp-beta"
-version = "2.0.0"
-description = ""
-optional = false
-python-versions = "*"
-groups = ["main"]
-files = []
-
-[package.dependencies]
-isp-alpha = ">=1"
-
-[[package]]
-name = "isp-gamma"
-version = "0.1.0"
-description = ""
-optional = false
-python-versions = "*"
-groups = ["dev"]
-files = []
-
-[metadata]
+groups = ["${group}"]
+files = ${files(name)}
+${more}
+`;
+    return `${entry('isp-alpha', '1.0.0', 'main')}${entry('isp-beta', '2.0.0', 'main', '\n[package.dependencies]\nisp-alpha = ">=1"\n')}${entry('isp-gamma', '0.1.0', 'dev')}[metadata]
 lock-version = "2.1"
 python-versions = ">=3.11"
 content-hash = "0"
 `;
+  };
 
   async function installed(tag: string): Promise<string> {
     const script =
@@ -286,16 +295,18 @@ content-hash = "0"
     ).stdout.trim();
   }
 
+  async function buildLock(kind: 'uv.lock' | 'poetry.lock', text: string, dialect: 'buildkit' | 'plain') {
+    const path = await write(`${randomUUID()}/${kind}`, text);
+    return build(testSpec({ requirements: { path, kind }, pipIndex: testEnv().pipIndex.url }), dialect);
+  }
+
   it.each([
     ['uv.lock', 'plain'],
     ['poetry.lock', 'buildkit'],
   ] as const)(
-    'installs the main dependencies of a %s (%s)',
+    "installs the main dependencies of a %s, checked against the lock's hashes (%s)",
     async (kind, dialect) => {
-      const { pipIndex } = testEnv();
-      const text = kind === 'uv.lock' ? uvLock(pipIndex.url) : poetryLock;
-      const path = await write(`${kind}-${dialect}/${kind}`, text);
-      const result = await build(testSpec({ requirements: { path, kind }, pipIndex: pipIndex.url }), dialect);
+      const result = await buildLock(kind, kind === 'uv.lock' ? uvLock() : poetryLock(), dialect);
       expect(result.error, result.output).toBeUndefined();
       // isp-gamma is windows-only (uv.lock marker) or a dev dependency (poetry.lock group).
       expect(await installed(result.tag)).toBe("['isp-alpha', 'isp-beta']");
@@ -303,23 +314,71 @@ content-hash = "0"
     300_000,
   );
 
+  it.each([
+    ['uv.lock', () => uvLock({ 'isp-alpha': tampered(wheels['isp-alpha'].sha256) })],
+    ['poetry.lock', () => poetryLock({ 'isp-alpha': tampered(wheels['isp-alpha'].sha256) })],
+  ] as const)(
+    'fails when a wheel does not match the hash in the %s, with pip saying so',
+    async (kind, lock) => {
+      const result = await buildLock(kind, lock(), 'plain');
+      expect(result.error).toMatch(/returned a non-zero code/);
+      expect(result.output).toContain('THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE');
+      expect(result.output).toContain(`Expected sha256 ${tampered(wheels['isp-alpha'].sha256)}`);
+      expect(result.output).toContain(`Got        ${wheels['isp-alpha'].sha256}`);
+    },
+    300_000,
+  );
+
+  it('installs a package the lock has no hash for by version, and says so in the build log', async () => {
+    const result = await buildLock('poetry.lock', poetryLock({ 'isp-alpha': null }), 'plain');
+    expect(result.error, result.output).toBeUndefined();
+    expect(result.output).toContain('imagespec: 2 pinned packages from poetry.lock, 1 checked against its hashes');
+    expect(result.output).toMatch(
+      /imagespec: warning: \/tmp\/imagespec\/requirements\/poetry\.lock has no hashes for isp-alpha==1\.0\.0; pip installs them by version/,
+    );
+    expect(await installed(result.tag)).toBe("['isp-alpha', 'isp-beta']");
+  }, 300_000);
+
   it('fails naming a package the lock pins to a git source', async () => {
-    const { pipIndex } = testEnv();
     const gitDependency = `
 [[package]]
 name = "from-git"
 version = "0.1.0"
 source = { git = "https://example.invalid/x.git?rev=1#abc" }
 `;
-    const text = uvLock(pipIndex.url, gitDependency).replace(
+    const text = uvLock({}, gitDependency).replace(
       '{ name = "isp-beta" },',
       '{ name = "isp-beta" },\n    { name = "from-git" },',
     );
-    const path = await write('git/uv.lock', text);
-    const result = await build(testSpec({ requirements: { path, kind: 'uv.lock' }, pipIndex: pipIndex.url }), 'plain');
+    const result = await buildLock('uv.lock', text, 'plain');
     expect(result.error).toMatch(/returned a non-zero code/);
     expect(result.output).toMatch(
       /imagespec: \/tmp\/imagespec\/requirements\/uv\.lock: package from-git comes from a git source/,
     );
   }, 120_000);
+});
+
+describe('a requirements.txt with --hash options', () => {
+  it('is installed in pip hash-checking mode: a wheel that does not match fails the build', async () => {
+    const { pipIndex } = testEnv();
+    const { sha256 } = await indexWheel('isp-gamma');
+    const wrong = tampered(sha256);
+    const requirements = (hash: string) => `isp-gamma==0.1.0 \\\n    --hash=sha256:${hash}\n`;
+    const spec = async (hash: string) =>
+      testSpec({
+        requirements: {
+          path: await write(`${randomUUID()}/requirements.txt`, requirements(hash)),
+          kind: 'requirements.txt',
+        },
+        pipIndex: pipIndex.url,
+      });
+
+    const good = await build(await spec(sha256), 'plain');
+    expect(good.error, good.output).toBeUndefined();
+
+    const bad = await build(await spec(wrong), 'plain');
+    expect(bad.error).toMatch(/returned a non-zero code/);
+    expect(bad.output).toContain('THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE');
+    expect(bad.output).toContain(`Expected sha256 ${wrong}`);
+  }, 300_000);
 });
