@@ -121,7 +121,7 @@ describe('buildctl argv', () => {
     const argv = renderBuildArgv(
       options({
         frontendImage: 'registry.example/dockerfile:1.7',
-        frontendOpts: { 'build-arg:PIP_INDEX_URL': 'http://pypi.local', target: 'final' },
+        frontendOpts: { 'build-arg:PIP_INDEX_URL': 'http://pypi.local', 'add-hosts': 'pypi.local=127.0.0.1' },
       }),
       call(),
     );
@@ -134,7 +134,29 @@ describe('buildctl argv', () => {
       '--opt',
       'build-arg:PIP_INDEX_URL=http://pypi.local',
       '--opt',
-      'target=final',
+      'add-hosts=pypi.local=127.0.0.1',
+    ]);
+  });
+
+  it('with verify: the verify solve targets its stage, imports caches and exports nothing; the image solve targets the image', () => {
+    const opts = options({ cache: { type: 'registry' } });
+    const verify = renderBuildArgv(opts, call({ solve: 'verify' }));
+    const image = renderBuildArgv(opts, call({ solve: 'image' }));
+    expect(verify.slice(verify.indexOf('--opt'), verify.indexOf('--opt') + 2)).toEqual([
+      '--opt',
+      'target=imagespec-verify',
+    ]);
+    expect(verify.slice(verify.indexOf('--local') + 4)).toEqual([
+      '--import-cache',
+      'type=registry,ref=registry.example:5000/team/app:buildcache',
+      '--progress',
+      'rawjson',
+    ]);
+    expect(image).toEqual([
+      ...renderBuildArgv(opts, call()).slice(0, verify.indexOf('--opt')),
+      '--opt',
+      'target=imagespec-image',
+      ...renderBuildArgv(opts, call()).slice(verify.indexOf('--opt')),
     ]);
   });
 

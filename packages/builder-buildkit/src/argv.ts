@@ -1,5 +1,5 @@
 import type { ResolvedSecretMount } from '@imagespec/core/builder';
-import { parseImageRef } from '@imagespec/core/builder';
+import { IMAGE_STAGE, parseImageRef, VERIFY_STAGE } from '@imagespec/core/builder';
 import type { ResolvedBuildkitOptions } from './options.js';
 
 /**
@@ -23,6 +23,12 @@ export interface BuildctlInvocation {
   readonly insecure: (host: string) => boolean;
   /** Whether the local cache folder already holds a cache (buildctl fails importing a missing one). */
   readonly localCacheExists?: boolean;
+  /**
+   * For a spec with verify commands, which stage of the extended Dockerfile this solve builds:
+   * `verify` (the verify stage; nothing exported, caches only imported) or `image` (the image
+   * stage, exported as `output`). Absent: the Dockerfile's only stage.
+   */
+  readonly solve?: 'verify' | 'image';
 }
 
 /** Flags every buildctl command takes: address and TLS. */
@@ -68,12 +74,25 @@ export function renderBuildArgv(options: ResolvedBuildkitOptions, invocation: Bu
   const platforms = invocation.platforms.length > 0 ? invocation.platforms : options.platforms;
   if (platforms.length > 0) args.push('--opt', `platform=${platforms.join(',')}`);
   for (const [key, value] of Object.entries(options.frontendOpts)) args.push('--opt', `${key}=${value}`);
+  // After frontendOpts: the stage is the builder's to choose, never a user's `target`.
+  if (invocation.solve) args.push('--opt', `target=${invocation.solve === 'verify' ? VERIFY_STAGE : IMAGE_STAGE}`);
   args.push('--local', `context=${invocation.paths.context}`, '--local', `dockerfile=${invocation.paths.dockerfile}`);
   for (const secret of invocation.secrets) args.push('--secret', renderSecret(secret));
+  if (invocation.solve === 'verify') {
+    // The verify solve exports nothing: no image, and no cache that would hold only its stage.
+    args.push(...renderCache(options, invocation).filter(isImport));
+    args.push('--progress', 'rawjson');
+    return args;
+  }
   args.push('--output', renderOutput(invocation));
   args.push(...renderCache(options, invocation));
   args.push('--progress', 'rawjson', '--metadata-file', invocation.paths.metadataFile);
   return args;
+}
+
+/** Keeps `--import-cache X` pairs of a cache argv. */
+function isImport(_arg: string, index: number, args: readonly string[]): boolean {
+  return args[index] === '--import-cache' || args[index - 1] === '--import-cache';
 }
 
 function renderSecret(secret: ResolvedSecretMount): string {

@@ -31,6 +31,7 @@ function setup(script: FakeScript, input: BuildkitOptionsInput = {}, env: Record
   const temps: string[] = [];
   const warnings: string[] = [];
   const recordFile = join(root, `record-${n}.json`);
+  const callsFile = join(root, `calls-${n}.jsonl`);
   const signalFile = join(root, `signals-${n}`);
   const host: BuilderHost = {
     logger: { debug: () => {}, info: () => {}, warn: (message) => warnings.push(message) },
@@ -41,7 +42,7 @@ function setup(script: FakeScript, input: BuildkitOptionsInput = {}, env: Record
       mirror: (reference) => reference,
     },
     cwd: root,
-    env: { ...fakeEnv({ ...script, recordFile, signalFile }), ...env },
+    env: { ...fakeEnv({ ...script, recordFile, callsFile, signalFile }), ...env },
     async tempDir(prefix = 'tmp-') {
       const path = await mkdtemp(join(root, prefix));
       temps.push(path);
@@ -51,7 +52,14 @@ function setup(script: FakeScript, input: BuildkitOptionsInput = {}, env: Record
   const options = buildkitOptionsSchema.parse({ addr: 'tcp://buildkitd.test:1234', buildctl: fake, ...input });
   const builder = createBuildkitBuilder(options, host);
   const record = async () => JSON.parse(await readFile(recordFile, 'utf8'));
-  return { builder, host, temps, warnings, recordFile, signalFile, record };
+  const calls = async (): Promise<string[][]> =>
+    existsSync(callsFile)
+      ? (await readFile(callsFile, 'utf8'))
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line))
+      : [];
+  return { builder, host, temps, warnings, recordFile, signalFile, record, calls };
 }
 
 function contextTar(): NodeJS.ReadableStream {
@@ -65,7 +73,12 @@ function contextTar(): NodeJS.ReadableStream {
 function request(overrides: Partial<BuildRequest> = {}): BuildRequest & { emitted: BuilderEvent[] } {
   const emitted: BuilderEvent[] = [];
   return {
-    spec: { name: 'app', registry: '127.0.0.1:5000/bk' } as ResolvedImageSpec,
+    spec: {
+      name: 'app',
+      registry: '127.0.0.1:5000/bk',
+      verify: [],
+      origin: { dir: '/' },
+    } as unknown as ResolvedImageSpec,
     image: '127.0.0.1:5000/bk/app:3kq7',
     hash: '3kq7',
     baseImage: '127.0.0.1:5000/busybox:1',
@@ -301,5 +314,119 @@ describe('buildkit builder: build()', () => {
     expect(argv).toContain(`id=tok,src=${secretFile}`);
     expect(argv).toContain('id=pip,env=PIP_CONF_SECRET');
     expect(argv.join(' ')).not.toContain('s3cr3t');
+  });
+});
+
+describe('buildkit builder: verify', () => {
+  const FAILING = 'echo about to fail; exit 3';
+  // The real recording of a RUN that exits 3, with its vertex named the way BuildKit names a
+  // step of a named stage (`[<stage> N/M] ...`): here the step of the verify stage, or of the image stage.
+  const failedIn = async (stage: string) =>
+    (await readFile(`${FIXTURES}progress-rawjson-failed.ndjson`, 'utf8'))
+      .replaceAll('[2/2] RUN echo about to fail; exit 3', `[${stage}] RUN echo about to fail; exit 3`)
+      .trimEnd()
+      .split('\n');
+  const withVerify = (verify: string[], overrides: Partial<BuildRequest> = {}) =>
+    request({
+      spec: {
+        name: 'app',
+        registry: '127.0.0.1:5000/bk',
+        verify,
+        origin: { dir: '/' },
+      } as unknown as ResolvedImageSpec,
+      ...overrides,
+    });
+
+  it('solves the verify stage first (no output), then pushes the image stage', async () => {
+    const { builder, calls, record, temps } = setup(success, { cache: { type: 'registry' } });
+    const result = await builder.build(withVerify(['test -f /app', 'true']));
+    expect(result).toMatchObject({ pushed: true, digest: expect.stringMatching(/^sha256:/) });
+
+    const [verify, image, ...more] = await calls();
+    expect(more).toEqual([]);
+    expect(verify).toContain('target=imagespec-verify');
+    expect(verify).not.toContain('--output');
+    expect(verify).not.toContain('--export-cache');
+    expect(verify).not.toContain('--metadata-file');
+    // The verify solve reads the cache the image solve writes.
+    expect(verify).toContain('--import-cache');
+    expect(image).toContain('target=imagespec-image');
+    expect(image).toContain('type=image,name=127.0.0.1:5000/bk/app:3kq7,push=true,registry.insecure=true');
+    expect(image).toContain('--export-cache');
+
+    // Both solves read one Dockerfile: the image stage, named, then the verify stage.
+    expect((await record()).dockerfile).toBe(
+      'FROM 127.0.0.1:5000/busybox:1 AS imagespec-image\n# dialect: buildkit\n' +
+        'FROM imagespec-image AS imagespec-verify\nRUN test -f /app\nRUN true\n',
+    );
+    // plan() shows both solves as they ran, up to the temp folder.
+    const plan = await builder.plan?.(withVerify(['test -f /app', 'true']));
+    const untemp = (argv: string[] | undefined) => argv?.map((arg) => arg.replaceAll(temps[0] as string, '<temp>'));
+    expect(plan?.verifyArgv).toEqual(untemp(verify));
+    expect(plan?.argv).toEqual(untemp(image));
+    expect(plan?.dockerfile).toContain('FROM imagespec-image AS imagespec-verify');
+  });
+
+  it('a failing verify command fails the build with its output, and the image solve (the push) never runs', async () => {
+    const { builder, calls, temps } = setup({
+      ...success,
+      verify: { stderr: await failedIn('imagespec-verify 2/2'), exit: 1 },
+    });
+    const req = withVerify(['true', FAILING]);
+    const error = await builder.build(req).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'VERIFY_FAILED',
+      details: { command: FAILING, exitCode: 3, output: ['about to fail'] },
+    });
+    expect((error as Error).message).toBe(
+      `Verify command \`${FAILING}\` exited with 3 in 127.0.0.1:5000/bk/app:3kq7 (buildkitd at tcp://buildkitd.test:1234); nothing was pushed.\nLast output:\n  about to fail`,
+    );
+    const ran = await calls();
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toContain('target=imagespec-verify');
+    expect(ran.flat().some((arg) => arg.includes('push=true'))).toBe(false);
+    expect(existsSync(temps[0] as string)).toBe(false);
+  });
+
+  it('a step of the image failing during the verify solve is a build failure, and nothing is pushed', async () => {
+    const { builder, calls } = setup({
+      ...success,
+      verify: { stderr: await failedIn('imagespec-image 2/2'), exit: 1 },
+    });
+    await expect(builder.build(withVerify([FAILING]))).rejects.toMatchObject({
+      code: 'BUILD_FAILED',
+      details: { step: '[imagespec-image 2/2] RUN echo about to fail; exit 3', stepExitCode: 3 },
+    });
+    expect(await calls()).toHaveLength(1);
+  });
+
+  it('a verify command that would add an instruction is refused before buildctl runs', async () => {
+    const { builder, calls } = setup(success);
+    await expect(builder.build(withVerify(['true\nRUN echo injected']))).rejects.toMatchObject({
+      code: 'SPEC_INVALID',
+      details: { field: 'verify[0]' },
+    });
+    expect(await calls()).toEqual([]);
+  });
+});
+
+describe('buildkit builder: plan() for --dry-run', () => {
+  it('needs no daemon and no buildctl: nothing is run', async () => {
+    const missing = join(root, 'no-such-dir', 'buildctl');
+    const { builder, calls } = setup(
+      { workers: 'hang' },
+      { buildctl: missing, addr: 'tcp://unreachable.invalid:1234' },
+    );
+    const plan = await builder.plan?.(
+      request({
+        spec: { name: 'app', registry: 'r', verify: ['true'], origin: { dir: '/' } } as unknown as ResolvedImageSpec,
+      }),
+    );
+    expect(plan).toMatchObject({ builder: 'buildkit', command: missing, addr: 'tcp://unreachable.invalid:1234' });
+    expect(plan?.verifyArgv).toContain('target=imagespec-verify');
+    expect(plan?.dockerfile).toBe(
+      'FROM 127.0.0.1:5000/busybox:1 AS imagespec-image\n# dialect: buildkit\nFROM imagespec-image AS imagespec-verify\nRUN true\n',
+    );
+    expect(await calls()).toEqual([]);
   });
 });

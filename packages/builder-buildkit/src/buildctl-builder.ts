@@ -9,7 +9,7 @@ import type {
   BuildResult,
   ResolvedImageSpec,
 } from '@imagespec/core/builder';
-import { ImagespecError, isImagespecError } from '@imagespec/core/builder';
+import { ImagespecError, isImagespecError, renderVerifyStage, verifyFailedError } from '@imagespec/core/builder';
 import {
   type BuildctlInvocation,
   type BuildctlOutput,
@@ -26,6 +26,7 @@ import { readBuildMetadata } from './metadata.js';
 import { type BuildkitOptions, type ResolvedBuildkitOptions, resolveBuildkitOptions } from './options.js';
 import { createRawJsonParser } from './progress.js';
 import { runBuildctl } from './run-buildctl.js';
+import { findVerifyFailure } from './verify-failure.js';
 
 /** What a buildkit build returns: the core result, plus where the OCI tarball went when nothing was pushed. */
 export interface BuildkitBuildResult extends BuildResult {
@@ -67,7 +68,48 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
       paths,
       insecure: (registry) => host.registries.insecure(registry),
       localCacheExists,
+      ...(verifies(request) && { solve: 'image' as const }),
     };
+  }
+
+  /** One `buildctl build`, its progress turned into events as it comes. */
+  async function solve(
+    request: BuildRequest,
+    call: BuildctlInvocation,
+    env: Record<string, string | undefined>,
+    deadline: number | undefined,
+  ) {
+    const argv = renderBuildArgv(options, call);
+    log.debug(`${options.buildctl} ${argv.join(' ')}`);
+    const parser = createRawJsonParser();
+    const run = await runBuildctl(options.buildctl, argv, {
+      env,
+      signal: request.signal,
+      timeoutMs: deadline === undefined ? 0 : Math.max(1, deadline - Date.now()),
+      graceMs: options.cancelGraceMs,
+      onStderrLine: (line) => {
+        for (const event of parser.line(line)) request.events.emit(event);
+      },
+    });
+    for (const event of parser.end()) request.events.emit(event);
+    return { run, parser, failed: run.exitCode !== 0 || run.canceled || run.timedOut };
+  }
+
+  function buildctlFailure(request: BuildRequest, { run, parser }: Awaited<ReturnType<typeof solve>>) {
+    return interpretBuildctlFailure({
+      image: request.image,
+      addr: options.addr,
+      buildctl: options.buildctl,
+      ...(run.exitCode !== undefined && { exitCode: run.exitCode }),
+      ...(run.signal !== undefined && { signal: run.signal }),
+      timedOut: run.timedOut,
+      timeoutMs: options.timeoutMs,
+      canceled: run.canceled,
+      ...(run.spawnError && { spawnError: run.spawnError }),
+      stderrTail: parser.plainTail,
+      failedSteps: parser.failedSteps,
+      logTail: parser.logTail,
+    });
   }
 
   return {
@@ -119,15 +161,18 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
       return { ok: true };
     },
 
+    /** What build() runs, computed without the daemon (no buildctl call): --dry-run needs none. */
     plan(request: BuildRequest): BuildPlan {
       const out = output(request);
       const paths = planPaths(PLAN_TEMP);
-      const argv = renderBuildArgv(options, invocation(request, staged(out, PLAN_TEMP), paths, false));
+      const call = invocation(request, staged(out, PLAN_TEMP), paths, false);
       return {
         builder: 'buildkit',
         addr: options.addr,
         command: options.buildctl,
-        argv,
+        ...(verifies(request) && { verifyArgv: renderBuildArgv(options, { ...call, solve: 'verify' }) }),
+        argv: renderBuildArgv(options, call),
+        dockerfile: dockerfileOf(request),
         ...(out.type === 'oci' && { ociTarball: out.dest }),
       };
     },
@@ -142,7 +187,7 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
         await extractTar(request.context({ dialect: 'buildkit' }), paths.context, request.signal);
         // The Dockerfile gets its own --local folder, so the context's files never shadow it.
         await mkdir(paths.dockerfile, { recursive: true });
-        await writeFile(join(paths.dockerfile, 'Dockerfile'), request.dockerfile('buildkit'));
+        await writeFile(join(paths.dockerfile, 'Dockerfile'), dockerfileOf(request));
         const localCacheExists =
           options.cache?.type === 'local' && (await exists(join(options.cache.dir, 'index.json')));
         const call = invocation(request, staged(out, temp.path), paths, localCacheExists);
@@ -152,37 +197,23 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
           );
         }
         const env = { ...host.env, ...(await dockerConfigEnv(request, call, temp.path)) };
-        const argv = renderBuildArgv(options, call);
-        log.debug(`${options.buildctl} ${argv.join(' ')}`);
-
-        const parser = createRawJsonParser();
-        const run = await runBuildctl(options.buildctl, argv, {
-          env,
-          signal: request.signal,
-          timeoutMs: options.timeoutMs,
-          graceMs: options.cancelGraceMs,
-          onStderrLine: (line) => {
-            for (const event of parser.line(line)) request.events.emit(event);
-          },
-        });
-        for (const event of parser.end()) request.events.emit(event);
-
-        if (run.exitCode !== 0 || run.canceled || run.timedOut) {
-          throw interpretBuildctlFailure({
-            image: request.image,
-            addr: options.addr,
-            buildctl: options.buildctl,
-            ...(run.exitCode !== undefined && { exitCode: run.exitCode }),
-            ...(run.signal !== undefined && { signal: run.signal }),
-            timedOut: run.timedOut,
-            timeoutMs: options.timeoutMs,
-            canceled: run.canceled,
-            ...(run.spawnError && { spawnError: run.spawnError }),
-            stderrTail: parser.plainTail,
-            failedSteps: parser.failedSteps,
-            logTail: parser.logTail,
-          });
+        // timeoutMs limits the whole build: the verify solve and the push solve share it.
+        const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : undefined;
+        if (verifies(request)) {
+          // Solved first, in the same daemon: the image stage's steps are then cached for the push solve.
+          const verify = await solve(request, { ...call, solve: 'verify' }, env, deadline);
+          if (verify.failed) {
+            const stopped = verify.run.canceled || verify.run.timedOut;
+            const failure = stopped
+              ? undefined
+              : findVerifyFailure(verify.parser.failedSteps, request.spec.verify, verify.parser.logTail);
+            throw failure
+              ? verifyFailedError(request.image, failure, `buildkitd at ${options.addr}`)
+              : buildctlFailure(request, verify);
+          }
         }
+        const image = await solve(request, call, env, deadline);
+        if (image.failed) throw buildctlFailure(request, image);
         const metadata = await readBuildMetadata(paths.metadataFile);
         // buildctl creates the tarball before the solve: only a finished one leaves the temp folder.
         if (out.type === 'oci' && call.output.type === 'oci') await moveFile(call.output.dest, out.dest);
@@ -213,6 +244,15 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
     log.debug(`buildctl gets credentials for ${[...credentials.keys()].join(', ')}`);
     return { DOCKER_CONFIG: await writeDockerConfig(join(tempPath, 'docker-config'), credentials) };
   }
+}
+
+function verifies(request: BuildRequest): boolean {
+  return request.spec.verify.length > 0;
+}
+
+/** The Dockerfile buildctl gets: with verify commands, the image stage plus the verify stage. */
+function dockerfileOf(request: BuildRequest): string {
+  return renderVerifyStage(request.dockerfile('buildkit'), request.spec);
 }
 
 /** An OCI tarball is written into the temp folder first. */

@@ -54,10 +54,19 @@ function realHost(): BuilderHost {
   };
 }
 
-function buildRequest(image: string, dockerfile: string): BuildRequest & { emitted: BuilderEvent[] } {
+function buildRequest(
+  image: string,
+  dockerfile: string,
+  verify: string[] = [],
+): BuildRequest & { emitted: BuilderEvent[] } {
   const emitted: BuilderEvent[] = [];
   return {
-    spec: { name: 'bk-e2e', registry: image.split('/')[0] } as ResolvedImageSpec,
+    spec: {
+      name: 'bk-e2e',
+      registry: image.split('/')[0],
+      verify,
+      origin: { dir: process.cwd() },
+    } as unknown as ResolvedImageSpec,
     image,
     hash: image.split(':').at(-1) as string,
     baseImage: testEnv().baseImages.busybox,
@@ -75,6 +84,26 @@ function buildRequest(image: string, dockerfile: string): BuildRequest & { emitt
     events: { emit: (event) => emitted.push(event) },
     signal: new AbortController().signal,
     emitted,
+  };
+}
+
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+/** The pushed image's config (history included), read from the test registry. */
+async function pushedConfig(repository: string, tag: string) {
+  const { registry } = testEnv();
+  const manifest = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, {
+    headers: { accept: MANIFEST_TYPES },
+  });
+  if (manifest.status !== 200) return { status: manifest.status };
+  const { config } = (await manifest.json()) as { config: { digest: string } };
+  const blob = await fetch(`${registry.url}/v2/${repository}/blobs/${config.digest}`);
+  return {
+    status: 200,
+    config: (await blob.json()) as { config?: { Cmd?: string[] }; history?: { created_by?: string }[] },
   };
 }
 
@@ -150,6 +179,52 @@ describe.skipIf(skipReason)('buildkit builder against a real buildkitd', () => {
         code: 'BUILD_FAILED',
         details: { stepExitCode: 3, lastLogLines: [`about to fail-${nonce}`] },
       });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'verify: the commands run in the built image before the push, and the image pushed is the image stage',
+    async () => {
+      const { registry, baseImages } = testEnv();
+      const builder = createBuildkitBuilder(buildkitOptionsSchema.parse({}), realHost());
+      const request = buildRequest(
+        `${registry.host}/imagespec-e2e/bk-verified:${nonce}`,
+        dockerfile.replace('BASE', baseImages.busybox),
+        [`echo verifying-${nonce}; test -f /app/app.txt`, 'grep -q "app content" /app/app.txt'],
+      );
+      expect(await builder.build(request)).toMatchObject({ pushed: true });
+      expect(request.emitted).toContainEqual(
+        expect.objectContaining({ type: 'log', stream: 'stdout', line: `verifying-${nonce}` }),
+      );
+      const pushed = await pushedConfig('imagespec-e2e/bk-verified', nonce);
+      expect(pushed.status).toBe(200);
+      expect(pushed.config?.config?.Cmd).toEqual(['cat', '/app/app.txt']);
+      // Nothing of the verify stage is in the image: its history ends with the image's own steps.
+      const history = (pushed.config?.history ?? []).map((entry) => entry.created_by ?? '');
+      expect(history.some((line) => line.includes('verifying-') || line.includes('grep -q'))).toBe(false);
+      expect(history.some((line) => line.includes(`building-${nonce}`))).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'verify: a failing command fails the build with its output, and nothing is pushed under the tag',
+    async () => {
+      const { registry, baseImages } = testEnv();
+      const builder = createBuildkitBuilder(buildkitOptionsSchema.parse({}), realHost());
+      const failing = `echo checking-${nonce}; exit 4`;
+      const request = buildRequest(
+        `${registry.host}/imagespec-e2e/bk-unverified:${nonce}`,
+        `FROM ${baseImages.busybox}\nRUN echo built-${nonce} > /built\n`,
+        ['test -f /built', failing],
+      );
+      const error = await builder.build(request).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'VERIFY_FAILED',
+        details: { command: failing, exitCode: 4, output: [`checking-${nonce}`] },
+      });
+      expect((await pushedConfig('imagespec-e2e/bk-unverified', nonce)).status).toBe(404);
     },
     TIMEOUT,
   );

@@ -148,7 +148,7 @@ function pushError(words: string, failure: BuildctlFailure, details: Record<stri
 }
 
 /** The first real error: siblings cancelled because of it only say "context canceled". */
-function rootCause(steps: readonly FailedStep[]): FailedStep | undefined {
+export function rootCause(steps: readonly FailedStep[]): FailedStep | undefined {
   return steps.find((step) => !CANCELED.test(step.error)) ?? steps[0];
 }
 

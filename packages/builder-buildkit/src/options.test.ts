@@ -19,6 +19,12 @@ describe('buildkit options', () => {
     });
   });
 
+  it('refuses a frontend target: the builder picks the stage', () => {
+    expect(issues({ frontendOpts: { target: 'other' } })).toEqual([
+      'frontendOpts: target is the builder’s: it builds the image stage, and the verify stage before it',
+    ]);
+  });
+
   it('takes the address from the option, then BUILDKIT_HOST, then buildctl’s default', () => {
     const env = { BUILDKIT_HOST: 'tcp://buildkitd:1234' };
     expect(resolveBuildkitOptions(parse({ addr: 'kube-pod://buildkitd-0' }), { env, cwd: '/' })).toMatchObject({

@@ -69,7 +69,12 @@ export const buildkitOptionsSchema = z
     /** A frontend image (gateway.v0) instead of buildkitd's built-in Dockerfile frontend. */
     frontendImage: z.string().min(1).optional(),
     /** Extra `--opt key=value` for the frontend, e.g. `{ 'build-arg:HTTP_PROXY': '...' }`. */
-    frontendOpts: z.record(z.string().min(1), z.string()).default({}),
+    frontendOpts: z
+      .record(z.string().min(1), z.string())
+      .refine((opts) => !('target' in opts), {
+        message: 'target is the builder’s: it builds the image stage, and the verify stage before it',
+      })
+      .default({}),
     /** Write an OCI tarball into this folder when the image is not pushed (else such builds are refused). */
     ociDir: path.optional(),
     /** buildctl's --timeout: seconds to wait for the daemon connection. */

@@ -15,23 +15,29 @@ import { join } from 'node:path';
 export interface FakeScript {
   /** What `buildctl ... debug workers` does. */
   readonly workers?: 'ok' | 'none' | { readonly stderr: string; readonly exit: number } | 'hang';
-  /** What `buildctl ... build` does. */
-  readonly build?: {
-    /** Lines written to stderr, in order (e.g. a recorded progress-rawjson file's lines). */
-    readonly stderrFile?: string;
-    readonly stderr?: readonly string[];
-    readonly exit?: number;
-    /** Copied to the --metadata-file path on exit 0. */
-    readonly metadataFile?: string;
-    /** After the output, wait until signalled. */
-    readonly hang?: boolean;
-    /** Ignore SIGINT (only SIGKILL ends it). */
-    readonly ignoreSigint?: boolean;
-  };
-  /** The stand-in writes {argv, dockerConfig, contextFiles, dockerfile} here. */
+  /** What `buildctl ... build` does (for a spec with verify: the solve of the image stage). */
+  readonly build?: FakeSolve;
+  /** What the solve of the verify stage (`--opt target=imagespec-verify`) does; default: succeed quietly. */
+  readonly verify?: FakeSolve;
+  /** The stand-in writes {argv, dockerConfig, contextFiles, dockerfile} here (the last call). */
   readonly recordFile?: string;
+  /** The stand-in appends each call's argv here, one JSON array per line. */
+  readonly callsFile?: string;
   /** The stand-in appends each signal it receives here, one per line. */
   readonly signalFile?: string;
+}
+
+export interface FakeSolve {
+  /** Lines written to stderr, in order (e.g. a recorded progress-rawjson file's lines). */
+  readonly stderrFile?: string;
+  readonly stderr?: readonly string[];
+  readonly exit?: number;
+  /** Copied to the --metadata-file path on exit 0. */
+  readonly metadataFile?: string;
+  /** After the output, wait until signalled. */
+  readonly hang?: boolean;
+  /** Ignore SIGINT (only SIGKILL ends it). */
+  readonly ignoreSigint?: boolean;
 }
 
 const SCRIPT = String.raw`
@@ -53,6 +59,7 @@ const onSignal = (name, exit) => () => {
 };
 process.on('SIGINT', onSignal('SIGINT', !(script.build && script.build.ignoreSigint)));
 process.on('SIGTERM', onSignal('SIGTERM', true));
+if (script.callsFile) fs.appendFileSync(script.callsFile, JSON.stringify(argv) + '\n');
 if (script.recordFile) {
   const dockerConfig = process.env.DOCKER_CONFIG ? fs.readFileSync(path.join(process.env.DOCKER_CONFIG, 'config.json'), 'utf8') : null;
   const dockerfile = locals.dockerfile ? fs.readFileSync(path.join(locals.dockerfile, 'Dockerfile'), 'utf8') : null;
@@ -68,7 +75,7 @@ if (argv.includes('debug') && argv.includes('workers')) {
   else if (w === 'none') process.stdout.write('ID PLATFORMS\n');
   else { process.stderr.write(w.stderr + '\n'); process.exitCode = w.exit; }
 } else if (argv.includes('build')) {
-  const b = script.build || {};
+  const b = (argv.includes('target=imagespec-verify') ? script.verify : script.build) || {};
   const out = flag('--output') || '';
   const dest = /(?:^|,)dest=([^,]+)/.exec(out);
   // Like buildctl, create the tarball file before the solve.
