@@ -1,3 +1,8 @@
+export type { BuildOptions } from './api/build.js';
+export { build } from './api/build.js';
+export type { ProjectOptions, SpecSource } from './api/project.js';
+export type { TaggedImage } from './api/tag.js';
+export { tag } from './api/tag.js';
 export type {
   BuilderEntry,
   BuilderOption,
@@ -16,14 +21,17 @@ export type { ConfigIssue } from './config/resolve.js';
 export { DEFAULT_BUILDERS, resolveConfig } from './config/resolve.js';
 export type { DigestOptions, FileDigest, TreeDigest } from './context/digest.js';
 export { digestRecords, digestTree, sha256File } from './context/digest.js';
-export type { IgnoreMatcher } from './context/ignore.js';
-export { BUILTIN_IGNORE_PATTERNS, createIgnoreMatcher, parseIgnoreMatcher } from './context/ignore.js';
+export type { DockerignorePattern, IgnoreMatcher } from './context/ignore.js';
+export { BUILTIN_IGNORE_PATTERNS } from './context/builtin-ignore.js';
+export type { Gitignore, GitignorePattern } from './context/gitignore.js';
+export { matchGitignore, parseGitignore } from './context/gitignore.js';
+export { createIgnoreMatcher, parseIgnoreMatcher } from './context/ignore.js';
 export type { ContextEntry, ContextLayout } from './context/layout.js';
 export { CONTEXT_PREFIX, computeContextLayout, DEFAULT_WORKDIR, DOCKERFILE_PATH } from './context/layout.js';
 export type { ContextStreamOptions } from './context/tar.js';
 export { createContextStream } from './context/tar.js';
 export type { ExpectedContext } from './context/tar-verify.js';
-export type { ContextFile, WalkOptions } from './context/walk.js';
+export type { ContextFile, ExcludedEntry, WalkOptions } from './context/walk.js';
 export { walkFiles } from './context/walk.js';
 export type { RenderOptions } from './dockerfile/render.js';
 export { HASH_LABEL, renderDockerfile } from './dockerfile/render.js';
