@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -9,4 +10,10 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   tsconfig: 'tsconfig.json',
+  // schema.json (`@imagespec/core/schema.json`): the spec's JSON Schema as a file, for editors
+  // (`# yaml-language-server: $schema=`) and validators; written from the build just made.
+  async onSuccess() {
+    const { imageSpecJsonSchema } = await import(new URL('./dist/index.js', import.meta.url).href);
+    await writeFile(new URL('./schema.json', import.meta.url), `${JSON.stringify(imageSpecJsonSchema(), null, 2)}\n`);
+  },
 });

@@ -149,11 +149,12 @@ export {
   validateTag,
 } from './spec/grammar.js';
 export type { IssuePath } from './spec/issues.js';
+export { imageSpecJsonSchema, SPEC_SCHEMA_ID } from './spec/json-schema.js';
 export type { ParseSpecOptions, SpecFile, SpecLocation } from './spec/load.js';
 export { loadSpecFile, parseSpecText } from './spec/load.js';
 export type { SpecIssue } from './spec/normalize.js';
 export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/normalize.js';
-export { imageSpecJsonSchema, imageSpecSchema } from './spec/schema.js';
+export { imageSpecSchema } from './spec/schema.js';
 export type {
   CopyInput,
   ImageSpecInput,

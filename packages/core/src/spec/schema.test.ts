@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FLYTEKIT_ALIASES, imageSpecJsonSchema, imageSpecSchema, SPEC_FIELDS } from './schema.js';
+import { FLYTEKIT_ALIASES, imageSpecSchema, SPEC_FIELDS } from './schema.js';
 
 describe('imageSpecSchema', () => {
   it('accepts every field of ImageSpecInput', () => {
@@ -42,24 +42,6 @@ describe('imageSpecSchema', () => {
   it('is strict about unknown keys', () => {
     const result = imageSpecSchema.safeParse({ name: 'app', color: 'blue' });
     expect(result.success).toBe(false);
-  });
-});
-
-describe('imageSpecJsonSchema', () => {
-  it('describes a single spec or an images map, snake_case names included', () => {
-    type ObjectSchema = { properties: Record<string, unknown>; additionalProperties: boolean };
-    const schema = imageSpecJsonSchema() as {
-      anyOf: (ObjectSchema | { $ref: string })[];
-      $defs: Record<string, ObjectSchema>;
-    };
-    expect(schema.anyOf).toEqual([{ $ref: '#/$defs/ImageSpec' }, expect.objectContaining({ type: 'object' })]);
-    const single = schema.$defs.ImageSpec;
-    const multi = schema.anyOf[1] as ObjectSchema;
-    expect(single?.additionalProperties).toBe(false);
-    for (const field of [...SPEC_FIELDS, ...Object.keys(FLYTEKIT_ALIASES)])
-      expect(single?.properties).toHaveProperty(field);
-    expect(Object.keys(multi?.properties ?? {})).toEqual(['images']);
-    expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
   });
 });
 
