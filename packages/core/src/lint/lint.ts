@@ -21,15 +21,15 @@ export async function lintSpecs(
   const warnings: LintWarning[] = [];
   const seen = new Set<string>();
   for (const spec of specs) {
-    const requirementsText =
-      spec.requirements?.kind === 'requirements.txt'
-        ? await readFile(spec.requirements.path, 'utf8').catch(() => undefined)
-        : undefined;
+    const text = spec.requirements && (await readFile(spec.requirements.path, 'utf8').catch(() => undefined));
+    const requirementsText = spec.requirements?.kind === 'requirements.txt' ? text : undefined;
+    const lockText = spec.requirements?.kind === 'requirements.txt' ? undefined : text;
     const locate = options.locate?.(spec);
     for (const finding of lintSpec({
       spec,
       lock: options.lock,
       ...(requirementsText !== undefined && { requirementsText }),
+      ...(lockText !== undefined && { lockText }),
     })) {
       const warning = place(finding, spec, locate);
       const key = `${warning.file}:${warning.line}:${warning.message}`;

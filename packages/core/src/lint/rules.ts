@@ -1,6 +1,8 @@
 import { normalizeImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { LockFile } from '../lock/lock-file.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
+import { lintHashes } from './lock-hashes.js';
+import { parseRequirementLines } from './requirement-lines.js';
 
 export type LintRule =
   | 'unpinned-package'
@@ -9,7 +11,8 @@ export type LintRule =
   | 'conflicting-versions'
   | 'mutable-base'
   | 'unlocked-base'
-  | 'runtime-override';
+  | 'runtime-override'
+  | 'lock-hashes';
 
 /** A finding; `path` is the field path in the spec (for file:line), `requirementsLine` a line of the requirements file. */
 export interface LintFinding {
@@ -25,6 +28,8 @@ export interface LintInput {
   readonly lock: LockFile;
   /** Text of spec.requirements when it is a requirements.txt. */
   readonly requirementsText?: string;
+  /** Text of spec.requirements when it is a uv.lock or poetry.lock. */
+  readonly lockText?: string;
 }
 
 const PIN = /===?\s*[^=\s*]+$/;
@@ -41,7 +46,7 @@ function isPinned(requirement: string): boolean {
 }
 
 /** Pure: every rule over one spec (its own fields; base specs are linted on their own). */
-export function lintSpec({ spec, lock, requirementsText }: LintInput): LintFinding[] {
+export function lintSpec({ spec, lock, requirementsText, lockText }: LintInput): LintFinding[] {
   const findings: LintFinding[] = [];
   const image = spec.name;
   spec.packages.forEach((pkg, index) => {
@@ -64,23 +69,19 @@ export function lintSpec({ spec, lock, requirementsText }: LintInput): LintFindi
       });
     }
   });
-  const requirementLines: { text: string; line: number }[] = [];
-  if (requirementsText !== undefined) {
-    requirementsText.split(/\r?\n/).forEach((raw, index) => {
-      const text = raw.replace(/\s+#.*$/, '').trim();
-      if (!text || text.startsWith('#') || text.startsWith('-')) return;
-      requirementLines.push({ text, line: index + 1 });
-      if (!isPinned(text)) {
-        findings.push({
-          rule: 'unpinned-requirement',
-          image,
-          path: ['requirements'],
-          requirementsLine: index + 1,
-          message: `requirements line ${index + 1} "${text}" is not pinned. Pin it with ==, or use a lock file (uv.lock, poetry.lock).`,
-        });
-      }
-    });
+  const requirementLines = parseRequirementLines(requirementsText ?? '');
+  for (const { text, line } of requirementLines) {
+    if (!isPinned(text)) {
+      findings.push({
+        rule: 'unpinned-requirement',
+        image,
+        path: ['requirements'],
+        requirementsLine: line,
+        message: `requirements line ${line} "${text}" is not pinned. Pin it with ==, or use a lock file (uv.lock, poetry.lock).`,
+      });
+    }
   }
+  findings.push(...lintHashes({ spec, requirements: requirementLines, ...(lockText !== undefined && { lockText }) }));
   const versions = new Map<string, Set<string>>();
   for (const requirement of [...spec.packages, ...requirementLines.map((r) => r.text)]) {
     const name = requirementName(requirement);
