@@ -111,7 +111,8 @@ export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
 export { validateBuilderDefinition } from './plugin/validate.js';
 export type { RegistryAccessOptions, RegistrySettings, ResolvedRegistryAccess } from './registry/access.js';
 export { CRED_HELPER_ALIASES, createRegistryAccess, isLoopbackHost } from './registry/access.js';
-export { createRegistryBlobClient, type RegistryBlobClientOptions } from './registry/blob-client.js';
+export type { RegistryBlobClientOptions } from './registry/blob-client.js';
+export { createRegistryBlobClient } from './registry/blob-client.js';
 export type {
   ManifestCheck,
   PullRequestOptions,
