@@ -1,0 +1,123 @@
+/**
+ * Test-only helpers for builder-oci's end-to-end tests: specs resolved by core, and core's
+ * engine (runBuilds) with the oci builder configured as a definition object, on the real
+ * registries and engine of test-env.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { BuildEvent, ImageSpecInput, RegistryAccess, ResolvedImageSpec, RunSummary } from '@imagespec/core';
+import * as core from '@imagespec/core';
+import { testEnv } from '@imagespec/test-env';
+import { onTestFinished } from 'vitest';
+import definition from './index.js';
+import type { OciBuilderOptionsInput } from './options.js';
+
+/** A temp project folder with the given files (mode per file optional), removed when the test ends. */
+export async function makeProject(
+  files: Record<string, string | { text: string; mode: number }>,
+  parent?: string,
+): Promise<string> {
+  const dir = await mkdtemp(join(parent ?? tmpdir(), 'imagespec-oci-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  for (const [path, file] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    const { text, mode } = typeof file === 'string' ? { text: file, mode: 0o644 } : file;
+    await writeFile(join(dir, path), text, { mode });
+  }
+  return dir;
+}
+
+export function resolveSpec(input: ImageSpecInput, dir: string): ResolvedImageSpec {
+  return core.normalizeSpec(input, { dir });
+}
+
+export function registryAccess(dockerConfig: Record<string, unknown> = { auths: {} }): RegistryAccess {
+  return core.createRegistryAccess({ dockerConfig: core.parseDockerConfig(JSON.stringify(dockerConfig)), env: {} });
+}
+
+/** One run of core's engine with the oci builder alone. */
+export async function runEngine(
+  specs: readonly ResolvedImageSpec[],
+  options: {
+    builder?: OciBuilderOptionsInput;
+    access?: RegistryAccess;
+    force?: boolean;
+    push?: boolean;
+    signal?: AbortSignal;
+    onEvent?: (event: BuildEvent) => void;
+  } = {},
+): Promise<{ summary: RunSummary; events: BuildEvent[] }> {
+  const access = options.access ?? registryAccess();
+  const cwd = await mkdtemp(join(tmpdir(), 'imagespec-oci-run-'));
+  const host = core.createBuilderHost({
+    logger: { debug() {}, info() {}, warn: (m) => console.warn(m) },
+    registries: access,
+    cwd,
+    env: {},
+  });
+  const builders = core.createBuilderRegistry(
+    [[definition, { engine: testEnv().dockerSocket, network: 'host', ...options.builder }]],
+    host,
+  );
+  const events: BuildEvent[] = [];
+  try {
+    const summary = await core.runBuilds({
+      specs,
+      config: { dir: cwd, builders: [], defaults: {}, registries: {}, mirrors: {} },
+      builders,
+      registryClient: core.createRegistryClient({ access }),
+      access,
+      force: options.force ?? false,
+      ...(options.push !== undefined && { push: options.push }),
+      ...(options.signal && { signal: options.signal }),
+      onEvent: (event) => {
+        events.push(event);
+        options.onEvent?.(event);
+      },
+    });
+    return { summary, events };
+  } finally {
+    await builders.dispose();
+    await host.dispose();
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+export function uniqueName(prefix: string): string {
+  return `imagespec-oci-test/${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The docker CLI against the test engine; returns stdout, throws on a non-zero exit. */
+export function docker(...args: string[]): string {
+  return execFileSync('docker', ['-H', `unix://${testEnv().dockerSocket}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** GET of a manifest or index through the registry API (plain HTTP test registries). */
+export async function registryManifest(
+  url: string,
+  repository: string,
+  reference: string,
+): Promise<{ status: number; mediaType: string | null; body: Record<string, unknown> | undefined }> {
+  const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, {
+    headers: {
+      accept: [
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+      ].join(', '),
+    },
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    mediaType: response.headers.get('content-type'),
+    body: response.ok ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
+}

@@ -1,0 +1,266 @@
+import type {
+  Availability,
+  Builder,
+  BuilderHost,
+  BuildPlan,
+  BuildRequest,
+  BuildResult,
+  RegistryBlobClient,
+  ResolvedImageSpec,
+} from '@imagespec/core/builder';
+import { ImagespecError, isImagespecError, parseImageRef, verifyFailedError } from '@imagespec/core/builder';
+import { type AssembledImage, assembleImage } from './assemble.js';
+import { readBaseImage } from './base-image.js';
+import { engineAuthHeader, resolveEngineAddress } from './engine-address.js';
+import { EngineClient } from './engine-client.js';
+import { layerRoots } from './layer-roots.js';
+import { type WrittenLayer, writeLayers } from './layer-writer.js';
+import { writeLocalImage } from './local-output.js';
+import type { OciBuilderOptions } from './options.js';
+import { type NeededBlob, publishBlobs } from './publish.js';
+import { ociSupports } from './supports.js';
+import { runVerify } from './verify.js';
+
+const PING_TIMEOUT_MS = 2000;
+
+/** builder-oci: images assembled in the registry, no daemon (a local engine only for verify and local images). */
+export class OciBuilder implements Builder {
+  readonly #options: OciBuilderOptions;
+  readonly #host: BuilderHost;
+  /** The local engine, once known to answer, or why not (for the synchronous `supports`). */
+  #engine: { ok: true; client: EngineClient } | { ok: false; why: string } | undefined;
+
+  constructor(options: OciBuilderOptions, host: BuilderHost) {
+    this.#options = options;
+    this.#host = host;
+  }
+
+  async available(): Promise<Availability> {
+    if (!this.#host.registry) {
+      return {
+        ok: false,
+        reason: 'this @imagespec/core gives builders no registry client (BuilderHost.registry); update it',
+      };
+    }
+    await this.#probeEngine();
+    return { ok: true };
+  }
+
+  supports(spec: ResolvedImageSpec): Availability {
+    const engine = this.#engine;
+    return ociSupports(
+      spec,
+      engine?.ok ? { ok: true } : { ok: false, why: engine?.why ?? 'no engine was looked for yet' },
+    );
+  }
+
+  plan(request: BuildRequest): BuildPlan {
+    return {
+      base: request.baseImage,
+      layers: layerRoots(request.spec).map((root) => root.createdBy),
+      platforms: request.platforms,
+      verify: request.spec.verify,
+      push: request.push ? request.image : false,
+      ...(!request.push && { output: this.#options.output }),
+    };
+  }
+
+  async build(request: BuildRequest): Promise<BuildResult> {
+    const { spec, signal } = request;
+    const support = this.supports(spec);
+    if (!support.ok) {
+      throw new ImagespecError(
+        'BUILDER_UNSUPPORTED',
+        `The oci builder cannot build ${request.image}: ${support.reason}.`,
+      );
+    }
+    // The renderer validates every value the image settings take (env names, labels, paths).
+    request.dockerfile('plain');
+    const registry = this.#host.registry;
+    const contextEntries = request.contextEntries?.bind(request);
+    if (!registry || !contextEntries) {
+      throw new ImagespecError(
+        'BUILDER_UNSUPPORTED',
+        'The oci builder needs BuilderHost.registry and BuildRequest.contextEntries, which this @imagespec/core lacks.',
+        { hint: 'Update @imagespec/core and @imagespec/builder-oci together.' },
+      );
+    }
+    const emit = request.events.emit.bind(request.events);
+    const step = async <T>(id: string, name: string, work: () => Promise<T>): Promise<T> => {
+      emit({ type: 'step', id, name, status: 'started' });
+      try {
+        const result = await work();
+        emit({ type: 'step', id, name, status: 'done' });
+        return result;
+      } catch (error) {
+        emit({ type: 'step', id, name, status: 'error', error: (error as Error).message });
+        throw error;
+      }
+    };
+    const temp = await this.#host.tempDir('oci');
+    try {
+      const base = await step('base', `read ${request.baseImage}`, () =>
+        readBaseImage(registry, request.baseImage, request.platforms, signal),
+      );
+      const roots = layerRoots(spec);
+      const layers = await step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, () =>
+        writeLayers(contextEntries(), roots, temp.path, signal),
+      );
+      for (const layer of layers) {
+        emit({
+          type: 'log',
+          stream: 'stdout',
+          line: `${layer.root.createdBy}: ${layer.digest} (${layer.size} bytes)`,
+          step: 'layers',
+        });
+      }
+      const image = assembleImage(
+        base,
+        spec,
+        request.hash,
+        layers.map((layer) => ({ ...layer, createdBy: layer.root.createdBy })),
+        { index: request.platforms.length > 1 },
+      );
+      if (!request.push) {
+        const where = await writeLocalImage(image, layers, {
+          registry,
+          baseRepository: base.repository,
+          image: request.image,
+          engine: this.#options.output === 'oci-layout' ? undefined : await this.#engineFor('local'),
+          output: this.#options.output,
+          layoutDir: this.#options.layoutDir,
+          cwd: this.#host.cwd,
+          signal,
+        });
+        emit({ type: 'log', stream: 'stdout', line: `oci: ${request.image} ${where}`, step: 'layers' });
+        return { image: request.image, digest: image.top.digest, pushed: false };
+      }
+      await this.#publish(request, registry, base.repository, image, layers);
+      return { image: request.image, digest: image.top.digest, pushed: true };
+    } catch (error) {
+      if (signal.aborted && !isImagespecError(error)) {
+        throw new ImagespecError('CANCELLED', `The build of ${request.image} was cancelled; no tag was put.`, {
+          cause: error,
+        });
+      }
+      throw error;
+    } finally {
+      await temp.dispose();
+    }
+  }
+
+  /**
+   * Blobs, then the manifests by digest (visible under no tag), then verify in the local
+   * engine, and only then the tag.
+   */
+  async #publish(
+    request: BuildRequest,
+    registry: RegistryBlobClient,
+    baseRepository: string,
+    image: AssembledImage,
+    layers: readonly WrittenLayer[],
+  ): Promise<void> {
+    const { signal } = request;
+    const emit = request.events.emit.bind(request.events);
+    const ref = parseImageRef(request.image);
+    const target = `${ref.registry}/${ref.repository}`;
+    const blobs: NeededBlob[] = [
+      ...layers.map(
+        (layer): NeededBlob => ({ digest: layer.digest, size: layer.size, from: 'file', file: layer.file }),
+      ),
+      ...image.platforms.flatMap((platform): NeededBlob[] => [
+        ...platform.base.manifest.layers.map(
+          (layer): NeededBlob => ({ digest: layer.digest, size: layer.size, from: 'base' }),
+        ),
+        { digest: platform.config.digest, size: platform.config.size, from: 'bytes', bytes: platform.config.body },
+      ]),
+    ];
+    emit({ type: 'step', id: 'push', name: `push ${request.image}`, status: 'started' });
+    const stats = await publishBlobs(registry, target, baseRepository, blobs, {
+      concurrency: this.#options.concurrency,
+      signal,
+    });
+    emit({
+      type: 'log',
+      stream: 'stdout',
+      line: `blobs: ${stats.present} already there, ${stats.mounted} mounted, ${stats.copied} copied, ${stats.uploaded} uploaded (${stats.uploadedBytes} bytes)`,
+      step: 'push',
+    });
+    for (const platform of image.platforms) {
+      await registry.putManifest(`${target}@${platform.manifest.digest}`, platform.manifest, { signal });
+    }
+    if (image.platforms.length > 1 || image.top.digest !== image.platforms[0]?.manifest.digest) {
+      await registry.putManifest(`${target}@${image.top.digest}`, image.top, { signal });
+    }
+    if (request.spec.verify.length > 0) await this.#verify(request, `${target}@${image.top.digest}`);
+    await registry.putManifest(request.image, image.top, { signal });
+    emit({ type: 'step', id: 'push', name: `push ${request.image}`, status: 'done' });
+  }
+
+  async #verify(request: BuildRequest, byDigest: string): Promise<void> {
+    const { signal } = request;
+    const engine = await this.#engineFor('verify');
+    if (!engine)
+      throw new ImagespecError(
+        'BUILDER_UNSUPPORTED',
+        `No local engine to run the verify commands of ${request.image}; no tag was put.`,
+      );
+    const host = parseImageRef(byDigest).registry;
+    const auth = engineAuthHeader(host, await this.#host.registries.credentials(host));
+    await engine.pull(byDigest, auth, signal).catch((error: Error) => {
+      throw new ImagespecError(
+        'PULL_FAILED',
+        `The engine at ${engine.describe()} could not pull ${byDigest} to verify it: ${error.message}. No tag was put.`,
+        {
+          hint: `The engine must reach ${host} (an insecure registry must be in the engine's insecure-registries, a private CA in its certs.d).`,
+          cause: error,
+        },
+      );
+    });
+    const failure = await runVerify(engine, byDigest, request.spec.verify, {
+      network: this.#options.network,
+      signal,
+      emit: (event) => request.events.emit(event),
+    });
+    await engine
+      .json('DELETE', `/images/${encodeURIComponent(byDigest)}?noprune=1`, undefined, AbortSignal.timeout(10_000))
+      .catch(() => undefined);
+    if (failure)
+      throw verifyFailedError(request.image, failure, `pushed by digest ${byDigest.split('@')[1]}, not tagged`);
+  }
+
+  async #engineFor(purpose: 'verify' | 'local'): Promise<EngineClient | undefined> {
+    await this.#probeEngine();
+    const engine = this.#engine;
+    if (engine?.ok) return engine.client;
+    if (purpose === 'local' && this.#options.output === 'engine') {
+      throw new ImagespecError(
+        'DAEMON_UNREACHABLE',
+        `The oci builder has output: 'engine', and ${engine?.why ?? 'no engine answers'}.`,
+        {
+          hint: "Start the Docker engine, or set output: 'auto' or 'oci-layout'.",
+        },
+      );
+    }
+    return undefined;
+  }
+
+  async #probeEngine(): Promise<void> {
+    if (this.#engine) return;
+    const address = resolveEngineAddress(this.#options.engine, this.#host.env);
+    if ('none' in address) {
+      this.#engine = { ok: false, why: address.none };
+      return;
+    }
+    const client = new EngineClient(address);
+    try {
+      await client.ping(AbortSignal.timeout(PING_TIMEOUT_MS));
+      this.#engine = { ok: true, client };
+    } catch (error) {
+      this.#engine = {
+        ok: false,
+        why: `no Docker engine answers at ${client.describe()} (${(error as Error).message})`,
+      };
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// builder-oci through core's engine on the real registries and engine of test-env.
+import { testEnv } from '@imagespec/test-env';
+import { describe, expect, it } from 'vitest';
+import { docker, makeProject, registryManifest, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+
+describe('builder-oci', () => {
+  it('builds an image in the registry that the engine pulls and runs (copy, source, env, workdir, cmd)', async () => {
+    const { registry, baseImages } = testEnv();
+    const dir = await makeProject({
+      'hello.txt': 'hello from oci\n',
+      'app/main.sh': { text: 'echo main\n', mode: 0o755 },
+      'app/lib/x.txt': 'x\n',
+    });
+    const name = uniqueName('run');
+    const spec = resolveSpec(
+      {
+        name,
+        registry: registry.host,
+        baseImage: baseImages.busybox,
+        copy: [{ src: 'hello.txt', dest: '/opt/data/hello.txt' }],
+        sourceRoot: 'app',
+        workdir: '/srv/app',
+        env: { GREETING: 'hi', PATH: '/bin:/usr/bin:/srv/app' },
+        labels: { team: 'ml' },
+        cmd: ['sh', '-c', 'cat /opt/data/hello.txt; echo $GREETING; pwd; ls lib; ./main.sh'],
+      },
+      dir,
+    );
+    const { summary } = await runEngine([spec]);
+    const built = summary.images[0]!;
+    expect(built).toMatchObject({ status: 'pushed', builder: 'oci' });
+    docker('pull', built.image);
+    try {
+      const out = docker('run', '--rm', '--network', 'none', built.image);
+      expect(out).toBe('hello from oci\nhi\n/srv/app\nx.txt\nmain\n');
+      const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', built.image));
+      expect(labels).toMatchObject({ team: 'ml', 'dev.imagespec.hash': built.image.split(':').pop() });
+    } finally {
+      docker('rmi', '-f', built.image);
+    }
+    const manifest = await registryManifest(registry.url, name, built.image.split(':').pop()!);
+    expect(manifest.status).toBe(200);
+  });
+});

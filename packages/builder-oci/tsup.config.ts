@@ -1,0 +1,3 @@
+import { builderPackageConfig } from '../../scripts/tsup-builder.js';
+
+export default builderPackageConfig();
