@@ -1,4 +1,5 @@
 import { ImagespecError } from '../errors.js';
+import { commandRefusal, dockerPathRefusal, LINE_BREAKING } from '../spec/grammar.js';
 
 /**
  * Quoting for every value the renderer writes into a Dockerfile. A Dockerfile is
@@ -32,9 +33,6 @@ export function specInvalid(field: FieldRef, value: string, problem: string, hin
     { ...(hint !== undefined && { hint }), details: { field: field.path, value, spec: field.spec, file: field.file } },
   );
 }
-
-// C0 controls but tab, DEL, and the Unicode line breaks some editors and parsers honour.
-const LINE_BREAKING = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/u;
 
 /** Rejects a value that holds a newline or another control character. */
 export function assertSingleLine(field: FieldRef, value: string, hint?: string): void {
@@ -90,82 +88,20 @@ export function jsonArray(values: readonly string[]): string {
   return JSON.stringify(values).replace(/[\u007f-\u009f\u2028\u2029]/gu, (c) => `\\u${codePoint(c).toLowerCase()}`);
 }
 
-const RUN_FLAG = /^\s*-/;
-const TRAILING_ESCAPE = /\\\s*$/;
-const HEREDOC = /<</;
-const JSON_ARRAY = /^\s*\[/;
-
 /**
- * A user command, written as is after `RUN` (shell form is what the user asked for). It
- * must not end the line, continue onto the next one, open a heredoc, pass RUN flags, or
- * turn into exec form.
+ * A user command, written as is after `RUN` (shell form is what the user asked for). The
+ * rule is spec/grammar.ts's commandRefusal, which spec validation applies too.
  */
 export function checkCommand(field: FieldRef, command: string): string {
-  const scriptHint = 'Join steps with && on one line, or put the script in a file listed in copy and run it.';
-  assertSingleLine(field, command, scriptHint);
-  if (command.trim() === '') throw specInvalid(field, command, 'is empty');
-  if (RUN_FLAG.test(command)) {
-    throw specInvalid(field, command, 'starts with "-", which the Dockerfile parser would read as a RUN flag');
-  }
-  if (TRAILING_ESCAPE.test(command)) {
-    throw specInvalid(
-      field,
-      command,
-      'ends with a backslash, which would join the next Dockerfile line to it',
-      scriptHint,
-    );
-  }
-  if (HEREDOC.test(command)) {
-    throw specInvalid(
-      field,
-      command,
-      'contains "<<", which BuildKit reads as a heredoc that swallows the following lines',
-      scriptHint,
-    );
-  }
-  if (JSON_ARRAY.test(command) && isJsonStringArray(command)) {
-    throw specInvalid(
-      field,
-      command,
-      'is a JSON array, which Docker would run without a shell',
-      'Write it as a shell command.',
-    );
-  }
+  const refusal = commandRefusal(command);
+  if (refusal) throw specInvalid(field, command, refusal.problem, refusal.fix);
   return command.trim();
 }
 
-// Characters Docker expands or unquotes in COPY/WORKDIR/USER arguments, or that break a mount flag.
-const PATH_SPECIAL = /["'`$\\]|<</;
-const GLOB = /[*?[\]]/;
-
-/**
- * A path inside the image or the build context, as COPY (JSON form) and WORKDIR read it.
- * Docker expands `$VAR` and removes quotes and backslashes in these arguments, and COPY
- * sources are glob patterns; such characters are rejected rather than escaped, because
- * the classic builder, BuildKit and Kaniko disagree on how escapes survive.
- */
+/** A path inside the image or the build context: spec/grammar.ts's dockerPathRefusal, shared with validation. */
 export function checkPath(field: FieldRef, path: string, options: { source?: boolean; spaces?: boolean } = {}): string {
-  assertSingleLine(field, path);
-  if (path === '') throw specInvalid(field, path, 'is empty');
-  const special = PATH_SPECIAL.exec(path)?.[0];
-  if (special !== undefined) {
-    throw specInvalid(
-      field,
-      path,
-      `contains ${JSON.stringify(special)}, which Docker would expand or unquote in this instruction`,
-      'Rename the file or folder.',
-    );
-  }
-  if (options.source && GLOB.test(path)) {
-    throw specInvalid(
-      field,
-      path,
-      'contains a glob character (*, ?, [ or ]), which COPY would read as a pattern',
-      'Rename the file or folder.',
-    );
-  }
-  if (!options.spaces && /\s/u.test(path))
-    throw specInvalid(field, path, 'contains whitespace, which this instruction cannot hold');
+  const refusal = dockerPathRefusal(path, options);
+  if (refusal) throw specInvalid(field, path, refusal.problem, refusal.fix);
   return path;
 }
 
@@ -174,15 +110,6 @@ export function checkImagePath(field: FieldRef, path: string, options: { spaces?
   checkPath(field, path, options);
   if (!path.startsWith('/')) throw specInvalid(field, path, 'is not an absolute path inside the image');
   return path;
-}
-
-function isJsonStringArray(text: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) && value.every((item) => typeof item === 'string');
-  } catch {
-    return false;
-  }
 }
 
 function codePoint(c: string): string {

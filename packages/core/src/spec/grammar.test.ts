@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  commandRefusal,
+  dockerPathRefusal,
   requirementsKindOf,
   validateAptPackage,
+  validateBaseImageRef,
   validateCondaChannel,
   validateCondaPackage,
+  validateConfigValue,
   validateEnvName,
   validateImageName,
   validateLabelKey,
@@ -183,5 +187,58 @@ describe('small grammars', () => {
     expect(requirementsKindOf('poetry.lock')).toBe('poetry.lock');
     expect(requirementsKindOf('deps.txt')).toBeUndefined();
     expect(requirementsKindOf('pyproject.toml')).toBeUndefined();
+  });
+});
+
+describe('what the real build refuses, refused at validation (one rule for every command)', () => {
+  it('refuses characters beyond ASCII in package names, naming a no-break space', () => {
+    expect(validatePipRequirement('numpy\u00a0==1.26')).toBe(
+      'pip requirement contains a no-break space (U+00A0), which no pip requirement needs',
+    );
+    expect(validateCondaPackage('numpy\u00a01.26')).toMatch(/no-break space/);
+    expect(validateAptPackage('curl\u200b')).toMatch(/U\+200B/);
+    expect(validatePipRequirement('a; python_version == "<<"')).toMatch(/heredoc/);
+  });
+
+  it('refuses the Unicode line breaks in values that reach ENV and LABEL lines', () => {
+    for (const char of ['\u0085', '\u2028', '\u2029', '\r'])
+      expect(validateConfigValue(`a${char}b`, 'environment value')).toMatch(/^environment value contains /);
+  });
+
+  it('limits registry ports to 1-65535 and registry/name to 255 characters', () => {
+    expect(validateRegistry('localhost:99999999999')).toBe(
+      'registry `localhost:99999999999` has the port 99999999999; a port is a number from 1 to 65535',
+    );
+    expect(validateRegistry('localhost:0/team')).toMatch(/port 0/);
+    expect(validateRegistry('localhost:65535/team')).toBeUndefined();
+    expect(validateImageName('a'.repeat(256))).toMatch(/256 characters long; a registry takes at most 255/);
+    expect(validateImageName('a'.repeat(255))).toBeUndefined();
+  });
+
+  it('checks base images with the parser every other module uses', () => {
+    expect(validateBaseImageRef('BUSYBOX')).toBe(
+      'base image `BUSYBOX` is not an image reference: the repository "BUSYBOX" must be lowercase (use "busybox")',
+    );
+    expect(validateBaseImageRef('localhost:5000/busybox:1.36')).toBeUndefined();
+  });
+
+  it.each([
+    ['/a b', {}, /whitespace/],
+    ['/a$b', {}, /"\$"/],
+    ['/a"b', { spaces: true }, /"\\""/],
+    ['a*b', { source: true, spaces: true }, /glob/],
+    ['/a\u2028b', { spaces: true }, /line separator/],
+  ])('refuses the path %j (%j)', (path, options, problem) => {
+    expect(dockerPathRefusal(path, options)?.problem).toMatch(problem);
+  });
+
+  it.each([
+    ['-x', /RUN flag/],
+    ['echo \\', /backslash/],
+    ['cat <<EOF', /heredoc/],
+    ['["sh"]', /JSON array/],
+    ['a\u0085b', /next-line/],
+  ])('refuses the command %j', (command, problem) => {
+    expect(commandRefusal(command)?.problem).toMatch(problem);
   });
 });

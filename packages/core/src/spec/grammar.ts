@@ -5,26 +5,47 @@
  * Every validator returns an error message, or undefined when the value is fine.
  */
 
+import { isImagespecError } from '../errors.js';
+import { parseImageRef } from '../image-ref/image-ref.js';
 import type { RequirementsKind } from './types.js';
 
 /** Characters no package spec needs and a shell would act on. `<`, `>`, `;`, quotes and
  * parentheses are legal in PEP 508 markers, so the grammars below decide about those. */
 const SHELL_META = /[$`\\|&{}\n\r\t\0]/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** C0 controls, DEL, and the Unicode line breaks (NEL, LS, PS) some editors and parsers honour. */
+const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/u;
+/** What ends a Dockerfile line for some reader: CONTROL but the tab. */
+export const LINE_BREAKING = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/u;
+const NAMED_CHARS: Readonly<Record<string, string>> = {
+  '\n': 'a newline',
+  '\r': 'a carriage return',
+  '\t': 'a tab',
+  '\u0085': 'the next-line character U+0085',
+  '\u2028': 'the line separator U+2028',
+  '\u2029': 'the paragraph separator U+2029',
+  '\u00a0': 'a no-break space (U+00A0)',
+};
 
-function describeChar(char: string): string {
-  if (char === '\n') return 'a newline';
-  if (char === '\r') return 'a carriage return';
-  if (char === '\t') return 'a tab';
-  if (CONTROL.test(char)) return `the control character U+${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+export function describeChar(char: string): string {
+  const named = Object.hasOwn(NAMED_CHARS, char) ? NAMED_CHARS[char] : undefined;
+  if (named) return named;
+  const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (CONTROL.test(char)) return `the control character ${code}`;
+  if (/[^\x20-\x7e]/u.test(char))
+    return `the character ${code}${/\s/u.test(char) ? ' (a space that is no ASCII space)' : ''}`;
   return `\`${char}\``;
 }
 
-/** Shared front door: empty, surrounding space, control characters, a leading `-`, shell metacharacters. */
+/**
+ * Shared front door of package names: empty, control characters, shell metacharacters,
+ * characters beyond ASCII (no ecosystem's names have them; a no-break space pasted from a
+ * web page looks like a space and splits nothing), `<<`, a leading `-`.
+ */
 function commonProblem(value: string, what: string, optionHint: string): string | undefined {
   if (value.trim() === '') return `${what} is empty`;
-  const control = CONTROL.exec(value) ?? SHELL_META.exec(value);
-  if (control) return `${what} contains ${describeChar(control[0])}, which no ${what} needs`;
+  const bad = CONTROL.exec(value) ?? SHELL_META.exec(value) ?? /[^\x20-\x7e]/u.exec(value);
+  if (bad) return `${what} contains ${describeChar(bad[0])}, which no ${what} needs`;
+  if (value.includes('<<')) return `${what} contains \`<<\`, which Dockerfile parsers may read as a heredoc`;
   if (value.trimStart().startsWith('-')) return `${what} starts with \`-\` (an option); ${optionHint}`;
   return undefined;
 }
@@ -308,8 +329,13 @@ const DOMAIN =
   '(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:]+\\])(?::[0-9]+)?';
 const REGISTRY = new RegExp(`^${DOMAIN}(?:/${PATH_COMPONENT})*$`);
 
+/** The registry's limit on `registry/name` (the distribution reference grammar's). */
+export const IMAGE_NAME_MAX_LENGTH = 255;
+
 /** Repository path of the image (`name`): lowercase components joined by `/`. */
 export function validateImageName(value: string): string | undefined {
+  if (value.length > IMAGE_NAME_MAX_LENGTH)
+    return `image name is ${value.length} characters long; a registry takes at most ${IMAGE_NAME_MAX_LENGTH} for registry/name`;
   if (REPOSITORY.test(value)) return undefined;
   const hint =
     value.toLowerCase() !== value && REPOSITORY.test(value.toLowerCase()) ? ` (try \`${value.toLowerCase()}\`)` : '';
@@ -318,14 +344,25 @@ export function validateImageName(value: string): string | undefined {
 
 /** Registry host[:port] with an optional path prefix, e.g. localhost:5000/team. */
 export function validateRegistry(value: string): string | undefined {
-  if (REGISTRY.test(value)) return undefined;
-  return `registry \`${value}\` is not host[:port][/path] (e.g. localhost:5000 or ghcr.io/acme)`;
+  if (!REGISTRY.test(value))
+    return `registry \`${value}\` is not host[:port][/path] (e.g. localhost:5000 or ghcr.io/acme)`;
+  const port = /:(\d+)$/.exec(value.split('/')[0] ?? '')?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535))
+    return `registry \`${value}\` has the port ${port}; a port is a number from 1 to 65535`;
+  return undefined;
 }
 
-/** A base image reference as written; full parsing is the image-ref module's job. */
+/** A base image reference, checked by the parser every other module uses (image-ref). */
 export function validateBaseImageRef(value: string): string | undefined {
-  if (/^[A-Za-z0-9][A-Za-z0-9._\-/:@[\]]*$/.test(value)) return undefined;
-  return `base image \`${value}\` is not an image reference ([registry/]repository[:tag][@digest])`;
+  try {
+    parseImageRef(value);
+    return undefined;
+  } catch (error) {
+    if (!isImagespecError(error)) throw error;
+    const problem = error.message.replace(/^Invalid image reference .*?: /s, '').replace(/\.$/, '');
+    const hint = error.hint?.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
+    return `base image \`${value}\` is not an image reference: ${problem}${hint ? ` (${hint})` : ''}`;
+  }
 }
 
 const REQUIREMENTS_KINDS: readonly [RegExp, RequirementsKind][] = [
@@ -344,4 +381,91 @@ export function requirementsKindOf(path: string): RequirementsKind | undefined {
 export function validateTag(value: string): string | undefined {
   if (/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(value)) return undefined;
   return `tag \`${value}\` is not a valid tag (up to 128 of letters, digits, _ . -; not starting with . or -)`;
+}
+
+// --- values written into Dockerfile instructions ------------------------------------
+// The renderer (dockerfile/quote.ts) refuses these through the same functions, so `tag`,
+// `dockerfile`, `build --dry-run` and the real build accept exactly the same specs.
+
+const RUN_FLAG = /^\s*-/;
+const TRAILING_ESCAPE = /\\\s*$/;
+const JSON_ARRAY = /^\s*\[/;
+
+/** A problem of a value for one instruction, and how to fix it. */
+export interface Refusal {
+  readonly problem: string;
+  readonly fix?: string;
+}
+
+const SCRIPT_FIX = 'Join steps with && on one line, or put the script in a file listed in copy and run it.';
+
+/**
+ * A command written as is after `RUN` (commands and verify): it must not end the line,
+ * continue onto the next one, open a heredoc, pass RUN flags, or turn into exec form.
+ */
+export function commandRefusal(command: string): Refusal | undefined {
+  const lineBreak = LINE_BREAKING.exec(command)?.[0];
+  if (lineBreak !== undefined)
+    return {
+      problem: `contains ${describeChar(lineBreak)}, which a Dockerfile instruction cannot hold`,
+      fix: SCRIPT_FIX,
+    };
+  if (command.trim() === '') return { problem: 'is empty' };
+  if (RUN_FLAG.test(command))
+    return { problem: 'starts with "-", which the Dockerfile parser would read as a RUN flag' };
+  if (TRAILING_ESCAPE.test(command))
+    return { problem: 'ends with a backslash, which would join the next Dockerfile line to it', fix: SCRIPT_FIX };
+  if (command.includes('<<'))
+    return {
+      problem: 'contains "<<", which BuildKit reads as a heredoc that swallows the following lines',
+      fix: SCRIPT_FIX,
+    };
+  if (JSON_ARRAY.test(command) && isJsonStringArray(command))
+    return { problem: 'is a JSON array, which Docker would run without a shell', fix: 'Write it as a shell command.' };
+  return undefined;
+}
+
+function isJsonStringArray(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  } catch {
+    return false;
+  }
+}
+
+// Characters Docker expands or unquotes in COPY/WORKDIR/USER arguments, or that break a mount flag.
+const PATH_SPECIAL = /["'`$\\]|<</;
+const GLOB = /[*?[\]]/;
+const RENAME = 'Rename the file or folder.';
+
+/**
+ * A path inside the image or the build context, as COPY (JSON form) and WORKDIR read it.
+ * Docker expands `$VAR` and removes quotes and backslashes in these arguments, and COPY
+ * sources are glob patterns; such characters are refused rather than escaped, because the
+ * classic builder, BuildKit and Kaniko disagree on how escapes survive. `spaces`: COPY's
+ * JSON form holds them, WORKDIR and mount targets do not.
+ */
+export function dockerPathRefusal(
+  path: string,
+  options: { source?: boolean; spaces?: boolean } = {},
+): Refusal | undefined {
+  const lineBreak = LINE_BREAKING.exec(path)?.[0];
+  if (lineBreak !== undefined)
+    return { problem: `contains ${describeChar(lineBreak)}, which a Dockerfile instruction cannot hold` };
+  if (path === '') return { problem: 'is empty' };
+  const special = PATH_SPECIAL.exec(path)?.[0];
+  if (special !== undefined)
+    return {
+      problem: `contains ${JSON.stringify(special)}, which Docker would expand or unquote in this instruction`,
+      fix: RENAME,
+    };
+  if (options.source && GLOB.test(path))
+    return {
+      problem: 'contains a glob character (*, ?, [ or ]), which COPY would read as a pattern',
+      fix: RENAME,
+    };
+  if (!options.spaces && /\s/u.test(path))
+    return { problem: 'contains whitespace, which this instruction cannot hold', fix: RENAME };
+  return undefined;
 }

@@ -184,7 +184,9 @@ export function specInvalidError(
   issues: readonly SpecIssue[],
   subject: { name?: string | undefined; file?: string | undefined },
 ): ImagespecError {
-  const what = subject.name ? `image spec \`${subject.name}\`` : 'image spec';
+  // A name is often what is wrong; a 1 MB one must not make a 1 MB message.
+  const name = subject.name && subject.name.length > 80 ? `${subject.name.slice(0, 60)}…` : subject.name;
+  const what = name ? `image spec \`${name}\`` : 'image spec';
   const where = subject.file ? ` in ${subject.file}` : '';
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
   const lines = issues.map((issue) => `  ${formatIssueLocation(issue)}${issue.path}: ${issue.message}`);

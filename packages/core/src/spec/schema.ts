@@ -1,5 +1,9 @@
 import * as z from 'zod';
 import {
+  commandRefusal,
+  dockerPathRefusal,
+  IMAGE_NAME_MAX_LENGTH,
+  type Refusal,
   requirementsKindOf,
   validateAptPackage,
   validateBaseImageRef,
@@ -32,12 +36,32 @@ function checked(...checks: Check[]) {
     for (const check of checks) {
       const message = check(value);
       if (message) {
-        ctx.addIssue({ code: 'custom', message });
+        ctx.addIssue({ code: 'custom', message: abbreviated(message, value) });
         return;
       }
     }
   });
 }
+
+/** A message quotes the value; a 1 MB value would make a 1 MB message. */
+function abbreviated(message: string, value: string): string {
+  if (value.length <= 120) return message;
+  const short = `${value.slice(0, 60)}… (${value.length.toLocaleString('en-US')} characters)`;
+  return message.replaceAll(value, short).replaceAll(value.trim(), short);
+}
+
+/** A check from a grammar Refusal: "<what> `<value>` <problem>; <fix>". */
+const refused =
+  (what: string, refusal: (value: string) => Refusal | undefined): Check =>
+  (value) => {
+    const found = refusal(value);
+    if (!found) return undefined;
+    const fix = found.fix ? ` (${found.fix.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase())})` : '';
+    return `${what} \`${value}\` ${found.problem}${fix}`;
+  };
+
+/** The last component, which names a copied file inside the build context. */
+const contextName = (path: string) => path.replaceAll('\\', '/').split('/').filter(Boolean).pop() ?? path;
 
 const noControl =
   (what: string): Check =>
@@ -91,8 +115,12 @@ const version = (what: string) =>
 
 const maybeArray = (item: z.ZodType<string>) => z.union([item, list(item)]);
 
+/** entrypoint and cmd: written in JSON form, where any character is escaped. */
 const command = (what: string) =>
   checked(nonEmpty(what), (value) => (value.includes('\0') ? `${what} contains a NUL byte` : undefined));
+
+/** commands and verify: written after RUN as is. */
+const runCommand = (what: string) => checked(refused(what, commandRefusal));
 
 /** A bare copy path lands at the same relative path under the workdir, so it must be relative and stay inside. */
 const relativeInside: Check = (value) => {
@@ -111,11 +139,27 @@ const relativeInside: Check = (value) => {
   return undefined;
 };
 
+// A copied file enters the context under its last name (a COPY source, so no globs) and
+// lands at its dest; both are written into the COPY line.
 const copyEntry = z.union([
-  checked(nonEmpty('copy path'), noControl('copy path'), relativeInside),
+  checked(
+    nonEmpty('copy path'),
+    noControl('copy path'),
+    relativeInside,
+    refused('copy path', (path) => dockerPathRefusal(contextName(path), { source: true, spaces: true })),
+    refused('copy path', (path) => dockerPathRefusal(path.replaceAll('\\', '/'), { spaces: true })),
+  ),
   z.strictObject({
-    src: checked(nonEmpty('copy src'), noControl('copy src')),
-    dest: checked(nonEmpty('copy dest'), noControl('copy dest')).optional(),
+    src: checked(
+      nonEmpty('copy src'),
+      noControl('copy src'),
+      refused('copy src', (path) => dockerPathRefusal(contextName(path), { source: true, spaces: true })),
+    ),
+    dest: checked(
+      nonEmpty('copy dest'),
+      noControl('copy dest'),
+      refused('copy dest', (path) => dockerPathRefusal(path, { spaces: true })),
+    ).optional(),
   }),
 ]);
 
@@ -128,7 +172,15 @@ const secretMount = z
     ).optional(),
     src: checked(nonEmpty('secret src'), noControl('secret src')).optional(),
     env: checked(validateEnvName).optional(),
-    target: checked(noControl('secret target'), absolutePosix('secret target')),
+    target: checked(
+      noControl('secret target'),
+      absolutePosix('secret target'),
+      refused('secret target', dockerPathRefusal),
+      pattern(
+        /^[^,=]*$/,
+        (value) => `secret target \`${value}\` contains "," or "=", which a --mount flag cannot hold`,
+      ),
+    ),
   })
   .superRefine((mount, ctx) => {
     if ((mount.src === undefined) === (mount.env === undefined)) {
@@ -196,13 +248,18 @@ const specFields = {
     return z.union([checked(validateBaseImageRef), imageSpecSchema]).optional();
   },
   platform: maybeArray(checked(platformCheck)).optional(),
-  pythonVersion: version('python version').optional(),
+  pythonVersion: checked(
+    pattern(
+      /^\d+(?:\.\d+){0,2}$/,
+      (value) => `python version \`${value}\` is not a version number like 3.12 or 3.12.4`,
+    ),
+  ).optional(),
   packages: list(checked(validatePipRequirement)).optional(),
   requirements: checked(nonEmpty('requirements'), noControl('requirements'), requirementsCheck).optional(),
   condaPackages: list(checked(validateCondaPackage)).optional(),
   condaChannels: list(checked(validateCondaChannel)).optional(),
   aptPackages: list(checked(validateAptPackage)).optional(),
-  commands: list(command('command')).optional(),
+  commands: list(runCommand('command')).optional(),
   env: keysChecked(envValue, validateEnvName, {
     anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
   }).optional(),
@@ -211,7 +268,7 @@ const specFields = {
   sourceCopyMode: z.enum(['all', 'none']).optional(),
   entrypoint: maybeArray(command('entrypoint')).optional(),
   cmd: maybeArray(command('cmd')).optional(),
-  workdir: checked(noControl('workdir'), absolutePosix('workdir')).optional(),
+  workdir: checked(noControl('workdir'), absolutePosix('workdir'), refused('workdir', dockerPathRefusal)).optional(),
   user: checked(
     pattern(
       /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/,
@@ -234,14 +291,24 @@ const specFields = {
     .optional(),
   cuda: version('CUDA version').optional(),
   cudnn: version('cuDNN version').optional(),
-  verify: list(command('verify command')).optional(),
+  verify: list(runCommand('verify command')).optional(),
   builder: checked(
     pattern(/^[A-Za-z0-9@][A-Za-z0-9@/._-]*$/, (value) => `builder \`${value}\` is not a builder name`),
   ).optional(),
   builderOptions: z.record(z.string(), z.unknown()).optional(),
 };
 
-export const imageSpecSchema: z.ZodType<ImageSpecInput> = z.strictObject(specFields);
+export const imageSpecSchema: z.ZodType<ImageSpecInput> = z.strictObject(specFields).superRefine((spec, ctx) => {
+  if (typeof spec.name !== 'string' || spec.name.length > IMAGE_NAME_MAX_LENGTH) return; // reported on name
+  const full = typeof spec.registry === 'string' ? `${spec.registry}/${spec.name}` : spec.name;
+  if (full.length > IMAGE_NAME_MAX_LENGTH) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['name'],
+      message: `registry/name is ${full.length} characters long; a registry takes at most ${IMAGE_NAME_MAX_LENGTH}`,
+    });
+  }
+});
 
 /** Every field name of a spec, camelCase, in the order of the contract. */
 export const SPEC_FIELDS: readonly string[] = Object.keys(specFields);
