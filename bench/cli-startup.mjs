@@ -13,12 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { median, round } from './lib/common.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = `${root}packages/cli/dist/cli.js`;
+// The committed bin, as npm links it: it loads dist/cli.js.
+const cli = `${root}packages/cli/bin/imagespec.js`;
+const built = `${root}packages/cli/dist/cli.js`;
 const example = `${root}examples/hello/imagespec.yaml`;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 
-if (!existsSync(cli)) {
-  console.error(`${cli} is missing: run \`npm run build\` first.`);
+if (!existsSync(built)) {
+  console.error(`${built} is missing: run \`npm run build\` first.`);
   process.exit(1);
 }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const example = join(root, 'examples', 'hello');
-const cli = join(root, 'packages', 'cli', 'dist', 'cli.js');
+const cli = join(root, 'packages', 'cli', 'bin', 'imagespec.js');
 
 function run(title, command, args, options = {}) {
   console.log(`\n== ${title}: ${command} ${args.join(' ')}`);

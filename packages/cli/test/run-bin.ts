@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI_BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+/** The committed bin npm links (bin/imagespec.js), which loads the built CLI from dist/. */
+export const CLI_BIN = fileURLToPath(new URL('../bin/imagespec.js', import.meta.url));
+const BUILT_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface BinResult {
@@ -19,7 +21,8 @@ export function runBin(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<BinResult> {
-  if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: build first (npx nx run cli:build, or npm test).`);
+  if (!existsSync(BUILT_CLI))
+    throw new Error(`${BUILT_CLI} is missing: build first (npx nx run cli:build, or npm test).`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: options.cwd,
