@@ -1,11 +1,61 @@
-import type { ParsedDockerfile } from './instructions.js';
+import type { Instruction, ParsedDockerfile } from './instructions.js';
 import type { ImageUse } from './stages.js';
 
 /**
- * The Dockerfile sent to the builder: the user's text with each pulled image replaced by
- * its pinned reference (`name:tag@sha256:...` from the lock), ARGs in it already resolved.
- * Only the instructions that name a pinned image change; every other line, comment and
- * blank line stays as written, so build errors still point at the user's lines.
+ * Rewrites instructions in place (pure): `rewrite` returns new arguments for an
+ * instruction, or undefined to keep it. A rewritten instruction becomes one line and the
+ * lines it spanned stay as blank lines, so every later line keeps its number and build
+ * errors still point at the user's lines. Everything else (comments, blank lines) is kept.
+ */
+export function rewriteInstructions(
+  text: string,
+  parsed: ParsedDockerfile,
+  rewrite: (instruction: Instruction) => string | undefined,
+): string {
+  const lines = text.split('\n');
+  let changed = false;
+  for (const instruction of parsed.instructions) {
+    const args = rewrite(instruction);
+    if (args === undefined || args === instruction.args) continue;
+    changed = true;
+    const first = lines[instruction.line - 1] ?? '';
+    const crlf = first.endsWith('\r') ? '\r' : '';
+    const keyword = first.trimStart().split(/\s/, 1)[0] || instruction.keyword;
+    lines.splice(
+      instruction.line - 1,
+      instruction.endLine - instruction.line + 1,
+      `${keyword} ${args}${crlf}`,
+      ...Array.from({ length: instruction.endLine - instruction.line }, () => crlf),
+    );
+  }
+  return changed ? lines.join('\n') : text;
+}
+
+/** The arguments of an instruction with the images it pulls replaced by their pinned references. */
+export function pinInstructionImages(
+  instruction: Instruction,
+  images: readonly ImageUse[],
+  pinned: (ref: string) => string,
+): string {
+  let args = instruction.args;
+  for (const use of images) {
+    if (use.line !== instruction.line) continue;
+    const to = pinned(use.ref);
+    if (to === use.ref) continue;
+    args =
+      use.via === 'FROM'
+        ? args.replace(/^((?:--\S+\s+)*)(\S+)/, (_all, flags: string) => `${flags}${to}`)
+        : args.replace(
+            use.via === 'COPY --from' ? /(--from=)(\S+)/i : /(from=)([^,\s]+)/i,
+            (_all, key: string) => `${key}${to}`,
+          );
+  }
+  return args;
+}
+
+/**
+ * The Dockerfile with each pulled image replaced by its pinned reference (`name:tag@sha256:...`
+ * from the lock), ARGs in those references resolved; unchanged when nothing is pinned.
  */
 export function pinDockerfileImages(
   text: string,
@@ -13,36 +63,11 @@ export function pinDockerfileImages(
   images: readonly ImageUse[],
   pinned: (ref: string) => string,
 ): string {
-  const lines = text.split('\n');
-  const byLine = new Map<number, ImageUse[]>();
-  for (const image of images) {
-    if (pinned(image.ref) === image.ref) continue;
-    byLine.set(image.line, [...(byLine.get(image.line) ?? []), image]);
-  }
-  if (byLine.size === 0) return text;
-  for (const instruction of parsed.instructions) {
-    const uses = byLine.get(instruction.line);
-    if (!uses) continue;
-    let args = instruction.args;
-    for (const use of uses) {
-      const to = pinned(use.ref);
-      args =
-        use.via === 'FROM'
-          ? args.replace(/^((?:--\S+\s+)*)(\S+)/, (_all, flags: string) => `${flags}${to}`)
-          : args.replace(
-              use.via === 'COPY --from' ? /(--from=)(\S+)/i : /(from=)([^,\s]+)/i,
-              (_all, key: string) => `${key}${to}`,
-            );
-    }
-    const crlf = lines[instruction.line - 1]?.endsWith('\r') ? '\r' : '';
-    const keyword = lines[instruction.line - 1]?.trimStart().split(/\s/, 1)[0] ?? instruction.keyword;
-    lines.splice(
-      instruction.line - 1,
-      instruction.endLine - instruction.line + 1,
-      `${keyword} ${args}${crlf}`,
-      // Keep the line count, so later lines keep their numbers in build errors.
-      ...Array.from({ length: instruction.endLine - instruction.line }, () => crlf),
-    );
-  }
-  return lines.join('\n');
+  const affected = images.filter((image) => pinned(image.ref) !== image.ref);
+  if (affected.length === 0) return text;
+  return rewriteInstructions(text, parsed, (instruction) =>
+    affected.some((image) => image.line === instruction.line)
+      ? pinInstructionImages(instruction, affected, pinned)
+      : undefined,
+  );
 }
