@@ -10,6 +10,7 @@ import { LOCK_EXPORT_SCRIPT } from './lock-export.js';
 /**
  * The exporter run by the host's python3 on lock samples, as the build runs it with the
  * image's (render.e2e.test.ts runs it inside a real build). Needs Python 3.11+ (tomllib).
+ * By hand, the same output came from Pythons 3.7 to 3.13 (pip's tomli below 3.11).
  */
 
 const run = promisify(execFile);
@@ -38,12 +39,26 @@ interface Export {
   unhashed: string[];
 }
 
-async function exportLock(kind: 'uv.lock' | 'poetry.lock', text: string): Promise<Export> {
+/**
+ * Runs the script as a Python without these modules would: `sys.modules[name] = None` makes
+ * importing them fail, as on Python < 3.11 (tomllib) or an old pip (its tomli).
+ */
+const without = (modules: readonly string[]) => [
+  '-c',
+  `import sys; sys.modules.update(dict.fromkeys(${JSON.stringify(modules)})); sys.argv = sys.argv[1:]; exec(compile(open(sys.argv[0]).read(), sys.argv[0], "exec"))`,
+];
+
+async function exportLock(
+  kind: 'uv.lock' | 'poetry.lock',
+  text: string,
+  missing: readonly string[] = [],
+): Promise<Export> {
   const lock = join(dir, kind);
   const [hashed, unhashed] = [join(dir, 'hashed.txt'), join(dir, 'unhashed.txt')];
   await writeFile(lock, text);
   await Promise.all([rm(hashed, { force: true }), rm(unhashed, { force: true })]);
-  const result = await run('python3', [join(dir, 'export-lock.py'), kind, lock, hashed, unhashed]).then(
+  const python = missing.length > 0 ? without(missing) : [];
+  const result = await run('python3', [...python, join(dir, 'export-lock.py'), kind, lock, hashed, unhashed]).then(
     ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
@@ -130,6 +145,20 @@ describe.skipIf(skipReason)('lock export (host python3)', () => {
     expect(result.output).toMatch(/^imagespec: <dir>\/uv\.lock: package requests has the hash /);
     expect(result.output).toMatch(message);
     expect(result.hashed).toEqual([]);
+  });
+
+  it("reads the lock with pip's tomli where tomllib is missing (Python < 3.11), and says what it needs without either", async () => {
+    const text = await fixture('uv/uv.lock');
+    const withTomllib = await exportLock('uv.lock', text);
+    const withPipTomli = await exportLock('uv.lock', text, ['tomllib', 'tomli']);
+    expect(withPipTomli.code, withPipTomli.output).toBe(0);
+    expect(withPipTomli.hashed).toEqual(withTomllib.hashed);
+
+    const neither = await exportLock('uv.lock', text, ['tomllib', 'tomli', 'pip._vendor.tomli']);
+    expect(neither.code).toBe(1);
+    expect(neither.output).toMatch(
+      /^imagespec: <dir>\/uv\.lock: installing from uv\.lock needs Python 3\.11 or newer \(tomllib\), or pip 21\.2 or newer \(which carries tomli\), in the image; found Python 3\.\d+\.\d+\n$/,
+    );
   });
 
   it('fails on a version that would add a requirements line', async () => {

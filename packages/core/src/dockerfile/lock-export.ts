@@ -2,9 +2,11 @@
  * uv.lock and poetry.lock support. Their own export commands (`uv export`, `poetry export`)
  * need the project's pyproject.toml and the tool itself inside the image, and the build
  * context holds only the lock file; installing a tool needs the network. So the image's
- * own Python turns the lock into pinned requirements with this script (stdlib `tomllib`,
- * Python >= 3.11, and the `packaging` copy that ships inside pip for markers), and pip
- * installs them with `--no-deps`: the lock already is the full resolution.
+ * own Python turns the lock into pinned requirements with this script, which imports
+ * nothing to install: TOML is read with `tomllib` (Python 3.11+), else `tomli`, else the
+ * copy pip carries since 21.2 (so Python 3.7+ with a recent pip works), and markers with
+ * the `packaging` copy inside pip. pip installs the result with `--no-deps`: the lock
+ * already is the full resolution.
  *
  * - uv.lock: walks the dependency graph from the project's own packages (source
  *   editable/virtual), main dependencies and the extras they request, evaluating markers
@@ -37,9 +39,15 @@ export const LOCK_EXPORT_SCRIPT: readonly string[] = [
   'def fail(message):',
   '    sys.exit("imagespec: " + path + ": " + message)',
   'try:',
-  '    import tomllib',
+  '    import tomllib as toml',
   'except ImportError:',
-  '    fail("installing from " + kind + " needs Python 3.11 or newer in the image (tomllib), found " + sys.version.split()[0])',
+  '    try:',
+  '        import tomli as toml',
+  '    except ImportError:',
+  '        try:',
+  '            from pip._vendor import tomli as toml',
+  '        except ImportError:',
+  '            fail("installing from " + kind + " needs Python 3.11 or newer (tomllib), or pip 21.2 or newer (which carries tomli), in the image; found Python " + sys.version.split()[0])',
   'def marker_ok(marker, extras=("",)):',
   '    if not marker:',
   '        return True',
@@ -55,7 +63,7 @@ export const LOCK_EXPORT_SCRIPT: readonly string[] = [
   'def norm(name):',
   '    return "".join("-" if c in "_." else c for c in name.lower())',
   'with open(path, "rb") as f:',
-  '    lock = tomllib.load(f)',
+  '    lock = toml.loads(f.read().decode("utf-8"))',
   'packages = lock.get("package", [])',
   'legacy_files = {norm(k): v for k, v in lock.get("metadata", {}).get("files", {}).items()}',
   'NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")',
