@@ -194,3 +194,35 @@ export function docker(...args: string[]): string {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+/** The rejection of a promise that must reject (a test failure when it resolves). */
+export async function caught(
+  promise: Promise<unknown>,
+): Promise<Error & { code?: string; hint?: string; details?: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Polls `check` until it holds or `ms` passed; its last answer. */
+export async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  return check();
+}
+
+/** HTTP status of a manifest HEAD in a registry (200 there, 404 not). */
+export async function manifestStatus(registryUrl: string, image: string): Promise<number> {
+  const [, repository, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image) ?? [];
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  return response.status;
+}

@@ -66,6 +66,8 @@ describe('dockerBuilderOptionsSchema', () => {
       labels: {},
       pull: false,
       contextTransport: 'auto',
+      pushIdleTimeoutMs: 120_000,
+      pushRetries: 3,
     });
   });
 

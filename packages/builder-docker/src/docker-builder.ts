@@ -17,14 +17,17 @@ import { daemonMessage, isConnectionError, registryErrorCode, unreachable } from
 import { type EngineInfo, pingEngine, readEngineInfo } from './engine-info.js';
 import { SyncTree } from './file-sync.js';
 import { fromRegistryHosts, registryHost, splitImageName } from './image-name.js';
+import { discardUntagged, tagImage } from './image-tag.js';
 import type { DockerBuilderOptions } from './options.js';
 import { pushImage } from './push.js';
+import { pushError } from './push-errors.js';
 import { engineAuthFor, sessionCredentials } from './registry-auth.js';
 import { checkSecrets, secretSource } from './secrets.js';
 import { BuildSession } from './session.js';
 import { runVerify } from './verify.js';
 
 const PING_TIMEOUT_MS = 3000;
+const PUSH_BACKOFF_MS = 1000;
 
 /** The docker builder: one engine connection per run, BuildKit or classic per the engine. */
 export class DockerBuilder implements Builder {
@@ -102,6 +105,8 @@ export class DockerBuilder implements Builder {
         ...(this.#usesSession(request, dialect) && { remote: 'client-session', dockerfile: 'Dockerfile' }),
       },
       verify: request.spec.verify,
+      // The build has no `t`: the image is named only after verify passed.
+      tag: request.image,
       push: request.push ? request.image : false,
     };
   }
@@ -137,30 +142,31 @@ export class DockerBuilder implements Builder {
     const signal = AbortSignal.any(signals);
     const { docker, connection } = await this.#client();
     const engine = describeConnection(connection);
+    let untagged: string | undefined;
     try {
       const dialect = await this.#dialect();
       const imageId = await this.#runBuild(docker, request, dialect, signal);
+      untagged = imageId;
       const failure = await runVerify(docker, imageId, request.spec.verify, {
         network: this.#options.network,
         signal,
         emit: (event) => request.events.emit(event),
       });
       if (failure) {
-        // The tag names content that failed its checks: drop it so a later run does not take it as built.
-        // force: the daemon may still be auto-removing the verify container, which holds the image.
-        await docker
-          .getImage(request.image)
-          .remove({ force: true, noprune: true })
-          .catch(() => undefined);
         throw new ImagespecError(
           'VERIFY_FAILED',
           `Verify command \`${failure.command}\` exited with ${failure.exitCode} in ${request.image}; nothing was pushed.${formatOutput(failure.output)}`,
           { hint: 'Fix the image (packages, commands) or the verify command in the spec.', details: { ...failure } },
         );
       }
+      signal.throwIfAborted();
+      await tagImage(docker, imageId, request.image);
+      untagged = undefined;
       if (!request.push) return { image: request.image, digest: imageId, pushed: false };
       return await this.#push(docker, request, signal);
     } catch (error) {
+      // Built but not tagged (verify failed, cancelled during verify): the image is nobody's.
+      if (untagged) await discardUntagged(docker, untagged);
       if (signal.aborted) throw this.#abortError(request, signal, error);
       if (error instanceof ImagespecError || (error as { name?: string }).name === 'ImagespecError') throw error;
       if (isConnectionError(error)) throw unreachable(engine, error);
@@ -302,31 +308,19 @@ export class DockerBuilder implements Builder {
   async #push(docker: Docker, request: BuildRequest, signal: AbortSignal): Promise<BuildResult> {
     const host = registryHost(request.image);
     const auth = (await engineAuthFor(this.#host.registries, [host]))[host];
-    request.events.emit({ type: 'step', id: 'push', name: `push ${request.image}`, status: 'started' });
+    const step = { type: 'step', id: 'push', name: `push ${request.image}` } as const;
+    request.events.emit({ ...step, status: 'started' });
+    const { pushIdleTimeoutMs: idleTimeoutMs, pushRetries: retries } = this.#options;
     const pushed = await pushImage(docker, request.image, auth, {
       signal,
       emit: (event) => request.events.emit(event),
+      policy: { idleTimeoutMs, retries, backoffMs: PUSH_BACKOFF_MS },
     });
     if (!pushed.ok) {
-      request.events.emit({
-        type: 'step',
-        id: 'push',
-        name: `push ${request.image}`,
-        status: 'error',
-        error: pushed.error,
-      });
-      throw new ImagespecError(
-        registryErrorCode(pushed.error, 'PUSH_FAILED'),
-        `Pushing ${request.image} to ${host} failed: ${pushed.error}.`,
-        {
-          hint: auth
-            ? `Check the credentials for ${host} in the Docker config or credential helper.`
-            : `No credentials for ${host} were found; log in (docker login ${host}) or add them to the Docker config.`,
-          details: { registry: host, registryMessage: pushed.error },
-        },
-      );
+      request.events.emit({ ...step, status: 'error', error: pushed.error });
+      throw pushError(request.image, host, pushed, { hasCredentials: auth !== undefined, idleTimeoutMs });
     }
-    request.events.emit({ type: 'step', id: 'push', name: `push ${request.image}`, status: 'done' });
+    request.events.emit({ ...step, status: 'done' });
     return { image: request.image, pushed: true, ...(pushed.digest && { digest: pushed.digest }) };
   }
 
@@ -334,7 +328,6 @@ export class DockerBuilder implements Builder {
     const options = this.#options;
     const platform = request.platforms[0];
     return {
-      t: request.image,
       version: dialect === 'buildkit' ? '2' : '1',
       rm: true,
       forcerm: true,

@@ -3,9 +3,11 @@ import { errorCategory } from '@imagespec/core';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
 import {
+  caught,
   createTestBuilder,
   docker,
   makeProject,
+  manifestStatus,
   prepareBuild,
   registryAccess,
   resolveSpec,
@@ -15,26 +17,6 @@ import {
 } from './_e2e-harness.js';
 
 const env = testEnv();
-
-async function manifestStatus(registryUrl: string, image: string): Promise<number> {
-  const [, repository, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image) ?? [];
-  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
-  });
-  return response.status;
-}
-
-async function caught(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; hint?: string; details?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A port on 127.0.0.1 where nothing listens. */
 async function deadPort(): Promise<number> {
@@ -113,6 +95,7 @@ describe.each([
     expect(error.code).toBe('REGISTRY_UNREACHABLE');
     expect(error.message).toContain(host);
     expect(error.message).toMatch(/connection refused/);
+    expect(error.hint).toMatch(/registry is down/);
     docker('rmi', prepared.request.image);
   });
 

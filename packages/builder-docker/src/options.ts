@@ -34,6 +34,10 @@ export const dockerBuilderOptionsSchema = z
     contextTransport: z.enum(['auto', 'tar']).default('auto'),
     /** Limit for one build, verify and push together; no limit by default. */
     timeoutMs: z.number().int().positive().optional(),
+    /** A push fails when the engine reports no progress for this long (a registry that accepts and never answers). */
+    pushIdleTimeoutMs: z.number().int().positive().default(120_000),
+    /** Push attempts after the first, on a registry server error (5xx) or a cut connection; waits double from 1 s. */
+    pushRetries: z.number().int().min(0).max(10).default(3),
   })
   .strict()
   .refine((options) => !(options.socketPath && options.host), {

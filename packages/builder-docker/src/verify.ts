@@ -69,9 +69,13 @@ async function runOne(
       { write: (chunk: Buffer) => output.write(step, 'stderr', chunk.toString()) } as NodeJS.WritableStream,
     );
     // Ask for the exit code before starting, so an auto-removed container cannot exit unseen.
-    const wait = container.wait({ condition: 'next-exit', abortSignal: options.signal });
+    // No abortSignal: docker-modem ties it to the response of a non-stream call without an
+    // error listener, so an abort while waiting was an uncaught error. On abort the container
+    // is removed, which ends the wait.
+    const wait = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
     await container.start();
-    const [{ StatusCode }] = await Promise.all([wait as Promise<{ StatusCode: number }>, done]);
+    const [{ StatusCode }] = await Promise.all([wait, done]);
+    options.signal.throwIfAborted();
     return StatusCode;
   } finally {
     options.signal.removeEventListener('abort', remove);
