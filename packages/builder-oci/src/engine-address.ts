@@ -24,7 +24,7 @@ export function resolveEngineAddress(
   };
 }
 
-/** X-Registry-Auth for the engine's pull: base64url of the credentials JSON, as the Docker CLI sends it. */
+/** X-Registry-Auth for the engine's pull: the credentials JSON, encoded as the Docker CLI does. */
 export function engineAuthHeader(
   serveraddress: string,
   credentials:
@@ -37,5 +37,6 @@ export function engineAuthHeader(
     'username' in credentials
       ? { username: credentials.username, password: credentials.password, serveraddress }
       : { identitytoken: credentials.identityToken, serveraddress };
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
+  // Go's base64.URLEncoding: the URL alphabet, with padding (Node's base64url has none, which the engine rejects).
+  return Buffer.from(JSON.stringify(body)).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
 }
