@@ -52,7 +52,7 @@ export async function writeLocalImage(
     await options.engine.load(Readable.from(tarOf(dockerArchive(chosen, files, options.image))), options.signal);
     return `loaded into the engine at ${options.engine.describe()} (${chosen.platform.os}/${chosen.platform.architecture})`;
   }
-  const dir = resolve(options.cwd, options.layoutDir, options.image.replace(/[^\w.-]+/g, '_'));
+  const dir = layoutPath(options.cwd, options.layoutDir, options.image);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   const written = new Set<string>();
@@ -93,6 +93,11 @@ export async function writeLocalImage(
     }),
   );
   return `written as an OCI layout at ${dir} (no engine: ${options.output === 'oci-layout' ? "output: 'oci-layout'" : 'none answers'})`;
+}
+
+/** The OCI layout folder of an image: one per image name and tag under `layoutDir`. */
+export function layoutPath(cwd: string, layoutDir: string, image: string): string {
+  return resolve(cwd, layoutDir, image.replace(/[^\w.-]+/g, '_'));
 }
 
 /** Every blob of the image by digest: base layers from the registry, new layers from their files, configs and manifests from memory. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type {
   Availability,
   Builder,
@@ -15,7 +17,7 @@ import { engineAuthHeader, resolveEngineAddress } from './engine-address.js';
 import { EngineClient } from './engine-client.js';
 import { layerRoots } from './layer-roots.js';
 import { type WrittenLayer, writeLayers } from './layer-writer.js';
-import { writeLocalImage } from './local-output.js';
+import { layoutPath, writeLocalImage } from './local-output.js';
 import type { OciBuilderOptions } from './options.js';
 import { type NeededBlob, publishBlobs } from './publish.js';
 import { ociSupports } from './supports.js';
@@ -63,6 +65,22 @@ export class OciBuilder implements Builder {
       push: request.push ? request.image : false,
       ...(!request.push && { output: this.#options.output }),
     };
+  }
+
+  /** For a spec without a registry: whether the local engine (or, without one, the OCI layout folder) has the image. */
+  async exists(image: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const engine = this.#options.output === 'oci-layout' ? undefined : await this.#engineFor('local');
+    if (!engine) return existsSync(join(layoutPath(this.#host.cwd, this.#options.layoutDir, image), 'index.json'));
+    const answer = await engine.request('GET', `/images/${encodeURIComponent(image)}/json`, {
+      signal: options.signal ?? AbortSignal.timeout(10_000),
+    });
+    answer.resume();
+    if (answer.statusCode === 200) return true;
+    if (answer.statusCode === 404) return false;
+    throw new ImagespecError(
+      'DAEMON_ERROR',
+      `The engine at ${engine.describe()} answered HTTP ${answer.statusCode} asked for ${image}.`,
+    );
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
