@@ -1,5 +1,6 @@
 import { ImagespecError } from '../errors.js';
 import { commandRefusal, dockerPathRefusal, LINE_BREAKING } from '../spec/grammar.js';
+import { redactUrlCredentials } from '../spec/redact.js';
 
 /**
  * Quoting for every value the renderer writes into a Dockerfile. A Dockerfile is
@@ -29,8 +30,11 @@ export function specInvalid(field: FieldRef, value: string, problem: string, hin
     .join(' ');
   return new ImagespecError(
     'SPEC_INVALID',
-    `${where ? `${where}: ` : ''}${field.path} ${JSON.stringify(value)} ${problem}.`,
-    { ...(hint !== undefined && { hint }), details: { field: field.path, value, spec: field.spec, file: field.file } },
+    redactUrlCredentials(`${where ? `${where}: ` : ''}${field.path} ${JSON.stringify(value)} ${problem}.`),
+    {
+      ...(hint !== undefined && { hint }),
+      details: { field: field.path, value: redactUrlCredentials(value), spec: field.spec, file: field.file },
+    },
   );
 }
 

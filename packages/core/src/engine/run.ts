@@ -8,6 +8,7 @@ import type { ResolvedImageSpec } from '../spec/types.js';
 import type { BuildEvent } from './events.js';
 import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';
+import { redactCredentials, redactingSink } from './redact.js';
 import { buildRequest } from './request.js';
 
 export const DEFAULT_CONCURRENCY = 2;
@@ -77,7 +78,7 @@ export interface RunSummary {
  */
 export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> {
   const started = Date.now();
-  const emit = options.onEvent ?? (() => {});
+  const emit = redactingSink(options.onEvent);
   const signal = options.signal ?? new AbortController().signal;
   const planned = await planBuilds(options.specs, {
     ...(options.platform && { platform: options.platform }),
@@ -161,7 +162,11 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
   const fail = (item: PlannedImage, t0: number, error: unknown, builder?: string): ImageResult => {
     const { image, hash } = item.identity;
     const problem = toImagespecError(error, image, signal, builder);
-    const summary = { code: problem.code, message: problem.message, ...(problem.hint && { hint: problem.hint }) };
+    const summary = redactCredentials({
+      code: problem.code,
+      message: problem.message,
+      ...(problem.hint && { hint: problem.hint }),
+    });
     emit({ type: 'failed', image, spec: item.spec.name, error: summary });
     return {
       name: item.spec.name,

@@ -3,6 +3,7 @@ import type { LockFile } from '../lock/lock-file.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { lintHashes } from './lock-hashes.js';
 import { parseRequirementLines } from './requirement-lines.js';
+import { lintSecretEnv } from './secret-env.js';
 
 export type LintRule =
   | 'unpinned-package'
@@ -12,7 +13,8 @@ export type LintRule =
   | 'mutable-base'
   | 'unlocked-base'
   | 'runtime-override'
-  | 'lock-hashes';
+  | 'lock-hashes'
+  | 'secret-env';
 
 /** A finding; `path` is the field path in the spec (for file:line), `requirementsLine` a line of the requirements file. */
 export interface LintFinding {
@@ -127,5 +129,6 @@ export function lintSpec({ spec, lock, requirementsText, lockText }: LintInput):
       message: `${field} is replaced when a pipeline runtime (Elyra, Kubeflow Pipelines, Flyte) sets the container's command${spec.entrypoint && spec.cmd ? ', and cmd with it' : ''}; do not rely on it for setup the image needs at run time (use commands or env).`,
     });
   }
+  findings.push(...lintSecretEnv(spec));
   return findings;
 }

@@ -16,6 +16,7 @@ import {
   validatePlatform,
   validateRegistry,
   validateTag,
+  validateUrl,
 } from './grammar.js';
 
 describe('validatePipRequirement', () => {
@@ -240,5 +241,16 @@ describe('what the real build refuses, refused at validation (one rule for every
     ['a\u0085b', /next-line/],
   ])('refuses the command %j', (command, problem) => {
     expect(commandRefusal(command)?.problem).toMatch(problem);
+  });
+});
+
+describe('credentials in URLs', () => {
+  it('refuses them in index URLs, conda channels and pip requirement URLs, masking the password', () => {
+    const index = validateUrl('http://user:PASS@127.0.0.1/simple', 'pip index');
+    expect(index).toMatch(/^pip index `http:\/\/user:\*\*\*@127\.0\.0\.1\/simple` holds credentials .*pipSecretMounts/);
+    expect(index).not.toContain('PASS');
+    expect(validateCondaChannel('https://TOKEN@127.0.0.1/channel')).toMatch(/conda channel `https:\/\/\*\*\*@/);
+    expect(validatePipRequirement('pkg @ git+https://user:PASS@127.0.0.1/repo.git')).toMatch(/holds credentials/);
+    expect(validateUrl('http://127.0.0.1:8080/simple', 'pip index')).toBeUndefined();
   });
 });

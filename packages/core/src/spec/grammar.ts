@@ -7,6 +7,7 @@
 
 import { isImagespecError } from '../errors.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
+import { hasUrlCredentials, redactUrlCredentials } from './redact.js';
 import type { RequirementsKind } from './types.js';
 
 /** Characters no package spec needs and a shell would act on. `<`, `>`, `;`, quotes and
@@ -109,7 +110,10 @@ export function validatePipRequirement(value: string): string | undefined {
     // `name @ url ; marker`: the `;` must follow whitespace, or it would be part of the URL.
     const markerAt = rest.search(/\s;/);
     const url = (markerAt < 0 ? rest.slice(1) : rest.slice(1, markerAt)).trim();
-    if (!URL_REQ.test(url)) return `pip requirement \`${text}\` has an invalid URL \`${url}\``;
+    if (!URL_REQ.test(url))
+      return `pip requirement \`${redactUrlCredentials(text)}\` has an invalid URL \`${redactUrlCredentials(url)}\``;
+    const credentials = credentialsProblem(url, 'the URL of pip requirement');
+    if (credentials) return credentials;
     if (markerAt >= 0) marker = rest.slice(markerAt).trimStart().slice(1);
   } else {
     const semicolon = rest.indexOf(';');
@@ -306,15 +310,26 @@ export function validatePipArg(value: string): string | undefined {
   return bad ? `pip argument \`${value}\` contains ${describeChar(bad[0])}` : undefined;
 }
 
-/** An http(s) or file URL without characters a shell would act on. */
+/** An http(s) or file URL without characters a shell would act on, and without credentials. */
 export function validateUrl(value: string, what: string): string | undefined {
+  // Messages show the URL with its password masked: they reach logs and CI output.
+  const shown = redactUrlCredentials(value);
   const bad = CONTROL.exec(value) ?? /[$`\\|;<>(){}'"\s]/.exec(value);
-  if (bad) return `${what} \`${value}\` contains ${describeChar(bad[0])}`;
-  if (!URL.canParse(value)) return `${what} \`${value}\` is not a URL`;
+  if (bad) return `${what} \`${shown}\` contains ${describeChar(bad[0])}`;
+  if (!URL.canParse(value)) return `${what} \`${shown}\` is not a URL`;
   const { protocol } = new URL(value);
   if (!['http:', 'https:', 'file:'].includes(protocol))
-    return `${what} \`${value}\` must be an http, https or file URL`;
-  return undefined;
+    return `${what} \`${shown}\` must be an http, https or file URL`;
+  return credentialsProblem(value, what);
+}
+
+/**
+ * A user name or password in a URL would be written into the Dockerfile, so into the
+ * image's history and every build log. They belong in a secret the build mounts.
+ */
+function credentialsProblem(url: string, what: string): string | undefined {
+  if (!hasUrlCredentials(url)) return undefined;
+  return `${what} \`${redactUrlCredentials(url)}\` holds credentials (user:password@), which would be written into the image's history and build logs; remove them and pass them as a secret: a pip.conf or .netrc with the index and its credentials through pipSecretMounts (e.g. { src: ./pip.conf, target: /etc/pip.conf }), or your index's credential configuration`;
 }
 
 /** OCI platform: os/arch[/variant], e.g. linux/amd64, linux/arm64/v8. */

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { validateConfigValue } from './grammar.js';
+import { redactUrlCredentials } from './redact.js';
 import { FLYTEKIT_ALIASES, SPEC_FIELDS } from './schema.js';
 
 /**
@@ -72,7 +73,9 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
   if (typeof value === 'string')
-    return value.length <= 40 && validateConfigValue(value, '') === undefined ? `\`${value}\`` : 'a string';
+    return value.length <= 40 && validateConfigValue(value, '') === undefined
+      ? `\`${redactUrlCredentials(value)}\``
+      : 'a string';
   if (typeof value === 'number' || typeof value === 'boolean')
     return `${typeof value === 'number' ? 'the number' : ''} ${value}`.trim();
   return typeof value;

@@ -3,6 +3,7 @@ import { DEFAULT_WORKDIR } from '../context/layout.js';
 import { ImagespecError } from '../errors.js';
 import { requirementsKindOf } from './grammar.js';
 import { formatIssuePath, issuesFromZod, type RawIssue } from './issues.js';
+import { redactUrlCredentials } from './redact.js';
 import { imageSpecSchema, secretIdFromTarget } from './schema.js';
 import type {
   ImageSpecInput,
@@ -189,7 +190,9 @@ export function specInvalidError(
   const what = name ? `image spec \`${name}\`` : 'image spec';
   const where = subject.file ? ` in ${subject.file}` : '';
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-  const lines = issues.map((issue) => `  ${formatIssueLocation(issue)}${issue.path}: ${issue.message}`);
+  const lines = issues.map(
+    (issue) => `  ${formatIssueLocation(issue)}${issue.path}: ${redactUrlCredentials(issue.message)}`,
+  );
   return new ImagespecError('SPEC_INVALID', `Invalid ${what}${where} (${count}):\n${lines.join('\n')}`, {
     hint: 'Fix the fields listed above; `imagespec schema` prints every field and its type.',
     details: { ...(subject.file && { file: subject.file }), issues },

@@ -1,0 +1,23 @@
+/**
+ * Credentials written into a URL (`https://user:token@host/simple`). Spec validation refuses
+ * them, so a spec cannot put one in the image; this is the second line: every event and
+ * error message passes through `redactUrlCredentials` before anyone sees it, because a
+ * builder's log or a registry's answer may still echo such a URL.
+ */
+
+// scheme://userinfo@ — userinfo stops at what cannot be in it unescaped (RFC 3986 3.2.1).
+const URL_USERINFO = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@'"`<>]+)@/g;
+
+/** `http://user:PASS@host` -> `http://user:***@host`; a lone token (`https://TOKEN@host`) -> `https://***@host`. */
+export function redactUrlCredentials(text: string): string {
+  if (!text.includes('@')) return text;
+  return text.replace(URL_USERINFO, (_, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${scheme}${colon < 0 ? '***' : `${userinfo.slice(0, colon)}:***`}@`;
+  });
+}
+
+/** Whether a URL carries a user name or password. */
+export function hasUrlCredentials(url: string): boolean {
+  return redactUrlCredentials(url) !== url;
+}
