@@ -82,9 +82,12 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
 
   program
     .command('exists')
-    .description('exit 0 if the image is in the registry, 1 if not, 2 on error')
+    .description(
+      'exit 0 if the image is in the registry (no registry: in the local engine), 1 if not, 2 when that cannot be told',
+    )
     .argument('[spec]', 'spec file')
     .option('--image <name>', 'which image of a multi-image spec file')
+    .option('-b, --builder <name>', 'for a spec without registry: the builder whose engine to look in')
     .action(async (spec: string | undefined, options) => {
       const { existsCommand } = await import('./commands/exists.js');
       await existsCommand(io, { ...global(), ...options, specs: spec ? [spec] : [] });

@@ -1,10 +1,10 @@
 import * as core from '@imagespec/core';
+import { openBuilders } from '../configured-builders.js';
 import { type CliIo, ExitCode } from '../io.js';
-import { createLogger } from '../logger.js';
 import { colorsWanted, createColors } from '../output/colors.js';
 import { formatError } from '../output/format-error.js';
 import { createRenderer, type ProgressMode, type SummaryRow } from '../output/renderer.js';
-import { homeDir, loadProject } from '../project.js';
+import { loadProject } from '../project.js';
 
 export interface BuildOptions {
   readonly config?: string;
@@ -37,14 +37,9 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
       );
     }
   }
-  const logger = createLogger(io, Boolean(options.debug));
-  const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
+  const configured = openBuilders(io, project.config, { debug: Boolean(options.debug), locate: project.locate });
+  const { access, builders } = configured;
   const registryClient = core.createRegistryClient({ access });
-  const host = core.createBuilderHost({ logger, registries: access, cwd: project.config.dir, env: io.env });
-  const builders = core.createBuilderRegistry(project.config.builders, host, {
-    ...(project.config.file && { configFile: project.config.file }),
-    locate: project.locate,
-  });
   const renderer = createRenderer(options.json ? 'json' : options.progress, io);
   const lock = await core.readLockFile(project.config.dir);
   const resolveBase = core.createLockResolver(lock);
@@ -76,8 +71,7 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
       onEvent: (event) => renderer.event(event),
     });
   } finally {
-    await builders.dispose();
-    await host.dispose();
+    await configured.dispose();
   }
   const rows: SummaryRow[] = summary.images.map((image) => ({
     name: image.name,

@@ -1,7 +1,6 @@
 import * as core from '@imagespec/core';
+import { openBuilders } from '../configured-builders.js';
 import type { CliIo } from '../io.js';
-import { createLogger } from '../logger.js';
-import { homeDir } from '../project.js';
 
 /** `imagespec builders`: each configured builder with version, priority, and available or why not. */
 export async function buildersCommand(
@@ -9,18 +8,9 @@ export async function buildersCommand(
   options: { config?: string; debug?: boolean; json?: boolean },
 ): Promise<void> {
   const config = await core.loadConfig({ cwd: io.cwd, ...(options.config && { configFile: options.config }) });
-  const access = core.createRegistryAccess({ ...config, env: io.env, home: homeDir(io) });
-  const host = core.createBuilderHost({
-    logger: createLogger(io, Boolean(options.debug)),
-    registries: access,
-    cwd: config.dir,
-    env: io.env,
-  });
-  const builders = core.createBuilderRegistry(config.builders, host, {
-    ...(config.file && { configFile: config.file }),
-  });
+  const configured = openBuilders(io, config, { debug: Boolean(options.debug) });
   try {
-    const list = await builders.list();
+    const list = await configured.builders.list();
     if (options.json) {
       io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       return;
@@ -40,7 +30,6 @@ export async function buildersCommand(
       cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
     io.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
   } finally {
-    await builders.dispose();
-    await host.dispose();
+    await configured.dispose();
   }
 }

@@ -11,7 +11,7 @@ export function describeStatus(event: ImageEvent): string | undefined {
       return `queued ${event.image}`;
     case 'skipped':
       return event.reason === 'exists'
-        ? `skipped: ${event.image} is already in the registry`
+        ? `skipped: ${event.image} is already ${foundIn(event)}`
         : `dry run: would build ${event.image}`;
     case 'building':
       return `building with ${event.builder}`;
@@ -29,6 +29,11 @@ export function describeStatus(event: ImageEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Where a skipped image was found: a spec without registry has it in its builder's local engine. */
+export function foundIn(event: Extract<ImageEvent, { type: 'skipped' }>): string {
+  return event.where === 'local' ? 'in the local engine' : 'in the registry';
 }
 
 export function prefixWidth(names: Iterable<string>): number {

@@ -2,7 +2,7 @@ import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
 import { type Colors, stripAnsi } from './colors.js';
 import type { Renderer, SummaryRow } from './renderer.js';
-import { createWarningCollector, prefixWidth } from './status.js';
+import { createWarningCollector, foundIn, prefixWidth } from './status.js';
 import { formatDuration, renderSummaryTable } from './summary-table.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -98,7 +98,8 @@ export function createTtyRenderer(out: Writer, colors: Colors, columns: number):
           break;
         case 'skipped':
           current.phase = 'skipped';
-          current.detail = event.reason === 'exists' ? `${event.image} exists` : `would build ${event.image}`;
+          current.detail =
+            event.reason === 'exists' ? `${event.image} is ${foundIn(event)}` : `would build ${event.image}`;
           current.endedAt = Date.now();
           break;
         case 'built':

@@ -38,7 +38,12 @@ export interface ImageEventBase {
 
 export type BuildEvent =
   | (ImageEventBase & { readonly type: 'queued'; readonly hash: string })
-  | (ImageEventBase & { readonly type: 'skipped'; readonly reason: 'exists' | 'dry-run' })
+  | (ImageEventBase & {
+      readonly type: 'skipped';
+      readonly reason: 'exists' | 'dry-run';
+      /** With reason 'exists': where the image was found (a spec without registry: its builder's local engine). */
+      readonly where?: 'registry' | 'local';
+    })
   | (ImageEventBase & { readonly type: 'building'; readonly builder: string })
   | (ImageEventBase & StepEvent)
   | (ImageEventBase & LogEvent)
