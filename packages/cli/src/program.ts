@@ -51,9 +51,10 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .command('tag')
     .description('print the full image name with its content tag')
     .argument('[spec...]', 'spec files')
-    .action(async (specs: string[]) => {
+    .option('--json', 'print name, image, tag and hash of every image as JSON')
+    .action(async (specs: string[], options) => {
       const { tagCommand } = await import('./commands/tag.js');
-      await tagCommand(io, { ...global(), specs });
+      await tagCommand(io, { ...global(), ...options, specs });
     });
 
   program
@@ -64,6 +65,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .addOption(
       new Option('--dialect <dialect>', 'buildkit or plain').choices(['buildkit', 'plain']).default('buildkit'),
     )
+    .option('--json', 'print the image, dialect and Dockerfile as JSON')
     .action(async (spec: string | undefined, options) => {
       const { dockerfileCommand } = await import('./commands/dockerfile.js');
       await dockerfileCommand(io, { ...global(), ...options, specs: spec ? [spec] : [] });
@@ -115,6 +117,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .description('pin base images to digests in imagespec.lock.json')
     .argument('[spec...]', 'spec files')
     .option('--check', 'change nothing; exit 1 when the lock is missing an entry or stale (for CI)')
+    .option('--json', 'print every base reference with its digest and what changed (or the problems, with --check) as JSON')
     .action(async (specs: string[], options) => {
       const { lockCommand } = await import('./commands/lock.js');
       await lockCommand(io, { ...global(), ...options, specs });
@@ -133,8 +136,13 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
 
   program
     .command('init')
-    .description('write a starter imagespec.config.mjs and imagespec.yaml')
+    .description('write a config, a spec and a .dockerignore for the project in this folder, base image locked')
     .option('--force', 'overwrite existing files')
+    .option(
+      '--base <image>',
+      "the image to build on (default: the Dockerfile's Python base, else python:<version>-slim)",
+    )
+    .option('--no-lock', "do not resolve the base image's digest now (run `imagespec lock` later)")
     .action(async (options) => {
       const { initCommand } = await import('./commands/init.js');
       await initCommand(io, options);

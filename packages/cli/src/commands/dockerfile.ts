@@ -5,7 +5,7 @@ import { loadImage } from '../project.js';
 /** `imagespec dockerfile`: the Dockerfile a builder would receive. */
 export async function dockerfileCommand(
   io: CliIo,
-  options: { config?: string; specs: string[]; image?: string; dialect: 'buildkit' | 'plain' },
+  options: { config?: string; specs: string[]; image?: string; dialect: 'buildkit' | 'plain'; json?: boolean },
 ): Promise<void> {
   const { spec, identity } = await loadImage(io, options);
   const dockerfile = core.renderDockerfile(spec, {
@@ -13,5 +13,11 @@ export async function dockerfileCommand(
     baseImage: identity.baseImage,
     hash: identity.hash,
   });
+  if (options.json) {
+    io.stdout.write(
+      `${JSON.stringify({ name: spec.name, image: identity.image, dialect: options.dialect, dockerfile })}\n`,
+    );
+    return;
+  }
   io.stdout.write(dockerfile.endsWith('\n') ? dockerfile : `${dockerfile}\n`);
 }

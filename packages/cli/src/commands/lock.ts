@@ -9,7 +9,7 @@ import { homeDir, loadProject } from '../project.js';
  */
 export async function lockCommand(
   io: CliIo,
-  options: { config?: string; specs: string[]; check?: boolean },
+  options: { config?: string; specs: string[]; check?: boolean; json?: boolean },
 ): Promise<void> {
   const project = await loadProject(io, options);
   const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
@@ -19,6 +19,11 @@ export async function lockCommand(
   const file = core.lockFilePath(project.config.dir);
   if (options.check) {
     const problems = await core.checkLock(project.specs, client, current, { signal: io.signal });
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ file, ok: problems.length === 0, problems })}\n`);
+      if (problems.length > 0) throw new ExitCode(1);
+      return;
+    }
     if (problems.length === 0) {
       io.stdout.write(`${file} is up to date (${core.collectBaseReferences(project.specs).length} base images)\n`);
       return;
@@ -37,10 +42,15 @@ export async function lockCommand(
   }
   const next = await core.computeLock(project.specs, client, current, { signal: io.signal });
   await core.writeLockFile(project.config.dir, next);
-  for (const reference of core.collectBaseReferences(project.specs)) {
+  const images = core.collectBaseReferences(project.specs).map((reference) => {
     const before = current.images[reference]?.digest;
-    const after = next.images[reference]?.digest;
-    io.stdout.write(`${before === after ? 'kept' : before ? 'updated' : 'locked'}: ${reference}@${after}\n`);
+    const digest = next.images[reference]?.digest;
+    return { reference, digest, status: before === digest ? 'kept' : before ? 'updated' : 'locked' };
+  });
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ file, images })}\n`);
+    return;
   }
+  for (const { reference, digest, status } of images) io.stdout.write(`${status}: ${reference}@${digest}\n`);
   io.stdout.write(`wrote ${file}\n`);
 }

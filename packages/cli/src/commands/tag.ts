@@ -2,14 +2,20 @@ import * as core from '@imagespec/core';
 import type { CliIo } from '../io.js';
 import { loadProject } from '../project.js';
 
-/** `imagespec tag`: the full image name of every image in the spec files, one per line. */
-export async function tagCommand(io: CliIo, options: { config?: string; specs: string[] }): Promise<void> {
+/** `imagespec tag`: the full image name of every image in the spec files, one per line (or JSON). */
+export async function tagCommand(
+  io: CliIo,
+  options: { config?: string; specs: string[]; json?: boolean },
+): Promise<void> {
   const project = await loadProject(io, options);
   const resolveBase = await core.createBaseResolver(project.config);
   // One cache for the run: a base spec shared by several images is hashed once.
   const cache = new Map<string, Promise<core.ImageIdentity>>();
+  const images: { name: string; image: string; tag: string; hash: string }[] = [];
   for (const spec of project.specs) {
     const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal, cache });
-    io.stdout.write(`${identity.image}\n`);
+    if (options.json) images.push({ name: spec.name, image: identity.image, tag: identity.tag, hash: identity.hash });
+    else io.stdout.write(`${identity.image}\n`);
   }
+  if (options.json) io.stdout.write(`${JSON.stringify({ images })}\n`);
 }
