@@ -155,6 +155,7 @@ export type { ParseSpecOptions, SpecFile, SpecLocation } from './spec/load.js';
 export { loadSpecFile, parseSpecText } from './spec/load.js';
 export type { SpecIssue } from './spec/normalize.js';
 export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/normalize.js';
+export { redactUrlCredentials } from './spec/redact.js';
 export { imageSpecSchema } from './spec/schema.js';
 export type {
   CopyInput,

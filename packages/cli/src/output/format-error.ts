@@ -1,3 +1,4 @@
+import { redactUrlCredentials } from '@imagespec/core';
 import type { Colors } from './colors.js';
 
 interface ErrorLike {
@@ -12,7 +13,7 @@ interface ErrorLike {
 /**
  * One paragraph a person can act on: the message (what and where), the hint (how to fix),
  * then the cause chain indented. The stack only with --debug, or for errors we did not
- * raise on purpose (those are bugs: the message asks for a report).
+ * raise on purpose (those are bugs: the message asks for a report). URL credentials are masked.
  */
 export function formatError(error: unknown, colors: Colors, debug: boolean): string {
   const lines: string[] = [];
@@ -33,7 +34,8 @@ export function formatError(error: unknown, colors: Colors, debug: boolean): str
     lines.push('This is a bug in imagespec or a plugin. Run again with --debug for the stack trace and report it.');
   }
   if (debug && err.stack) lines.push(colors.dim(err.stack));
-  return `${lines.join('\n')}\n`;
+  // A cause (a registry's or builder's words) may echo a URL with a token.
+  return redactUrlCredentials(`${lines.join('\n')}\n`);
 }
 
 function toErrorLike(value: unknown): ErrorLike {
