@@ -20,6 +20,7 @@ describe('validateExtraArgs', () => {
         '--digest-file=/tmp/x',
         '--no-push',
         '--log-format=color',
+        '--target=final',
       ]),
     ).toEqual([
       'extraArgs[0] "--context=dir:///evil" would override --context, which the builder sets',
@@ -30,6 +31,7 @@ describe('validateExtraArgs', () => {
       'extraArgs[5] "--digest-file=/tmp/x" would override --digest-file, which the builder sets',
       'extraArgs[6] "--no-push" would override --no-push, which the builder sets',
       'extraArgs[7] "--log-format=color" would override --log-format, which the builder sets',
+      'extraArgs[8] "--target=final" would override --target, which the builder sets',
     ]);
   });
 

@@ -14,6 +14,8 @@ export const RESERVED_FLAGS: ReadonlySet<string> = new Set([
   'digest-file',
   'log-format',
   'tar-path',
+  // With verify the builder picks the stage; a user's would build or push the wrong one.
+  'target',
 ]);
 
 const SHORT_ALIASES: Readonly<Record<string, string>> = { c: 'context', d: 'destination', f: 'dockerfile' };
@@ -53,6 +55,10 @@ export interface ExecutorArgsInput {
   /** Full destination reference with the content tag. */
   readonly image: string;
   readonly push: boolean;
+  /** With `push` false: still push the cache layers (to an explicit cache repo), for a later build to reuse. */
+  readonly pushCache?: boolean;
+  /** The Dockerfile stage to build (`--target`); absent: the last one. */
+  readonly target?: string | undefined;
   /** `tar://stdin` when the context is streamed, else the URL Kaniko fetches. */
   readonly context: string;
   readonly contextSubPath?: string | undefined;
@@ -71,8 +77,9 @@ export function computeExecutorArgs(input: ExecutorArgsInput): string[] {
   const args = [`--context=${input.context}`];
   if (input.contextSubPath) args.push(`--context-sub-path=${input.contextSubPath}`);
   args.push('--dockerfile=Dockerfile', `--destination=${input.image}`);
+  if (input.target) args.push(`--target=${input.target}`);
   // With --no-push the destination still names the cache repo Kaniko infers; nothing is pushed.
-  if (!input.push) args.push('--no-push', '--no-push-cache');
+  if (!input.push) args.push('--no-push', ...(input.pushCache ? [] : ['--no-push-cache']));
   args.push(`--digest-file=${TERMINATION_LOG}`, `--log-format=${input.logFormat}`);
   if (input.cache) {
     args.push('--cache=true');

@@ -6,19 +6,26 @@
 import {
   type Availability,
   type Builder,
+  type BuilderEvent,
   type BuilderHost,
   type BuildRequest,
   type BuildResult,
   ImagespecError,
+  isImagespecError,
   parseImageRef,
   type ResolvedImageSpec,
+  renderVerifyStage,
 } from '@imagespec/core/builder';
 import { describeApiError, type KubeClients, loadKubeClients, messageOf, withSignal } from './kube-client.js';
-import { computePodPlan, type PodPlan } from './manifest.js';
+import { computePodPlan, type PodManifestInput, type PodPlan } from './manifest.js';
 import type { KanikoOptions } from './options.js';
 import { runKanikoPod } from './pod-lifecycle.js';
+import { verifyFailureOf } from './verify-failure.js';
 
 type PlanInput = Pick<BuildRequest, 'image' | 'hash' | 'push' | 'platforms' | 'baseImage'>;
+type Stage = PodManifestInput['stage'];
+
+const verifies = (spec: ResolvedImageSpec) => spec.verify.length > 0;
 
 export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): Builder {
   let clients: Promise<KubeClients> | undefined;
@@ -31,7 +38,7 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
     return clients;
   };
 
-  const plan = (request: PlanInput): PodPlan => {
+  const plan = (request: PlanInput, stage?: Stage): PodPlan => {
     const cacheRepo = typeof options.cache === 'object' ? options.cache.repo : undefined;
     const hosts = [request.image, request.baseImage, ...(cacheRepo ? [cacheRepo] : [])].map(
       (reference) => parseImageRef(reference).registry,
@@ -43,10 +50,55 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
         push: request.push,
         platforms: request.platforms,
         insecureRegistries: hosts.filter((registry) => host.registries.insecure(registry)),
+        ...(stage && { stage }),
       },
       options,
     );
   };
+
+  const supports = (spec: ResolvedImageSpec): Availability => {
+    if (spec.platforms.length > 1) {
+      return {
+        ok: false,
+        reason: `Kaniko builds one platform per pod; the spec asks for ${spec.platforms.join(', ')}`,
+      };
+    }
+    if (spec.pipSecretMounts.length > 0) {
+      return { ok: false, reason: 'Kaniko cannot mount build secrets (pipSecretMounts) from this machine' };
+    }
+    if (verifies(spec) && options.contextUrl !== undefined) {
+      return {
+        ok: false,
+        reason: `the spec has verify commands, and with contextUrl Kaniko reads the Dockerfile from ${options.contextUrl}, which cannot get the verify stage`,
+      };
+    }
+    return { ok: true };
+  };
+
+  const runPod = (request: BuildRequest, manifest: PodPlan['manifest'], emit: (event: BuilderEvent) => void) =>
+    getClients().then((kube) =>
+      runKanikoPod({
+        clients: kube,
+        manifest,
+        image: request.image,
+        ...(options.contextUrl === undefined
+          ? {
+              context: () =>
+                request.context({
+                  dialect: 'plain',
+                  gzip: true,
+                  ...(verifies(request.spec) && { dockerfile: dockerfileOf(request) }),
+                }),
+            }
+          : {}),
+        logFormat: options.logFormat,
+        pendingTimeoutMs: options.pendingTimeoutSeconds * 1000,
+        buildTimeoutMs: options.buildTimeoutSeconds * 1000,
+        signal: request.signal,
+        emit,
+        logger: host.logger,
+      }),
+    );
 
   return {
     async available(): Promise<Availability> {
@@ -76,27 +128,20 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
       }
     },
 
-    supports(spec: ResolvedImageSpec): Availability {
-      if (spec.platforms.length > 1) {
-        return {
-          ok: false,
-          reason: `Kaniko builds one platform per pod; the spec asks for ${spec.platforms.join(', ')}`,
-        };
-      }
-      if (spec.pipSecretMounts.length > 0) {
-        return { ok: false, reason: 'Kaniko cannot mount build secrets (pipSecretMounts) from this machine' };
-      }
-      return { ok: true };
-    },
+    supports,
 
+    /** The pods and Dockerfile build() would use, computed without the cluster (no kubeconfig read, no API call). */
     plan(request) {
-      const { manifest, droppedEnv, streamsContext } = plan(request);
+      const verify = verifies(request.spec);
+      const { manifest, droppedEnv, streamsContext } = plan(request, verify ? 'image' : undefined);
       return {
         builder: 'kaniko',
         namespace: options.namespace,
         context: streamsContext ? 'gzipped tar streamed to the executor stdin (pods/attach)' : options.contextUrl,
         ...(droppedEnv.length > 0 ? { droppedEnv } : {}),
+        ...(verify && { verifyPod: plan(request, 'verify').manifest }),
         pod: manifest,
+        ...(streamsContext && { dockerfile: dockerfileOf(request) }),
       };
     },
 
@@ -109,26 +154,40 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
         );
       }
       if (request.signal.aborted) throw new ImagespecError('CANCELLED', `Build of ${request.image} was cancelled.`);
-      const { manifest, droppedEnv, streamsContext } = plan(request);
+      const unsupported = supports(request.spec);
+      if (!unsupported.ok) {
+        throw new ImagespecError('BUILDER_UNSUPPORTED', `Kaniko cannot build ${request.image}: ${unsupported.reason}.`);
+      }
+      const verify = verifies(request.spec);
+      const { manifest, droppedEnv } = plan(request, verify ? 'image' : undefined);
       if (droppedEnv.length > 0) {
         host.logger.warn(
           `kaniko: left ${droppedEnv.join(', ')} out of the executor env so the ECR helper uses the node or IRSA role (set ecr.keepAwsCredentialsEnv to keep them)`,
         );
       }
-      const kube = await getClients();
-      const result = await runKanikoPod({
-        clients: kube,
-        manifest,
-        image: request.image,
-        ...(streamsContext ? { context: () => request.context({ dialect: 'plain', gzip: true }) } : {}),
-        logFormat: options.logFormat,
-        pendingTimeoutMs: options.pendingTimeoutSeconds * 1000,
-        buildTimeoutMs: options.buildTimeoutSeconds * 1000,
-        signal: request.signal,
-        emit: (event) => request.events.emit(event),
-        logger: host.logger,
-      });
+      if (verify) {
+        // Before any pod: a verify command that would add an instruction is refused here.
+        const dockerfile = dockerfileOf(request);
+        try {
+          await runPod(request, plan(request, 'verify').manifest, (event) => request.events.emit(verifyEvent(event)));
+        } catch (error) {
+          throw (isImagespecError(error) && verifyFailureOf(error, request, dockerfile)) || error;
+        }
+      }
+      const result = await runPod(request, manifest, (event) => request.events.emit(event));
       return { image: request.image, pushed: request.push, ...(result.digest ? { digest: result.digest } : {}) };
     },
   };
+}
+
+/** The Dockerfile the executor reads from the context: with verify commands, the image stage plus the verify stage. */
+function dockerfileOf(request: BuildRequest): string {
+  return renderVerifyStage(request.dockerfile('plain'), request.spec);
+}
+
+/** The verify pod's step ids are its own: both pods' logs number their steps from 1. */
+function verifyEvent(event: BuilderEvent): BuilderEvent {
+  if (event.type === 'step') return { ...event, id: `verify-${event.id}` };
+  if (event.type === 'log' && event.step !== undefined) return { ...event, step: `verify-${event.step}` };
+  return event;
 }

@@ -86,6 +86,8 @@ describe('createKanikoLogTracker', () => {
     const { summary, steps, events } = track(fixture('build-failed-json.log'), 'json', true);
     expect(steps.at(-1)).toBe('error RUN echo about to fail; exit 3');
     expect(summary.failedStep).toBe('RUN echo about to fail; exit 3');
+    // Only what the command printed: Kaniko's records and its final error line are not the step's output.
+    expect(summary.failedStepOutput).toEqual(['about to fail']);
     expect(summary.error).toBe(
       'error building image: error building stage: failed to execute command: waiting for process to exit: exit status 3',
     );

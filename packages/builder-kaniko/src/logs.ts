@@ -76,6 +76,8 @@ export interface KanikoLogSummary {
   readonly failedStep?: string;
   /** Kaniko's own error line, when it printed one. */
   readonly error?: string;
+  /** What the failed step printed (its last lines, Kaniko's own records left out). */
+  readonly failedStepOutput?: readonly string[];
   /** The last lines, ANSI stripped, for error messages. */
   readonly tail: readonly string[];
 }
@@ -96,7 +98,7 @@ export function createKanikoLogTracker(options: {
   const tail: string[] = [];
   const cached = new Set<string>();
   let index = 0;
-  let current: { id: string; name: string } | undefined;
+  let current: { id: string; name: string; output: string[] } | undefined;
   let error: string | undefined;
 
   const closeCurrent = (status: 'done' | 'error', message?: string) => {
@@ -112,7 +114,7 @@ export function createKanikoLogTracker(options: {
       current = undefined;
       return;
     }
-    current = { id, name };
+    current = { id, name, output: [] };
     options.emit({ type: 'step', id, name, status: 'started' });
   };
 
@@ -128,6 +130,9 @@ export function createKanikoLogTracker(options: {
         if (parsed.level === 'error' || parsed.level === 'fatal' || parsed.level === 'panic') error = parsed.message;
       } else if (FAILURE_OUTPUT.test(parsed.text)) {
         error = parsed.text;
+      } else if (current) {
+        current.output.push(parsed.text);
+        if (current.output.length > tailSize) current.output.shift();
       }
       const line = parsed.kind === 'record' ? formatRecord(parsed.level, parsed.message) : parsed.text;
       tail.push(line);
@@ -142,10 +147,12 @@ export function createKanikoLogTracker(options: {
     },
     finish(failed) {
       const failedStep = failed ? current?.name : undefined;
+      const failedStepOutput = failed ? current?.output : undefined;
       closeCurrent(failed ? 'error' : 'done', failed ? (error ?? 'the executor failed') : undefined);
       current = undefined;
       return {
         ...(failedStep ? { failedStep } : {}),
+        ...(failedStepOutput ? { failedStepOutput } : {}),
         ...(error ? { error } : {}),
         tail: [...tail],
       };

@@ -213,4 +213,43 @@ describe('registry hosts', () => {
     });
     expect(parseEcrHost('registry.example')).toBeUndefined();
   });
+
+  describe('with verify: two pods from one extended Dockerfile', () => {
+    const args = (options: KanikoOptionsInput, stage: 'verify' | 'image', overrides: Partial<PodManifestInput> = {}) =>
+      container(options, { stage, ...overrides }).args ?? [];
+
+    it('the verify pod builds the verify stage and pushes nothing; the image pod builds and pushes the image stage', () => {
+      expect(args({}, 'verify')).toEqual([
+        '--context=tar://stdin',
+        '--dockerfile=Dockerfile',
+        '--destination=registry.example/team/app:3kqabc',
+        '--target=imagespec-verify',
+        '--no-push',
+        '--no-push-cache',
+        '--digest-file=/dev/termination-log',
+        '--log-format=json',
+      ]);
+      expect(args({}, 'image')).toEqual([
+        '--context=tar://stdin',
+        '--dockerfile=Dockerfile',
+        '--destination=registry.example/team/app:3kqabc',
+        '--target=imagespec-image',
+        '--digest-file=/dev/termination-log',
+        '--log-format=json',
+      ]);
+      expect(plan({}, { stage: 'verify' }).manifest.metadata.labels).toMatchObject({ 'imagespec.dev/stage': 'verify' });
+      expect(plan({}, { stage: 'image' }).manifest.metadata.labels).toMatchObject({ 'imagespec.dev/stage': 'image' });
+    });
+
+    it('with cache, the verify pod pushes its layers to the cache repo (named, as Kaniko requires) for the image pod', () => {
+      const verify = args({ cache: true }, 'verify');
+      expect(verify).toContain('--no-push');
+      expect(verify).not.toContain('--no-push-cache');
+      expect(verify).toContain('--cache-repo=registry.example/team/app/cache');
+      expect(args({ cache: { repo: 'cache.example/c' } }, 'verify')).toContain('--cache-repo=cache.example/c');
+      // An image that is not pushed gets no cache pushed either.
+      expect(args({ cache: true }, 'verify', { push: false })).toContain('--no-push-cache');
+      expect(args({ cache: true }, 'image')).not.toContain('--no-push');
+    });
+  });
 });

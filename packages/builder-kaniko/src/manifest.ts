@@ -4,7 +4,7 @@
  * runs. Its own types keep @kubernetes/client-node out of every exported signature.
  */
 
-import { parseImageRef } from '@imagespec/core/builder';
+import { IMAGE_STAGE, parseImageRef, VERIFY_STAGE } from '@imagespec/core/builder';
 import { computeExecutorArgs, type ExecutorArgsInput } from './args.js';
 import type { KanikoOptions } from './options.js';
 import { parseEcrHost } from './registry-host.js';
@@ -13,6 +13,7 @@ export const KANIKO_CONTAINER = 'kaniko';
 export const ECR_INIT_CONTAINER = 'ecr-repository';
 export const HASH_LABEL = 'imagespec.dev/hash';
 export const IMAGE_ANNOTATION = 'imagespec.dev/image';
+export const STAGE_LABEL = 'imagespec.dev/stage';
 const DOCKER_CONFIG_PATH = '/kaniko/.docker/config.json';
 
 /** Variables that would make Kaniko's ECR helper use static keys instead of the node or IRSA role. */
@@ -77,6 +78,12 @@ export interface PodManifestInput {
   readonly platforms: readonly string[];
   /** Registries to reach over plain HTTP (config + options), decided by the caller. */
   readonly insecureRegistries: readonly string[];
+  /**
+   * For a spec with verify commands, the stage of the extended Dockerfile this pod builds:
+   * `verify` (nothing pushed; cache layers pushed when the image will be, for the image pod
+   * to reuse) or `image` (built and pushed as usual). Absent: the Dockerfile's only stage.
+   */
+  readonly stage?: 'verify' | 'image';
 }
 
 export interface PodPlan {
@@ -91,12 +98,21 @@ export function computePodPlan(input: PodManifestInput, options: KanikoOptions):
   const destination = parseImageRef(input.image);
   const ecr = parseEcrHost(destination.registry);
   const streamsContext = options.contextUrl === undefined;
-  const cache = options.cache === false ? false : options.cache === true ? {} : options.cache;
+  const configured = options.cache === false ? false : options.cache === true ? {} : options.cache;
+  const verify = input.stage === 'verify';
+  const pushCache = verify && input.push && configured !== false;
+  // Kaniko wants --cache-repo when it pushes cache layers under --no-push: name the one it infers otherwise.
+  const cache =
+    pushCache && configured && !configured.repo
+      ? { ...configured, repo: `${destination.registry}/${destination.repository}/cache` }
+      : configured;
   const platform = input.platforms[0];
 
   const argsInput: ExecutorArgsInput = {
     image: input.image,
-    push: input.push,
+    push: input.push && !verify,
+    ...(pushCache && { pushCache }),
+    ...(input.stage && { target: verify ? VERIFY_STAGE : IMAGE_STAGE }),
     context: options.contextUrl ?? 'tar://stdin',
     contextSubPath: options.contextSubPath,
     logFormat: options.logFormat,
@@ -160,6 +176,7 @@ export function computePodPlan(input: PodManifestInput, options: KanikoOptions):
     'app.kubernetes.io/name': 'kaniko',
     'app.kubernetes.io/managed-by': 'imagespec',
     [HASH_LABEL]: input.hash,
+    ...(input.stage && { [STAGE_LABEL]: input.stage }),
   };
 
   const manifest: PodManifest = {

@@ -104,6 +104,7 @@ export function failedBuildError(input: {
         namespace: input.namespace,
         exitCode: terminated.exitCode,
         failedStep: summary.failedStep,
+        ...(summary.failedStepOutput && { stepOutput: summary.failedStepOutput }),
         tail,
       },
     },

@@ -81,14 +81,24 @@ export function buildRequest(
     files?: Record<string, string>;
     gzip?: boolean;
     context?: () => NodeJS.ReadableStream;
+    verify?: string[];
   } = {},
 ): RecordedRequest {
   const emitted: BuilderEvent[] = [];
   const controller = new AbortController();
-  const dockerfile = 'FROM localhost:5000/busybox:1\nCOPY app.txt /app/\n';
-  const files = overrides.files ?? { Dockerfile: dockerfile, 'app.txt': 'app content\n' };
+  const files = overrides.files ?? {
+    Dockerfile: 'FROM localhost:5000/busybox:1\nCOPY app.txt /app/\n',
+    'app.txt': 'app content\n',
+  };
+  const dockerfile = files.Dockerfile ?? '';
   return {
-    spec: { name: 'app', platforms: [], pipSecretMounts: [] } as unknown as ResolvedImageSpec,
+    spec: {
+      name: 'app',
+      platforms: [],
+      pipSecretMounts: [],
+      verify: overrides.verify ?? [],
+      origin: { dir: process.cwd() },
+    } as unknown as ResolvedImageSpec,
     image: overrides.image ?? 'localhost:5000/fx/app:3kqabc',
     hash: '3kqabcdefghijklmnopqrstuvw',
     baseImage: overrides.baseImage ?? 'localhost:5000/busybox:1',
@@ -99,7 +109,9 @@ export function buildRequest(
     context: (options) => {
       if (overrides.context) return overrides.context();
       if (options.dialect !== 'plain' || !options.gzip) throw new Error('kaniko must ask for a plain, gzipped context');
-      return contextStream(files, overrides.gzip ?? true);
+      // Like core: the builder's Dockerfile, when it passes one, replaces the rendered one at the root.
+      const root = options.dockerfile === undefined ? files : { ...files, Dockerfile: options.dockerfile };
+      return contextStream(root, overrides.gzip ?? true);
     },
     events: { emit: (event) => emitted.push(event) },
     signal: controller.signal,

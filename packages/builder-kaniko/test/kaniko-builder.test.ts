@@ -249,6 +249,129 @@ describe('plan() and supports()', () => {
   });
 });
 
+describe('verify', () => {
+  const FAILING = 'echo about to fail; exit 3';
+  const argsOf = (pod: { manifest: (typeof fake.created)[number]['manifest'] }) =>
+    (pod.manifest.spec.containers[0] as unknown as { args: string[] }).args;
+  const stageOf = (pod: (typeof fake.created)[number]) => argsOf(pod).find((arg) => arg.startsWith('--target='));
+  // The real recording of a RUN that exits 3, as the verify pod prints it: Kaniko names a step
+  // by its Dockerfile line, and logs the verify stage's build after the image stage's.
+  const failedInVerify = fixture('build-failed-json.log').map((line) =>
+    line.replace(
+      "Building stage 'localhost:5000/busybox:1' [idx: '0', base-idx: '-1']",
+      "Building stage 'imagespec-image' [idx: '1', base-idx: '0']",
+    ),
+  );
+
+  it('runs a verify pod on the extended Dockerfile first, then the image pod that pushes; both deleted', async () => {
+    fake.scenario = SUCCESS;
+    const before = fake.created.length;
+    const request = buildRequest({ verify: ['test -f /app/app.txt'] });
+    const result = await (await builder({ logFormat: 'color' })).build(request);
+    expect(result).toEqual({ image: 'localhost:5000/fx/app:3kqabc', digest: DIGEST, pushed: true });
+
+    const [verify, image, ...more] = fake.created.slice(before);
+    expect(more).toEqual([]);
+    expect(stageOf(verify!)).toBe('--target=imagespec-verify');
+    expect(argsOf(verify!)).toContain('--no-push');
+    expect(stageOf(image!)).toBe('--target=imagespec-image');
+    expect(argsOf(image!)).not.toContain('--no-push');
+    const dockerfile =
+      'FROM localhost:5000/busybox:1 AS imagespec-image\nCOPY app.txt /app/\n' +
+      'FROM imagespec-image AS imagespec-verify\nRUN test -f /app/app.txt\n';
+    for (const pod of [verify!, image!]) {
+      expect((await readContext(pod.stdin.data!)).Dockerfile).toBe(dockerfile);
+      expect(fake.deleted).toContain(pod.name);
+    }
+    // The verify pod's steps keep their own ids.
+    const ids = request.emitted.flatMap((event) => (event.type === 'step' ? [event.id] : []));
+    expect(ids).toContain('verify-step-1');
+    expect(ids).toContain('step-1');
+
+    // plan() shows both pods as they were sent, and the Dockerfile.
+    const planner = await builder({ logFormat: 'color' });
+    const plan = (await planner.plan!(buildRequest({ verify: ['test -f /app/app.txt'] }))) as Record<string, unknown>;
+    expect(plan.verifyPod).toEqual(JSON.parse(JSON.stringify(verify!.manifest)));
+    expect(plan.pod).toEqual(JSON.parse(JSON.stringify(image!.manifest)));
+    expect(plan.dockerfile).toBe(dockerfile);
+  });
+
+  it('a failing verify command fails the build with its output; the image pod never runs, so nothing is pushed', async () => {
+    fake.scenario = (manifest) =>
+      argsOf({ manifest }).includes('--target=imagespec-verify')
+        ? { logLines: failedInVerify, exitCode: 3, captureStdin: true }
+        : SUCCESS;
+    const before = fake.created.length;
+    const request = buildRequest({ verify: ['true', FAILING] });
+    const error = await failure((await builder()).build(request));
+    expect(error).toMatchObject({
+      code: 'VERIFY_FAILED',
+      details: { command: FAILING, exitCode: 3, output: ['about to fail'] },
+    });
+    const pods = fake.created.slice(before);
+    expect(pods.map(stageOf)).toEqual(['--target=imagespec-verify']);
+    expect(error.message).toBe(
+      `Verify command \`${FAILING}\` exited with 3 in localhost:5000/fx/app:3kqabc (Kaniko pod ci/${pods[0]!.name}); nothing was pushed.\nLast output:\n  about to fail`,
+    );
+    expect(fake.deleted).toContain(pods[0]!.name);
+  });
+
+  it('a step of the image failing in the verify pod is a build failure, and the image pod never runs', async () => {
+    fake.scenario = { logLines: fixture('build-failed-json.log'), exitCode: 3 };
+    const before = fake.created.length;
+    const request = buildRequest({
+      verify: ['true'],
+      files: { Dockerfile: `FROM localhost:5000/busybox:1\nRUN ${FAILING}\n` },
+    });
+    expect(await failure((await builder()).build(request))).toMatchObject({
+      code: 'BUILD_FAILED',
+      details: { failedStep: `RUN ${FAILING}` },
+    });
+    expect(fake.created.slice(before)).toHaveLength(1);
+  });
+
+  it('refuses a verify command that would add an instruction, before any pod', async () => {
+    const before = fake.created.length;
+    await expect((await builder()).build(buildRequest({ verify: ['true\nRUN echo injected'] }))).rejects.toMatchObject({
+      code: 'SPEC_INVALID',
+      details: { field: 'verify[0]' },
+    });
+    expect(fake.created.length).toBe(before);
+  });
+
+  it('is not supported with contextUrl, whose Dockerfile cannot get the verify stage', async () => {
+    const b = await builder({ contextUrl: 's3://bucket/ctx.tar.gz' });
+    const { spec } = buildRequest({ verify: ['true'] });
+    expect(b.supports(spec)).toEqual({
+      ok: false,
+      reason:
+        'the spec has verify commands, and with contextUrl Kaniko reads the Dockerfile from s3://bucket/ctx.tar.gz, which cannot get the verify stage',
+    });
+    expect(b.supports(buildRequest().spec)).toEqual({ ok: true });
+  });
+});
+
+describe('plan() for --dry-run, with no cluster', () => {
+  it('needs no kubeconfig and calls no API: the pods and Dockerfile come from the request alone', async () => {
+    const before = fake.requests.length;
+    const b = await kaniko.create(
+      resolveKanikoOptions({ kubeconfig: '/nonexistent/kubeconfig', namespace: 'ci' }),
+      testHost({ env: {} }),
+    );
+    const plan = (await b.plan!(buildRequest({ verify: ['true'] }))) as Record<string, unknown>;
+    expect(plan).toMatchObject({
+      builder: 'kaniko',
+      namespace: 'ci',
+      verifyPod: { metadata: { labels: { 'imagespec.dev/stage': 'verify' } } },
+      pod: { metadata: { labels: { 'imagespec.dev/stage': 'image' } } },
+      dockerfile: expect.stringContaining('FROM imagespec-image AS imagespec-verify\nRUN true\n'),
+    });
+    // The same builder cannot build: available() says why, plan() did not need it.
+    expect(await b.available()).toMatchObject({ ok: false });
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
 describe('available()', () => {
   it('is ok when the API answers a pods list', async () => {
     expect(await (await builder()).available()).toEqual({ ok: true });

@@ -3,8 +3,10 @@
  * cluster's pods can push to (IMAGESPEC_KANIKO_REGISTRY, e.g. `registry.ci.svc:5000/imagespec`)
  * and a base image they can pull (IMAGESPEC_KANIKO_BASE_IMAGE). Optional:
  * IMAGESPEC_KANIKO_NAMESPACE (default `default`), IMAGESPEC_KANIKO_INSECURE=1 for a plain-HTTP
- * registry, IMAGESPEC_KANIKO_REGISTRY_SECRET (a dockerconfigjson secret). Skipped, saying why,
- * when they are missing (these machines have no cluster).
+ * registry, IMAGESPEC_KANIKO_REGISTRY_SECRET (a dockerconfigjson secret),
+ * IMAGESPEC_KANIKO_REGISTRY_URL (the same registry as this machine reaches it, e.g.
+ * `http://127.0.0.1:5000`: the verify tests then also check the registry itself). Skipped,
+ * saying why, when they are missing (these machines have no cluster).
  */
 import { isImagespecError, parseImageRef } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +26,20 @@ const env = process.env as Record<string, string>;
 const namespace = env.IMAGESPEC_KANIKO_NAMESPACE ?? 'default';
 const registry = env.IMAGESPEC_KANIKO_REGISTRY ?? '';
 const insecure = env.IMAGESPEC_KANIKO_INSECURE === '1' ? [parseImageRef(`${registry}/x`).registry] : [];
+
+/** The tag's manifest status in the registry, when this machine can reach it (IMAGESPEC_KANIKO_REGISTRY_URL). */
+async function manifestStatus(image: string): Promise<number | undefined> {
+  const url = env.IMAGESPEC_KANIKO_REGISTRY_URL;
+  if (!url) return undefined;
+  const ref = parseImageRef(image);
+  const response = await fetch(`${url}/v2/${ref.repository}/manifests/${ref.tag}`, {
+    method: 'HEAD',
+    headers: {
+      accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    },
+  });
+  return response.status;
+}
 
 async function podsLeft(hash: string): Promise<string[]> {
   const k8s = await import('@kubernetes/client-node');
@@ -74,6 +90,49 @@ describe.skipIf(missing.length > 0)('kaniko builder on a real cluster', () => {
     const error = await (await builder()).build(request).catch((e: unknown) => e);
     expect(isImagespecError(error) && error.code).toBe('BUILD_FAILED');
     expect(isImagespecError(error) && error.message).toContain('RUN echo about to fail; exit 3');
+    expect(await podsLeft(request.hash)).toEqual([]);
+  }, 900_000);
+
+  it('verify: a verify pod runs the commands in the built image, then the image pod pushes; no pod left', async () => {
+    const tag = `e2e-verified-${Date.now().toString(36)}`;
+    const request = buildRequest({
+      image: `${registry}/kaniko-e2e:${tag}`,
+      files: {
+        Dockerfile: `FROM ${env.IMAGESPEC_KANIKO_BASE_IMAGE}\nCOPY app.txt /app/\n`,
+        'app.txt': 'app content\n',
+      },
+      verify: ['echo verifying-in-kaniko; grep -q "app content" /app/app.txt'],
+    });
+    const result = await (await builder()).build(request);
+    expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The verify pod's output, under its own step ids; then the image pod's steps.
+    expect(request.emitted).toContainEqual(
+      expect.objectContaining({ type: 'log', line: 'verifying-in-kaniko', step: expect.stringMatching(/^verify-/) }),
+    );
+    expect(request.emitted.some((event) => event.type === 'step' && !event.id.startsWith('verify-'))).toBe(true);
+    const status = await manifestStatus(request.image);
+    if (status !== undefined) expect(status).toBe(200);
+    expect(await podsLeft(request.hash)).toEqual([]);
+  }, 900_000);
+
+  it('verify: a failing command fails the build with its output, the image pod never runs, no pod left', async () => {
+    const tag = `e2e-unverified-${Date.now().toString(36)}`;
+    const request = buildRequest({
+      image: `${registry}/kaniko-e2e:${tag}`,
+      files: { Dockerfile: `FROM ${env.IMAGESPEC_KANIKO_BASE_IMAGE}\nRUN echo built > /built\n` },
+      verify: ['test -f /built', 'echo checking-in-kaniko; exit 4'],
+    });
+    const error = await (await builder()).build(request).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'VERIFY_FAILED',
+      details: { command: 'echo checking-in-kaniko; exit 4', exitCode: 4, output: ['checking-in-kaniko'] },
+    });
+    // Every step came from the verify pod: the image pod, the only one that pushes, never ran.
+    expect(
+      request.emitted.filter((event) => event.type === 'step').every((event) => event.id.startsWith('verify-')),
+    ).toBe(true);
+    const status = await manifestStatus(request.image);
+    if (status !== undefined) expect(status).toBe(404);
     expect(await podsLeft(request.hash)).toEqual([]);
   }, 900_000);
 });
