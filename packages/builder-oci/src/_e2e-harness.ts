@@ -34,8 +34,15 @@ export function resolveSpec(input: ImageSpecInput, dir: string): ResolvedImageSp
   return core.normalizeSpec(input, { dir });
 }
 
-export function registryAccess(dockerConfig: Record<string, unknown> = { auths: {} }): RegistryAccess {
-  return core.createRegistryAccess({ dockerConfig: core.parseDockerConfig(JSON.stringify(dockerConfig)), env: {} });
+export function registryAccess(
+  dockerConfig: Record<string, unknown> = { auths: {} },
+  registries: Record<string, { ca?: string; insecure?: boolean }> = {},
+): RegistryAccess {
+  return core.createRegistryAccess({
+    dockerConfig: core.parseDockerConfig(JSON.stringify(dockerConfig)),
+    env: {},
+    registries,
+  });
 }
 
 /** One run of core's engine with the oci builder alone. */
