@@ -157,17 +157,6 @@ describe('imagespec CLI: commands', () => {
     expect(() => JSON.parse(r.stdout)).not.toThrow();
   });
 
-  it('init writes a config and a spec, and refuses to overwrite them', async () => {
-    const dir = await project({});
-    const first = await runBin(['init'], { cwd: dir });
-    expect(first.code).toBe(0);
-    const tag = await runBin(['tag'], { cwd: dir });
-    expect(tag.code).toBe(0);
-    const again = await runBin(['init'], { cwd: dir });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('--force');
-  });
-
   it('build --json: one event per line, a summary last; the plugin got the rendered Dockerfile', async () => {
     const dir = await project({
       'imagespec.yaml': SPEC,
