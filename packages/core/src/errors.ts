@@ -28,6 +28,12 @@ export const ERROR_CODES = {
   BUILDER_NOT_FOUND: 'input',
   FILE_NOT_FOUND: 'input',
   LOCK_INVALID: 'input',
+  /** A FIFO, socket, device or symlink loop where a file is read: refused rather than read (it could block forever). */
+  FILE_NOT_REGULAR: 'input',
+  /** A copy entry, sourceRoot or requirements path that leads outside the project through a symlink. */
+  CONTEXT_ESCAPES: 'input',
+  /** A `.dockerignore` line Docker cannot compile (an unclosed `[`). */
+  IGNORE_FILE_INVALID: 'input',
   // failures of a run
   BUILDER_UNAVAILABLE: 'build',
   BUILDER_UNSUPPORTED: 'build',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -136,6 +137,7 @@ describe('digestTree', () => {
     expect(await digestTree(join(root, 'requirements.txt'))).toEqual({
       digest: digestRecords([{ path: 'requirements.txt', mode: 'file', sha256: HELLO_SHA256 }]),
       files: [{ path: 'requirements.txt', mode: 'file', sha256: HELLO_SHA256 }],
+      excluded: [],
     });
   });
 
@@ -147,7 +149,29 @@ describe('digestTree', () => {
     expect(await digestTree(join(root, 'model-link.bin'))).toEqual({
       digest: digestRecords(files as FileDigest[]),
       files,
+      excluded: [],
     });
+  });
+
+  it('reports what the ignore rules left out, per rule, without hashing it', async () => {
+    await put('a.py', 'a');
+    await put('__pycache__/a.cpython-312.pyc', 'x');
+    await put('b.pyc', 'x');
+    await put('c.log', 'x');
+    await put('.gitignore', '*.log\n');
+    const tree = await digestTree(root);
+    expect(tree.files.map((file) => file.path)).toEqual(['.gitignore', 'a.py']);
+    expect(tree.excluded).toEqual([
+      { rule: 'built-in `__pycache__`', count: 1, paths: ['__pycache__/'] },
+      { rule: 'built-in `*.pyc`', count: 1, paths: ['b.pyc'] },
+      { rule: '.gitignore:1 `*.log`', count: 1, paths: ['c.log'] },
+    ]);
+  });
+
+  it('refuses a FIFO given as a single file instead of waiting for a writer', { timeout: 5_000 }, async () => {
+    execFileSync('mkfifo', [join(root, 'requirements.txt')]);
+    await expect(digestTree(join(root, 'requirements.txt'))).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
+    await expect(sha256File(join(root, 'requirements.txt'))).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
   });
 
   it('fails with FILE_NOT_FOUND naming a missing tree', async () => {

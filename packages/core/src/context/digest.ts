@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
+import { isImagespecError } from '../errors.js';
+import { openRegularFile } from '../fs/read-regular-file.js';
+import { createExclusionLog, type ExcludedGroup } from './exclusions.js';
 import { HashPool } from './hash-workers.js';
+import type { StatCache } from './stat-cache.js';
 import { type ContextFile, fileError, walkFiles } from './walk.js';
 
 /** Trees at least this large are hashed in worker threads; below it, their start-up (~30 ms) costs more than it saves. */
@@ -30,10 +34,16 @@ export interface TreeDigest {
   readonly digest: string;
   /** Sorted by path in byte order, as `walkFiles` lists them. */
   readonly files: readonly FileDigest[];
+  /** What the ignore rules left out, per rule (not hashed: for `imagespec explain`). */
+  readonly excluded: readonly ExcludedGroup[];
 }
 
 export interface DigestOptions {
   readonly signal?: AbortSignal;
+  /** The project folder (walkFiles' `project`): symlinks out of it are refused, its `.gitignore` files apply. */
+  readonly project?: string;
+  /** Digests of files whose stat has not changed since they were hashed: those are not read (stat-cache.ts). */
+  readonly statCache?: StatCache;
 }
 
 const RECORDS_HEADER = 'imagespec-tree/1\0';
@@ -44,15 +54,27 @@ const RECORDS_HEADER = 'imagespec-tree/1\0';
  * reads (see `hashInWorkers`); small ones on this thread.
  */
 export async function digestTree(hostPath: string, options: DigestOptions = {}): Promise<TreeDigest> {
-  const { signal } = options;
+  const { signal, project } = options;
+  const excluded = createExclusionLog();
   const entries: ContextFile[] = [];
   const contents: ContextFile[] = [];
   let bytes = 0;
   let pool: HashPool | undefined;
+  const seen = options.statCache?.tree(hostPath);
+  const known = new Map<ContextFile, string>();
   try {
-    for await (const file of walkFiles(hostPath, { ...(signal && { signal }) })) {
+    for await (const file of walkFiles(hostPath, {
+      ...(signal && { signal }),
+      ...(project !== undefined && { project }),
+      onExcluded: excluded.add,
+    })) {
       entries.push(file);
       if (file.kind !== 'file') continue;
+      const sha256 = seen?.known(file);
+      if (sha256 !== undefined) {
+        known.set(file, sha256);
+        continue;
+      }
       contents.push(file);
       bytes += file.size;
       if (pool) pool.add(file);
@@ -67,13 +89,14 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
     throw error;
   }
   const sums = pool ? await pool.finish() : await hashHere(contents, signal);
+  seen?.hashed(contents, sums);
   let next = 0;
   const files = entries.map((file): FileDigest => {
     if (file.kind === 'dir') return { path: file.path, mode: 'dir' };
     if (file.kind === 'symlink') return { path: file.path, mode: 'symlink', linkTarget: file.linkTarget ?? '' };
-    return { path: file.path, mode: file.mode & 0o111 ? 'exec' : 'file', sha256: sums[next++]! };
+    return { path: file.path, mode: file.mode & 0o111 ? 'exec' : 'file', sha256: known.get(file) ?? sums[next++]! };
   });
-  return { digest: digestRecords(files), files };
+  return { digest: digestRecords(files), files, excluded: excluded.groups() };
 }
 
 /**
@@ -90,12 +113,23 @@ export function digestRecords(files: readonly FileDigest[]): string {
   return hash.digest('hex');
 }
 
-/** Hex sha256 of a file's contents, streamed. */
+/**
+ * Hex sha256 of a file's contents, streamed. A FIFO, socket or device is refused
+ * (FILE_NOT_REGULAR) before a byte is read: a requirements file that is a FIFO would
+ * otherwise wait for a writer forever, and `/dev/zero` never end.
+ */
 export async function sha256File(path: string, options: DigestOptions = {}): Promise<string> {
   const hash = createHash('sha256');
+  let handle: Awaited<ReturnType<typeof openRegularFile>>;
   try {
-    for await (const chunk of createReadStream(path, {
+    handle = await openRegularFile(path);
+  } catch (error) {
+    throw isImagespecError(error) ? error : fileError(error, path);
+  }
+  try {
+    for await (const chunk of handle.createReadStream({
       highWaterMark: WHOLE_READ_MAX,
+      autoClose: false,
       ...(options.signal && { signal: options.signal }),
     })) {
       hash.update(chunk as Buffer);
@@ -103,6 +137,8 @@ export async function sha256File(path: string, options: DigestOptions = {}): Pro
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw fileError(error, path);
+  } finally {
+    await handle.close();
   }
   return hash.digest('hex');
 }

@@ -5,6 +5,7 @@ import { ImagespecError } from '../errors.js';
 import type { ContextSyncEntry } from '../plugin/types.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import { type ContextEntry, type ContextLayout, computeContextLayout } from './layout.js';
+import { projectRootOf } from './project.js';
 import { contentChanged, contextChanged, type ExpectedContext, RootCheck } from './tar-verify.js';
 import { type ContextFile, compareBytes, fileError, walkFiles } from './walk.js';
 
@@ -36,6 +37,7 @@ export async function* listContext(
   const { expected, signal } = options;
   signal?.throwIfAborted();
   const layout = computeContextLayout(spec);
+  const project = projectRootOf(spec);
   if (expected) checkShape(spec, layout, expected);
   const roots = [
     ...(layout.requirements ? [layout.requirements] : []),
@@ -61,7 +63,7 @@ export async function* listContext(
     }
     const check = expected && rootCheck(root, isDir, layout, expected);
     if (isDir) yield { path: root.contextPath, kind: 'dir', mode: 0o755 };
-    for await (const file of walkFiles(root.hostPath, { ...(signal && { signal }) })) {
+    for await (const file of walkFiles(root.hostPath, { project, ...(signal && { signal }) })) {
       const sha256 = check?.entry(file);
       const path = isDir ? `${root.contextPath}/${file.path}` : root.contextPath;
       if (file.kind === 'dir') yield { path, kind: 'dir', mode: 0o755 };

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isImagespecError } from '../errors.js';
 import { createIgnoreMatcher, parseIgnoreMatcher } from './ignore.js';
 
 const ignored = (rules: string, paths: string[]) => {
@@ -56,14 +58,28 @@ describe('parseIgnoreMatcher: Docker semantics', () => {
     expect(matcher.ignores('a.py')).toBe(false);
   });
 
-  it('always leaves out .git at any depth, even against an exception', () => {
-    const matcher = parseIgnoreMatcher('!.git\n!**/.git');
-    for (const path of ['.git', '.git/HEAD', 'vendor/lib/.git', 'vendor/lib/.git/config']) {
-      expect(matcher.ignores(path)).toBe(true);
+  it('tells which line decided a path, `!` lines included', () => {
+    const matcher = parseIgnoreMatcher('# c\n*.md\n\n!README.md\n');
+    expect(matcher.lastMatch('CHANGES.md')).toEqual({ text: '*.md', line: 2, negated: false });
+    expect(matcher.lastMatch('README.md')).toEqual({ text: '!README.md', line: 4, negated: true });
+    expect(matcher.lastMatch('a.txt')).toBeUndefined();
+  });
+
+  it('matches only its own lines: the built-in list is the walk’s (tree-ignore.ts)', () => {
+    expect(parseIgnoreMatcher('').ignores('.git/HEAD')).toBe(false);
+  });
+
+  it('refuses a line Docker cannot compile, naming the file and line', () => {
+    for (const bad of ['[', 'a[b', '[a-']) {
+      let thrown: unknown;
+      try {
+        parseIgnoreMatcher(`ok\n\n${bad}\n`, '/p/.dockerignore');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isImagespecError(thrown) && thrown.code).toBe('IGNORE_FILE_INVALID');
+      expect((thrown as Error).message).toContain(`/p/.dockerignore:3: \`${bad}\``);
     }
-    expect(matcher.ignores('.github/workflows/ci.yml')).toBe(false);
-    expect(matcher.ignores('x.git')).toBe(false);
-    expect(matcher.mayIncludeBelow('.git')).toBe(false);
   });
 });
 
@@ -98,11 +114,16 @@ describe('createIgnoreMatcher', () => {
     expect(matcher.ignores('a.txt')).toBe(false);
   });
 
-  it('applies only the built-in rules when there is no .dockerignore', async () => {
+  it('matches nothing when there is no .dockerignore', async () => {
     dir = await mkdtemp(join(tmpdir(), 'imagespec-ignore-'));
     const matcher = await createIgnoreMatcher(dir);
     expect(matcher.patterns).toEqual([]);
     expect(matcher.ignores('a.log')).toBe(false);
-    expect(matcher.ignores('.git/HEAD')).toBe(true);
+  });
+
+  it('refuses a .dockerignore that is a FIFO instead of waiting for a writer', { timeout: 5_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'imagespec-ignore-'));
+    execFileSync('mkfifo', [join(dir, '.dockerignore')]);
+    await expect(createIgnoreMatcher(dir)).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
   });
 });

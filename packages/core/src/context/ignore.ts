@@ -1,64 +1,94 @@
-import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import dockerignoreModule from '@balena/dockerignore';
-
-/**
- * Paths left out of every hash and every build context, whatever `.dockerignore` says
- * (they are checked after it and cannot be re-included with `!`): version-control
- * metadata never belongs in an image, and a nested repository's `.git` changes on every
- * fetch, which would change the tag for nothing.
- */
-export const BUILTIN_IGNORE_PATTERNS: readonly string[] = ['**/.git'];
-/** The same rules as names: a path is left out when any of its segments is one of these. */
-const BUILTIN_IGNORE_NAMES: ReadonlySet<string> = new Set(['.git']);
+import { ImagespecError, isImagespecError } from '../errors.js';
+import { fileError } from '../fs/file-error.js';
+import { readRegularFile } from '../fs/read-regular-file.js';
 
 // A CommonJS module whose exports carry `default` pointing to itself: reading `.default`
 // works under both NodeNext typing and every ESM loader's interop.
 const dockerignore = dockerignoreModule.default;
 
+/** One `.dockerignore` line that decided a path. */
+export interface DockerignorePattern {
+  /** As written (trimmed), `!` included. */
+  readonly text: string;
+  readonly line: number;
+  readonly negated: boolean;
+}
+
 export interface IgnoreMatcher {
-  /** True when `path` (POSIX, relative to the root, no leading `./`) is left out. */
+  /** True when `path` (POSIX, relative to the root, no leading `./`) is left out by `.dockerignore`. */
   ignores(path: string): boolean;
   /**
-   * For a directory that `ignores` leaves out: true when an exception (`!pattern`) might
+   * The last line that matches `path` (Docker: the last match decides), or undefined. A
+   * `!` line deciding a path means the user listed it on purpose.
+   */
+  lastMatch(path: string): DockerignorePattern | undefined;
+  /**
+   * For a directory that is left out: true when an exception (`!pattern`) might
    * re-include something below it, so the walk must still descend. False means the whole
    * subtree can be skipped unread.
    */
   mayIncludeBelow(dir: string): boolean;
-  /** The `.dockerignore` patterns as read (comments and blank lines dropped), for messages. */
+  /** The patterns as read (comments and blank lines dropped), for messages. */
   readonly patterns: readonly string[];
 }
 
 /** Reads `<root>/.dockerignore` (absent is fine) and returns a matcher with Docker's semantics. */
 export async function createIgnoreMatcher(root: string): Promise<IgnoreMatcher> {
+  const file = join(root, '.dockerignore');
   let text = '';
   try {
-    text = await readFile(join(root, '.dockerignore'), 'utf8');
+    text = (await readRegularFile(file)).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw isImagespecError(error) ? error : fileError(error, file);
   }
-  return parseIgnoreMatcher(text);
+  return parseIgnoreMatcher(text, file);
 }
 
-/** The matcher for a `.dockerignore` text (pure). */
-export function parseIgnoreMatcher(dockerignoreText: string): IgnoreMatcher {
-  const patterns = dockerignoreText
+/**
+ * The matcher for a `.dockerignore` text (pure). A line Docker cannot compile (an unclosed
+ * `[`) is IGNORE_FILE_INVALID naming `file` and the line, as `docker build` refuses it too.
+ */
+export function parseIgnoreMatcher(dockerignoreText: string, file = '.dockerignore'): IgnoreMatcher {
+  const lines = dockerignoreText
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-  // Docker matches case-sensitively on Linux; the library's default is case-insensitive.
-  const user = patterns.length > 0 ? dockerignore({ ignorecase: false }).add([...patterns]) : undefined;
-  const exceptions = patterns.filter((p) => p.startsWith('!')).map((p) => cleanPattern(p.slice(1)));
-  // The walk never enters a built-in-ignored directory, so checking the last segment would
-  // do for it; checking all of them keeps `ignores` right for any caller.
-  const builtin = (path: string) => path.split('/').some((segment) => BUILTIN_IGNORE_NAMES.has(segment));
+    .map((text, index) => ({ text: text.trim(), line: index + 1 }))
+    .filter(({ text }) => text !== '' && !text.startsWith('#'));
+  const rules = lines.flatMap(({ text, line }) => {
+    const negated = text.startsWith('!');
+    // Docker matches case-sensitively on Linux; the library's default is case-insensitive.
+    const matcher = dockerignore({ ignorecase: false }).add(negated ? text.slice(1) : text);
+    try {
+      matcher.ignores('x'); // the library compiles a pattern on first use
+    } catch (error) {
+      throw new ImagespecError(
+        'IGNORE_FILE_INVALID',
+        `${file}:${line}: \`${text}\` is not a valid pattern (${(error as Error).message}).`,
+        {
+          hint: 'Escape a literal `[` as `\\[`, or close the bracket expression (`[abc]`); Docker refuses this file too.',
+          cause: error,
+          details: { file, line, pattern: text },
+        },
+      );
+    }
+    return [{ text, line, negated, matcher }];
+  });
+  const exceptions = rules.filter((rule) => rule.negated).map((rule) => cleanPattern(rule.text.slice(1)));
+  const lastMatch = (path: string): DockerignorePattern | undefined => {
+    for (let i = rules.length - 1; i >= 0; i--) {
+      const { matcher, ...pattern } = rules[i]!;
+      if (matcher.ignores(path)) return pattern;
+    }
+    return undefined;
+  };
 
   return {
-    patterns,
-    ignores: (path) => builtin(path) || (user?.ignores(path) ?? false),
+    patterns: lines.map(({ text }) => text),
+    lastMatch,
+    ignores: (path) => lastMatch(path)?.negated === false,
     mayIncludeBelow(dir) {
-      if (builtin(dir)) return false;
       const segments = dir.split('/');
       return exceptions.some((exception) => exceptionMayMatchBelow(exception, segments));
     },

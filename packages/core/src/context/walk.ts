@@ -3,7 +3,12 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { ImagespecError } from '../errors.js';
-import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js';
+import { fileError } from '../fs/file-error.js';
+import { kindOf } from '../fs/read-regular-file.js';
+import { checkInsideProject, findGitRoot, isInside } from './project.js';
+import { createTreeIgnore, type FolderRules, type TreeIgnore } from './tree-ignore.js';
+
+export { fileError };
 
 /**
  * One entry of a file tree as both the hash and the build context see it. The listing is
@@ -21,21 +26,43 @@ export interface ContextFile {
   readonly size: number;
   /** For symlinks: the target as stored in the link (never followed). */
   readonly linkTarget?: string;
+  /** The `.dockerignore` `!` line that keeps this path, when one decided it: listed on purpose. */
+  readonly keptBy?: string;
+}
+
+/** An entry the ignore rules left out (a left-out folder is reported once, its contents not at all). */
+export interface ExcludedEntry {
+  readonly path: string;
+  readonly isDir: boolean;
+  /** The rule as it reads in messages: `.gitignore:3 \`*.pyc\``, `built-in \`__pycache__\``. */
+  readonly rule: string;
 }
 
 export interface WalkOptions {
   readonly signal?: AbortSignal;
+  /**
+   * The project folder (see `projectRootOf`): the root must not lead out of it through a
+   * symlink (CONTEXT_ESCAPES), and outside a git repository the `.gitignore` files from it
+   * down to the root apply. Without it, only the tree's own and its repository's apply.
+   */
+  readonly project?: string;
+  /** Told about every entry the ignore rules leave out, and every FIFO, socket or device skipped. */
+  readonly onExcluded?: (entry: ExcludedEntry) => void;
 }
 
 /** Hand the event loop a turn at least this often (ms) during a long walk. */
 const YIELD_EVERY_MS = 15;
 
 /**
- * Lists `hostPath` (a file or a directory; a symlink given as the root is followed) in
- * byte order of `path`, with `<hostPath>/.dockerignore` and the built-in ignores applied.
- * Symlinks inside are recorded, not followed. Sockets, FIFOs and devices are left out
- * (Docker cannot COPY them meaningfully, and reading a FIFO would block). An ignored
- * directory with no `!` exception below it is not read at all. Contents are never read.
+ * Lists `hostPath` (a file or a directory; a symlink given as the root is followed, but
+ * with `project` only when it stays in the project) in byte order of `path`, with the
+ * ignore rules applied (tree-ignore.ts: version-control folders, `.dockerignore`,
+ * `.gitignore` files, the built-in list; a single-file root is never ignored). Symlinks
+ * inside are recorded, not followed, wherever they point: nothing outside the tree is
+ * read, and the image gets the link. Sockets, FIFOs and devices are left out (Docker
+ * cannot COPY them meaningfully, and reading a FIFO would block) and reported to
+ * `onExcluded`. An ignored directory with no `!` exception below it is not read at all.
+ * Contents are never read.
  *
  * Each directory is read with synchronous readdir/lstat calls, one directory at a time,
  * handing the event loop a turn every few milliseconds: on these machines a libuv
@@ -43,8 +70,9 @@ const YIELD_EVERY_MS = 15;
  * 0.25 s through fs.promises all at once), and tar and git walk the same way.
  */
 export async function* walkFiles(hostPath: string, options: WalkOptions = {}): AsyncGenerator<ContextFile> {
-  const { signal } = options;
+  const { signal, project } = options;
   signal?.throwIfAborted();
+  const realRoot = project ? await checkInsideProject(hostPath, project) : undefined;
   let rootStats: Stats;
   try {
     rootStats = await stat(hostPath);
@@ -53,10 +81,14 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
   }
   if (!rootStats.isDirectory()) {
     if (!rootStats.isFile()) {
-      throw new ImagespecError('FILE_NOT_FOUND', `${hostPath} is neither a file nor a directory.`, {
-        hint: 'Point the spec at a regular file or a directory.',
-        details: { path: hostPath },
-      });
+      throw new ImagespecError(
+        'FILE_NOT_REGULAR',
+        `${hostPath} is ${kindOf(rootStats)}, neither a file nor a directory.`,
+        {
+          hint: 'Point the spec at a regular file or a directory; imagespec does not read pipes, sockets or devices.',
+          details: { path: hostPath, kind: kindOf(rootStats) },
+        },
+      );
     }
     yield {
       path: basename(hostPath),
@@ -70,9 +102,11 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
   }
 
   const root = resolve(hostPath);
-  const ignore = await createIgnoreMatcher(root);
+  const real = realRoot ?? (await realpath(root));
+  const ignore = await createTreeIgnore(root, real, await gitignoreTop(real, project));
+  const walker: Walker = { root, ignore, onExcluded: options.onExcluded };
   // Depth-first with an explicit stack: each frame is a directory's sorted steps.
-  const stack: { steps: Step[]; next: number }[] = [{ steps: listDirectory(root, '', ignore), next: 0 }];
+  const stack: { steps: Step[]; next: number }[] = [{ steps: listDirectory(walker, '', ignore.root, false), next: 0 }];
   let turn = performance.now();
   while (stack.length > 0) {
     signal?.throwIfAborted();
@@ -88,20 +122,43 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
         await setImmediate();
         turn = performance.now();
       }
-      stack.push({ steps: listDirectory(root, step.dir, ignore), next: 0 });
+      stack.push({ steps: listDirectory(walker, step.dir, step.rules!, step.excluded === true), next: 0 });
     }
   }
+}
+
+/**
+ * The highest folder whose `.gitignore` applies to a tree at `realRoot`: its git
+ * repository's root; outside a repository, the project's folder when the tree is in it
+ * (a tarball of a repository hashes as its checkout), else the tree itself.
+ */
+async function gitignoreTop(realRoot: string, project: string | undefined): Promise<string> {
+  const repository = findGitRoot(realRoot);
+  if (repository) return realpath(repository);
+  if (!project) return realRoot;
+  const realProject = await realpath(project);
+  return isInside(realRoot, realProject) ? realProject : realRoot;
+}
+
+interface Walker {
+  readonly root: string;
+  readonly ignore: TreeIgnore;
+  readonly onExcluded: WalkOptions['onExcluded'];
 }
 
 /** A directory's entry (`file`) sorts by its name; its contents (`dir`) by `name/`. */
 interface Step {
   readonly key: string;
   readonly file?: ContextFile;
-  /** Relative path of a directory whose contents come at this point. */
+  /** Relative path of a directory whose contents come at this point, and the rules in force above it. */
   readonly dir?: string;
+  readonly rules?: FolderRules;
+  /** The directory is left out, walked only for `.dockerignore` exceptions below it. */
+  readonly excluded?: boolean;
 }
 
-function listDirectory(root: string, rel: string, ignore: IgnoreMatcher): Step[] {
+function listDirectory(walker: Walker, rel: string, parent: FolderRules, excluded: boolean): Step[] {
+  const { root, ignore, onExcluded } = walker;
   const absDir = rel === '' ? root : `${root}/${rel}`;
   let dirents: Dirent[];
   try {
@@ -109,24 +166,37 @@ function listDirectory(root: string, rel: string, ignore: IgnoreMatcher): Step[]
   } catch (error) {
     throw fileError(error, absDir);
   }
+  // In name order, so what is reported left out comes in the same order on every machine.
+  dirents.sort((a, b) => compareBytes(a.name, b.name));
+  const hasGitignore = dirents.some((dirent) => dirent.name === '.gitignore' && dirent.isFile());
+  const rules = ignore.inside(rel, parent, excluded, hasGitignore);
   const steps: Step[] = [];
   for (const dirent of dirents) {
     const path = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
-    if (ignore.ignores(path)) {
-      if (dirent.isDirectory() && ignore.mayIncludeBelow(path)) steps.push({ key: `${dirent.name}/`, dir: path });
+    const isDir = dirent.isDirectory();
+    const verdict = ignore.decide(path, dirent.name, isDir, `${root}/${path}`, rules);
+    if (!verdict.keep) {
+      if (!verdict.quiet) onExcluded?.({ path, isDir, rule: verdict.rule });
+      if (verdict.descend) steps.push({ key: `${dirent.name}/`, dir: path, rules, excluded: true });
       continue;
     }
-    const file = entryOf(root, path);
-    if (!file) continue;
+    const entry = entryOf(root, path);
+    if (!entry) continue;
+    if ('special' in entry) {
+      onExcluded?.({ path, isDir: false, rule: `not a file, folder or symlink (${entry.special})` });
+      continue;
+    }
+    const file = verdict.keptBy === undefined ? entry : { ...entry, keptBy: verdict.keptBy };
     steps.push({ key: dirent.name, file });
     // The contents sort right after `name/`, which can come after siblings such as
     // `name-x` or `name.txt`: they get their own step, ordered by that key.
-    if (file.kind === 'dir') steps.push({ key: `${dirent.name}/`, dir: path });
+    if (file.kind === 'dir') steps.push({ key: `${dirent.name}/`, dir: path, rules });
   }
   return steps.sort((a, b) => compareBytes(a.key, b.key));
 }
 
-function entryOf(root: string, path: string): ContextFile | undefined {
+/** The entry at `path`; FIFOs, sockets and devices come back as `special` (Docker cannot COPY them, and reading a FIFO blocks). */
+function entryOf(root: string, path: string): ContextFile | { special: string } | undefined {
   const absPath = `${root}/${path}`;
   try {
     const stats = lstatSync(absPath);
@@ -135,7 +205,7 @@ function entryOf(root: string, path: string): ContextFile | undefined {
     if (stats.isDirectory()) return { path, absPath, kind: 'dir', mode, size: 0 };
     if (stats.isSymbolicLink())
       return { path, absPath, kind: 'symlink', mode, size: 0, linkTarget: readlinkSync(absPath) };
-    return undefined;
+    return { special: kindOf(stats) };
   } catch (error) {
     // Deleted between readdir and lstat (an editor's temp file): it is simply not there.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -154,27 +224,4 @@ export function compareBytes(a: string, b: string): number {
     return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0);
   }
   return a.length - b.length;
-}
-
-/** An fs error as an ImagespecError that names the file (shared by walk, digest and tar). */
-export function fileError(error: unknown, path: string): ImagespecError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new ImagespecError('FILE_NOT_FOUND', `${path} does not exist.`, {
-      hint: 'Check the path in the spec (relative paths are resolved against the spec file’s folder).',
-      cause: error,
-      details: { path },
-    });
-  }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new ImagespecError('FILE_NOT_FOUND', `${path} cannot be read: permission denied.`, {
-      hint: 'Make the file readable by the user running imagespec, or exclude it in .dockerignore.',
-      cause: error,
-      details: { path, errno: code },
-    });
-  }
-  return new ImagespecError('FILE_NOT_FOUND', `${path} cannot be read: ${(error as Error)?.message ?? error}.`, {
-    cause: error,
-    details: { path, errno: code },
-  });
 }

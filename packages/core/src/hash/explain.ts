@@ -35,6 +35,21 @@ function renderTree(label: string, tree: HashedFileTree): string[] {
   return [
     `  ${label}  ${tree.src} -> ${tree.dest}  digest ${tree.digest}  (${tree.files.length} ${tree.files.length === 1 ? 'entry' : 'entries'})`,
     ...tree.files.map((file) => `    ${file.mode.padEnd(7)}  ${file.path.padEnd(width)}  ${describe(file)}`.trimEnd()),
+    ...renderExcluded(tree.excluded),
+  ];
+}
+
+/** Per rule: how many entries it left out and the first few (a folder counts once, its contents not at all). */
+function renderExcluded(groups: HashedFileTree['excluded']): string[] {
+  if (groups.length === 0) return [];
+  const width = Math.max(...groups.map((group) => group.rule.length));
+  return [
+    '    left out (neither hashed nor sent):',
+    ...groups.map((group) => {
+      const more = group.count - group.paths.length;
+      const sample = `${group.paths.join(', ')}${more > 0 ? `, … (${more} more)` : ''}`;
+      return `      ${group.rule.padEnd(width)}  ${String(group.count).padStart(4)}  ${sample}`;
+    }),
   ];
 }
 

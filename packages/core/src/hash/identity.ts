@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { digestTree, type FileDigest, sha256File, type TreeDigest } from '../context/digest.js';
+import type { ExcludedGroup } from '../context/exclusions.js';
 import { computeContextLayout } from '../context/layout.js';
+import { checkInsideProject, projectRootOf } from '../context/project.js';
+import { type StatCache, statCacheFor } from '../context/stat-cache.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { normalizeImageRef } from '../image-ref/image-ref.js';
 import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
@@ -29,6 +32,8 @@ export interface HashedFileTree {
   readonly digest: string;
   /** Every record of the tree digest, sorted by path. */
   readonly files: readonly FileDigest[];
+  /** What the ignore rules left out, per rule (not part of the hash). */
+  readonly excluded: readonly ExcludedGroup[];
 }
 
 export interface IdentityFiles {
@@ -49,6 +54,12 @@ export interface IdentityOptions {
    * spec shared by several specs is read and hashed once, even when each holds its own copy.
    */
   readonly cache?: Map<string, Promise<ImageIdentity>>;
+  /**
+   * Digests of files whose stat has not changed since they were hashed (stat-cache.ts).
+   * Default: the project's cache in the user's cache directory, unless IMAGESPEC_NO_CACHE=1;
+   * `false`: hash every file.
+   */
+  readonly statCache?: StatCache | false;
 }
 
 /**
@@ -101,12 +112,24 @@ async function identify(spec: ResolvedImageSpec, options: IdentityOptions): Prom
         options.resolveBase ? await options.resolveBase(spec.baseImage as string) : (spec.baseImage as string),
       );
   const layout = computeContextLayout(spec);
+  const project = projectRootOf(spec);
+  const requirements = spec.requirements;
+  const statCache = options.statCache === false ? undefined : (options.statCache ?? statCacheFor(project));
+  const digest = (hostPath: string) =>
+    digestTree(hostPath, { project, ...(signal && { signal }), ...(statCache && { statCache }) });
   const [requirementsSha256, copy, source] = await Promise.all([
-    spec.requirements &&
-      withField(spec, 'requirements', sha256File(spec.requirements.path, { ...(signal && { signal }) })),
-    Promise.all(layout.copy.map((entry, index) => withField(spec, `copy[${index}]`, digest(entry.hostPath, signal)))),
-    layout.source && withField(spec, 'sourceRoot', digest(layout.source.hostPath, signal)),
+    requirements &&
+      withField(
+        spec,
+        'requirements',
+        checkInsideProject(requirements.path, project).then(() =>
+          sha256File(requirements.path, { ...(signal && { signal }) }),
+        ),
+      ),
+    Promise.all(layout.copy.map((entry, index) => withField(spec, `copy[${index}]`, digest(entry.hostPath)))),
+    layout.source && withField(spec, 'sourceRoot', digest(layout.source.hostPath)),
   ]);
+  statCache?.save();
   const input = computeHashInput(spec, {
     baseImage,
     ...(requirementsSha256 !== undefined && { requirementsSha256 }),
@@ -120,6 +143,7 @@ async function identify(spec: ResolvedImageSpec, options: IdentityOptions): Prom
     dest,
     digest: tree.digest,
     files: tree.files,
+    excluded: tree.excluded,
   });
   return {
     hash,
@@ -137,16 +161,20 @@ async function identify(spec: ResolvedImageSpec, options: IdentityOptions): Prom
   };
 }
 
-function digest(hostPath: string, signal: AbortSignal | undefined): Promise<TreeDigest> {
-  return digestTree(hostPath, { ...(signal && { signal }) });
-}
+/** File errors that name a path the spec gave: they get the spec and field in front. */
+const FIELD_ERRORS: ReadonlySet<string> = new Set([
+  'FILE_NOT_FOUND',
+  'FILE_NOT_REGULAR',
+  'CONTEXT_ESCAPES',
+  'IGNORE_FILE_INVALID',
+]);
 
 /** Names the spec and field in a file error: "copy[1] of image spec `app`: /x does not exist." */
 async function withField<T>(spec: ResolvedImageSpec, field: string, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (!isImagespecError(error) || error.code !== 'FILE_NOT_FOUND') throw error;
+    if (!isImagespecError(error) || !FIELD_ERRORS.has(error.code)) throw error;
     const where = spec.origin.file ? ` (${spec.origin.file})` : '';
     throw new ImagespecError(error.code, `${field} of image spec \`${spec.name}\`${where}: ${error.message}`, {
       ...(error.hint !== undefined && { hint: error.hint }),
