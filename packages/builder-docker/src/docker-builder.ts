@@ -104,6 +104,7 @@ export class DockerBuilder implements Builder {
         ...this.#buildQuery(request, dialect),
         ...(this.#usesSession(request, dialect) && { remote: 'client-session', dockerfile: 'Dockerfile' }),
       },
+      dockerfile: request.dockerfile(dialect),
       verify: request.spec.verify,
       // The build has no `t`: the image is named only after verify passed.
       tag: request.image,

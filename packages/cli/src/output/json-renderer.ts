@@ -1,6 +1,6 @@
 import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
-import type { Renderer, SummaryRow } from './renderer.js';
+import type { Renderer, RunExtra, SummaryRow } from './renderer.js';
 
 /** `--json`: one event object per line, then one summary object. Each line is one write. */
 export function createJsonRenderer(out: Writer): Renderer {
@@ -8,7 +8,7 @@ export function createJsonRenderer(out: Writer): Renderer {
     event(event: BuildEvent) {
       out.write(`${JSON.stringify(event)}\n`);
     },
-    finish(rows: readonly SummaryRow[], extra?: Record<string, unknown>) {
+    finish(rows: readonly SummaryRow[], extra?: RunExtra) {
       const counts = countStatuses(rows);
       out.write(`${JSON.stringify({ type: 'summary', ok: counts.failed === 0, counts, images: rows, ...extra })}\n`);
     },

@@ -1,7 +1,8 @@
 import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
 import { type Colors, stripAnsi } from './colors.js';
-import type { Renderer, SummaryRow } from './renderer.js';
+import { renderPlans } from './plan-text.js';
+import type { Renderer, RunExtra, SummaryRow } from './renderer.js';
 import { createWarningCollector, describeStatus, prefixWidth } from './status.js';
 import { renderSummaryTable } from './summary-table.js';
 
@@ -32,8 +33,8 @@ export function createPlainRenderer(out: Writer, colors: Colors, options: { quie
       const text = describeStatus(event);
       if (text) out.write(`${prefix(event.spec)} ${colors.dim(text)}\n`);
     },
-    finish(rows: readonly SummaryRow[]) {
-      if (!options.quiet) out.write(`\n${renderSummaryTable(rows, colors)}`);
+    finish(rows: readonly SummaryRow[], extra?: RunExtra) {
+      if (!options.quiet) out.write(`\n${renderPlans(extra?.plans ?? [], colors)}${renderSummaryTable(rows, colors)}`);
       out.write(warnings.render(colors));
     },
   };

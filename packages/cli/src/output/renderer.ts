@@ -1,4 +1,4 @@
-import type { BuildEvent } from '@imagespec/core';
+import type { BuildEvent, PlannedBuild } from '@imagespec/core';
 import type { CliIo } from '../io.js';
 import { colorsWanted, createColors } from './colors.js';
 import { createJsonRenderer } from './json-renderer.js';
@@ -19,11 +19,16 @@ export interface SummaryRow {
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
 }
 
+/** What a run adds to its summary: with --dry-run, the builders' plans. */
+export interface RunExtra {
+  readonly plans?: readonly PlannedBuild[];
+}
+
 /** Displays engine events; never decides anything (buildx's printer model). */
 export interface Renderer {
   event(event: BuildEvent): void;
   /** Stops live output and prints the summary (and de-duplicated warnings). Failures go to stderr, from the command. */
-  finish(rows: readonly SummaryRow[], extra?: Record<string, unknown>): void;
+  finish(rows: readonly SummaryRow[], extra?: RunExtra): void;
 }
 
 /** `auto` is tty on a terminal and plain otherwise; IMAGESPEC_PROGRESS overrides auto. */

@@ -1,7 +1,8 @@
 import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
 import { type Colors, stripAnsi } from './colors.js';
-import type { Renderer, SummaryRow } from './renderer.js';
+import { renderPlans } from './plan-text.js';
+import type { Renderer, RunExtra, SummaryRow } from './renderer.js';
 import { createWarningCollector, foundIn, prefixWidth } from './status.js';
 import { formatDuration, renderSummaryTable } from './summary-table.js';
 
@@ -120,11 +121,12 @@ export function createTtyRenderer(out: Writer, colors: Colors, columns: number):
       }
       flush(logLines);
     },
-    finish(rows: readonly SummaryRow[]) {
+    finish(rows: readonly SummaryRow[], extra?: RunExtra) {
       flush([]);
       finished = true;
       clearInterval(timer);
-      out.write(`\n${renderSummaryTable(rows, colors)}${warnings.render(colors)}`);
+      const plans = renderPlans(extra?.plans ?? [], colors);
+      out.write(`\n${plans}${renderSummaryTable(rows, colors)}${warnings.render(colors)}`);
     },
   };
 }
