@@ -28,6 +28,8 @@ describe('@imagespec/core/builder', () => {
       'errors.ts',
       'image-ref/image-ref.ts',
       'plugin/types.ts',
+      'spec/instruction-rules.ts',
+      'spec/redact.ts',
     ]);
   });
 

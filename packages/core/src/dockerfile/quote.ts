@@ -1,5 +1,5 @@
 import { ImagespecError } from '../errors.js';
-import { commandRefusal, dockerPathRefusal, LINE_BREAKING } from '../spec/grammar.js';
+import { commandRefusal, dockerPathRefusal, LINE_BREAKING } from '../spec/instruction-rules.js';
 import { redactUrlCredentials } from '../spec/redact.js';
 
 /**

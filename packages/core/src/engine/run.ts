@@ -4,11 +4,12 @@ import { ImagespecError, isImagespecError } from '../errors.js';
 import type { BuilderRegistry, SelectedBuilder } from '../plugin/registry.js';
 import type { BuildPlan, RegistryAccess } from '../plugin/types.js';
 import type { RegistryClient } from '../registry/client.js';
+import { redactCredentials } from '../spec/redact.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import type { BuildEvent } from './events.js';
 import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';
-import { redactCredentials, redactingSink } from './redact.js';
+import { redactingSink } from './redact.js';
 import { buildRequest } from './request.js';
 
 export const DEFAULT_CONCURRENCY = 2;

@@ -1,4 +1,5 @@
 import type { FileDigest } from '../context/digest.js';
+import { redactCredentials } from '../spec/redact.js';
 import { prettySortedJson } from './canonical-json.js';
 import { HASH_LENGTH } from './hash.js';
 import type { HashedFileTree, ImageIdentity } from './identity.js';
@@ -17,7 +18,7 @@ export function renderExplain(identity: ImageIdentity): string {
     `base   ${identity.baseImage}${identity.base ? `  (built from a spec, hash ${identity.base.hash})` : ''}`,
     '',
     `hash input (${identity.input.v}):`,
-    indent(prettySortedJson(redact(identity.input)), '  '),
+    indent(prettySortedJson(redactCredentials(identity.input)), '  '),
   ];
   const { requirements, copy, source } = identity.files;
   if (requirements || copy.length > 0 || source) lines.push('', 'files:');
@@ -64,17 +65,4 @@ function indent(text: string, prefix: string): string {
     .split('\n')
     .map((line) => (line === '' ? line : prefix + line))
     .join('\n');
-}
-
-/** Replaces URL passwords (and a lone token in the user part of a URL) with ***. */
-function redact(value: unknown): unknown {
-  if (typeof value === 'string')
-    return value.replace(
-      /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*)(:[^/@\s]*)?@/gi,
-      (_, scheme, user, password) => `${scheme}${password ? `${user}:***` : '***'}@`,
-    );
-  if (Array.isArray(value)) return value.map(redact);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redact(child)]));
-  return value;
 }

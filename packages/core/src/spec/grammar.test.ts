@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  commandRefusal,
-  dockerPathRefusal,
   requirementsKindOf,
   validateAptPackage,
   validateBaseImageRef,
@@ -18,6 +16,7 @@ import {
   validateTag,
   validateUrl,
 } from './grammar.js';
+import { commandRefusal, dockerPathRefusal } from './instruction-rules.js';
 
 describe('validatePipRequirement', () => {
   it.each([

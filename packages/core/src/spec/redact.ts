@@ -21,3 +21,13 @@ export function redactUrlCredentials(text: string): string {
 export function hasUrlCredentials(url: string): boolean {
   return redactUrlCredentials(url) !== url;
 }
+
+/** Every string in a value (an event, a result, a hash input) passed through redactUrlCredentials. */
+export function redactCredentials<T>(value: T): T {
+  if (typeof value === 'string') return redactUrlCredentials(value) as T;
+  if (Array.isArray(value)) return value.map(redactCredentials) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactCredentials(child)])) as T;
+  }
+  return value;
+}

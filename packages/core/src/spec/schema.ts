@@ -1,9 +1,6 @@
 import * as z from 'zod';
 import {
-  commandRefusal,
-  dockerPathRefusal,
   IMAGE_NAME_MAX_LENGTH,
-  type Refusal,
   requirementsKindOf,
   validateAptPackage,
   validateBaseImageRef,
@@ -20,6 +17,7 @@ import {
   validateTag,
   validateUrl,
 } from './grammar.js';
+import { commandRefusal, dockerPathRefusal, type Refusal } from './instruction-rules.js';
 import { MAX_FIELD_ENTRIES } from './limits.js';
 import type { ImageSpecInput } from './types.js';
 
