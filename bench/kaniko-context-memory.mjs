@@ -79,7 +79,7 @@ async function child(mode, kubeconfig) {
     };
     const builder = await kaniko.create(options, host);
     await builder.build({
-      spec: { platforms: [], pipSecretMounts: [] },
+      spec: { platforms: [], pipSecretMounts: [], verify: [] },
       image: 'localhost:5000/bench/app:1',
       hash: 'bench',
       baseImage: 'scratch',
