@@ -59,7 +59,8 @@ export function parseIgnoreMatcher(dockerignoreText: string, file = '.dockerigno
   const rules = lines.flatMap(({ text, line }) => {
     const negated = text.startsWith('!');
     // Docker matches case-sensitively on Linux; the library's default is case-insensitive.
-    const matcher = dockerignore({ ignorecase: false }).add(negated ? text.slice(1) : text);
+    const body = negated ? text.slice(1) : text;
+    const matcher = dockerignore({ ignorecase: false }).add(body);
     try {
       matcher.ignores('x'); // the library compiles a pattern on first use
     } catch (error) {
@@ -73,13 +74,17 @@ export function parseIgnoreMatcher(dockerignoreText: string, file = '.dockerigno
         },
       );
     }
-    return [{ text, line, negated, matcher }];
+    return [{ text, line, negated, body, matcher }];
   });
   const exceptions = rules.filter((rule) => rule.negated).map((rule) => cleanPattern(rule.text.slice(1)));
+  // Every line as a positive pattern, in one matcher: most paths match none, and are
+  // answered by one test instead of one per line.
+  const any = rules.length > 0 ? dockerignore({ ignorecase: false }).add(rules.map((rule) => rule.body)) : undefined;
   const lastMatch = (path: string): DockerignorePattern | undefined => {
+    if (!any?.ignores(path)) return undefined;
     for (let i = rules.length - 1; i >= 0; i--) {
-      const { matcher, ...pattern } = rules[i]!;
-      if (matcher.ignores(path)) return pattern;
+      const { text, line, negated, matcher } = rules[i]!;
+      if (matcher.ignores(path)) return { text, line, negated };
     }
     return undefined;
   };

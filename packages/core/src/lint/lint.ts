@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../fs/read-regular-file.js';
 import type { LockFile } from '../lock/lock-file.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
+import { listCopiedTrees } from './context-trees.js';
 import { type LintFinding, lintSpec } from './rules.js';
+import { lintSecretFiles } from './secret-files.js';
 
 /** A finding placed in a file: the spec file's line for a field, or the requirements file's. */
 export interface LintWarning extends LintFinding {
@@ -21,16 +23,24 @@ export async function lintSpecs(
   const warnings: LintWarning[] = [];
   const seen = new Set<string>();
   for (const spec of specs) {
-    const text = spec.requirements && (await readFile(spec.requirements.path, 'utf8').catch(() => undefined));
+    // Not readable as a regular file (missing, a FIFO): tag and build say why; lint skips it.
+    const text =
+      spec.requirements &&
+      (await readRegularFile(spec.requirements.path).then(
+        (bytes) => bytes.toString('utf8'),
+        () => undefined,
+      ));
     const requirementsText = spec.requirements?.kind === 'requirements.txt' ? text : undefined;
     const lockText = spec.requirements?.kind === 'requirements.txt' ? undefined : text;
     const locate = options.locate?.(spec);
-    for (const finding of lintSpec({
+    const findings = lintSpec({
       spec,
       lock: options.lock,
       ...(requirementsText !== undefined && { requirementsText }),
       ...(lockText !== undefined && { lockText }),
-    })) {
+    });
+    findings.push(...lintSecretFiles(spec, await listCopiedTrees(spec)));
+    for (const finding of findings) {
       const warning = place(finding, spec, locate);
       const key = `${warning.file}:${warning.line}:${warning.message}`;
       if (seen.has(key)) continue;

@@ -14,7 +14,8 @@ export type LintRule =
   | 'unlocked-base'
   | 'runtime-override'
   | 'lock-hashes'
-  | 'secret-env';
+  | 'secret-env'
+  | 'secret-file';
 
 /** A finding; `path` is the field path in the spec (for file:line), `requirementsLine` a line of the requirements file. */
 export interface LintFinding {

@@ -1,0 +1,37 @@
+import { stat } from 'node:fs/promises';
+import { projectRootOf } from '../context/project.js';
+import { walkFiles } from '../context/walk.js';
+import { isImagespecError } from '../errors.js';
+import type { ResolvedImageSpec } from '../spec/types.js';
+import type { CopiedTree } from './secret-files.js';
+
+/**
+ * The folders a spec copies (copy entries that are folders, and the source tree), listed
+ * by the walk behind the hash and the context: exactly what the build would send. A
+ * missing one is skipped (tag and build report it); any other problem is thrown.
+ */
+export async function listCopiedTrees(spec: ResolvedImageSpec): Promise<CopiedTree[]> {
+  const roots: { field: (string | number)[]; root: string }[] = spec.copy.map((entry, index) => ({
+    field: ['copy', index],
+    root: entry.src,
+  }));
+  if (spec.sourceRoot && spec.sourceCopyMode === 'all') roots.push({ field: ['sourceRoot'], root: spec.sourceRoot });
+  const project = projectRootOf(spec);
+  const trees: CopiedTree[] = [];
+  for (const { field, root } of roots) {
+    try {
+      if (!(await stat(root)).isDirectory()) continue;
+      const files: CopiedTree['files'][number][] = [];
+      for await (const file of walkFiles(root, { project })) {
+        if (file.kind === 'file')
+          files.push({ path: file.path, ...(file.keptBy !== undefined && { keptBy: file.keptBy }) });
+      }
+      trees.push({ field, root, files });
+    } catch (error) {
+      const code = isImagespecError(error) ? error.code : (error as NodeJS.ErrnoException).code;
+      if (code === 'FILE_NOT_FOUND' || code === 'ENOENT' || code === 'ENOTDIR') continue;
+      throw error;
+    }
+  }
+  return trees;
+}
