@@ -134,6 +134,21 @@ describe('contextSyncEntries', () => {
     expect(sent).toBeLessThan(700 * 1024);
   });
 
+  it('a small file changed after the tag (read whole) fails with CONTEXT_CHANGED and sends nothing', async () => {
+    const spec = await projectSpec();
+    const identity = await computeImageIdentity(spec);
+    await put('proj/src/main.py', 'print("changed")\n');
+    let sent = 0;
+    const read = async () => {
+      for await (const entry of contextSyncEntries(spec, { expected: identity.files })) {
+        if (entry.path !== '_imagespec/source/main.py') continue;
+        for await (const chunk of entry.read!()) sent += chunk.length;
+      }
+    };
+    await expect(read()).rejects.toMatchObject({ code: 'CONTEXT_CHANGED' });
+    expect(sent).toBe(0);
+  });
+
   it('a file added after the tag fails the listing with CONTEXT_CHANGED', async () => {
     const spec = await projectSpec();
     const identity = await computeImageIdentity(spec);

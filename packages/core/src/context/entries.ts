@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, constants as fsConstants } from 'node:fs';
+import { closeSync, createReadStream, constants as fsConstants, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { ImagespecError } from '../errors.js';
 import type { ContextSyncEntry } from '../plugin/types.js';
@@ -115,12 +115,21 @@ export async function* contextSyncEntries(
   }
 }
 
+/** Files up to this size are read whole with one blocking read (as the context tar does): a stream per small file costs more than its bytes. */
+const WHOLE_READ_MAX = 256 * 1024;
+
 /** Reads for the file sync: O_NOFOLLOW, hashed as read; the last chunk is held back until the digest matches. */
 async function* readVerified(
   file: ContextFile,
   sha256: string,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer> {
+  if (file.size <= WHOLE_READ_MAX) {
+    signal?.throwIfAborted();
+    const bytes = readWhole(file, sha256);
+    if (bytes.length > 0) yield bytes;
+    return;
+  }
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file.absPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
@@ -150,6 +159,32 @@ async function* readVerified(
   const actual = hash.digest('hex');
   if (actual !== sha256) throw contentChanged(file, sha256, actual);
   if (held) yield held;
+}
+
+/** A small file in one read of up to size + 1 bytes (a file that grew then fails the digest check). */
+function readWhole(file: ContextFile, sha256: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file.absPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  } catch (error) {
+    throw readError(error, file.absPath, true);
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(file.size + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    const bytes = buffer.subarray(0, length);
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== sha256) throw contentChanged(file, sha256, actual);
+    return bytes;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ImagespecError') throw error;
+    throw readError(error, file.absPath, true);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** What one root must be: the requirements by their sha256, a copy entry or the source by its records. */
