@@ -25,9 +25,8 @@ function run(title, command, args, options = {}) {
   return result;
 }
 
-// `npm install`, not `npm ci`: see scripts/test.mjs.
-if (!existsSync(join(root, 'node_modules', '.bin', 'nx')))
-  run('install', 'npm', ['install', '--no-audit', '--no-fund']);
+// `npm ci`: the committed lock as it is (scripts/check-lock.mjs keeps it npm ci-clean).
+if (!existsSync(join(root, 'node_modules', '.bin', 'nx'))) run('install', 'npm', ['ci', '--no-audit', '--no-fund']);
 run('build', 'npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']);
 
 console.log('\n== environment: Docker engine, registry on 127.0.0.1:5000, base image');

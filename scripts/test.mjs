@@ -28,10 +28,8 @@ function installIfNeeded() {
     existsSync(join(root, 'node_modules', '.bin', 'vitest'))
   )
     return 0;
-  // Not `npm ci`: with omit-lockfile-registry-resolved (set on our machines, so lock files
-  // carry no registry host names) npm leaves other platforms' optional packages out of the
-  // lock file, and `npm ci` then refuses it as out of sync. `npm install` honours the lock.
-  return step('install', 'npm', ['install', '--no-audit', '--no-fund']);
+  // `npm ci`: exactly the committed lock (scripts/check-lock.mjs keeps it npm ci-clean on every platform).
+  return step('install', 'npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 const failedSteps = [];
@@ -42,6 +40,7 @@ if (failedSteps.length === 0) {
     failedSteps.push('typecheck');
   if (step('lint', 'npx', ['biome', 'check', '.']) !== 0) failedSteps.push('lint');
   if (step('package checks', 'node', ['scripts/check-packages.mjs']) !== 0) failedSteps.push('package checks');
+  if (step('lock check', 'node', ['scripts/check-lock.mjs']) !== 0) failedSteps.push('lock check');
 }
 
 rmSync(report, { force: true });
