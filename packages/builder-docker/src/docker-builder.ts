@@ -45,10 +45,13 @@ export class DockerBuilder implements Builder {
 
   async available(): Promise<Availability> {
     let engine = 'the Docker engine';
-    const timeout = AbortSignal.timeout(PING_TIMEOUT_MS);
+    let timeout: AbortSignal | undefined;
     try {
       const { docker, connection } = await this.#client();
       engine = describeConnection(connection);
+      // Timed from here: loading dockerode is not the engine's answer time (five CLIs
+      // starting at once on two cores took over 3 s to get this far).
+      timeout = AbortSignal.timeout(PING_TIMEOUT_MS);
       await pingEngine(docker, timeout);
       const info = await this.#engineInfo();
       if (this.#options.buildkit === true && !info.buildkit) {
@@ -60,7 +63,7 @@ export class DockerBuilder implements Builder {
       return { ok: true };
     } catch (error) {
       this.#engine = undefined;
-      const why = timeout.aborted ? `no answer within ${PING_TIMEOUT_MS / 1000} s` : daemonMessage(error);
+      const why = timeout?.aborted ? `no answer within ${PING_TIMEOUT_MS / 1000} s` : daemonMessage(error);
       return { ok: false, reason: `no Docker engine answers at ${engine}: ${why}` };
     }
   }
@@ -190,7 +193,21 @@ export class DockerBuilder implements Builder {
     dialect: DockerfileDialect,
     signal: AbortSignal,
   ): Promise<string> {
-    if (this.#usesSession(request, dialect)) return this.#runSessionBuild(docker, request, signal);
+    if (this.#usesSession(request, dialect)) {
+      try {
+        return await this.#runSessionBuild(docker, request, signal);
+      } catch (error) {
+        if (signal.aborted || request.secrets.length > 0 || !sessionLost(error)) throw error;
+        // Seen with 5 builds of one spec at once (dockerd 20.10, BuildKit 0.8): a build's
+        // file sync is cut when another build of the same content ends ("transport is
+        // closing"); a build with the context in the request has no such session to lose.
+        request.events.emit({
+          type: 'log',
+          stream: 'stderr',
+          line: `the engine lost this build's session (${(error as ImagespecError).details?.daemonMessage}); building again with the context sent as a tar`,
+        });
+      }
+    }
     if (request.secrets.length > 0) {
       throw new ImagespecError(
         'BUILDER_UNSUPPORTED',
@@ -421,6 +438,19 @@ function buildFailed(
       : 'Fix the failing step in the spec; its output is above.',
     details: { ...(error.step && { step: error.step }), daemonMessage: error.message, output: error.output },
   });
+}
+
+/** A session build that failed loading its Dockerfile or context because the engine lost the session. */
+function sessionLost(error: unknown): boolean {
+  const details = (error as { code?: string; details?: { step?: unknown; daemonMessage?: unknown } }).details;
+  return (
+    (error as { code?: string }).code === 'BUILD_FAILED' &&
+    typeof details?.step === 'string' &&
+    details.step.startsWith('[internal] load ') &&
+    /transport is closing|client connection is closing|no active session|context canceled/.test(
+      String(details.daemonMessage),
+    )
+  );
 }
 
 function formatOutput(lines: readonly string[]): string {
