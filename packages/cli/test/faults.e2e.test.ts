@@ -84,6 +84,28 @@ async function standIn(fault: StandInFault) {
   return server;
 }
 
+/** Runs `imagespec build` and sends SIGINT a second after its output shows `ready`. */
+async function interruptWhen(dir: string, ready: (stdout: string) => boolean) {
+  const child = spawn(process.execPath, [CLI_BIN, 'build', '--progress', 'plain'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (ready(stdout)) resolve();
+    });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  child.kill('SIGINT');
+  return { code: await exited, stdout, stderr };
+}
+
 describe('faults on the real engine and registry (imagespec build)', () => {
   fault('registry down: REGISTRY_UNREACHABLE naming the host, exit 1', 60_000, async () => {
     const { dir, marker } = await project({ registry: '127.0.0.1:9' });
@@ -132,30 +154,25 @@ describe('faults on the real engine and registry (imagespec build)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
+  fault('SIGINT during a RUN step: exit 130, the build cancelled, no image, no container', 90_000, async () => {
+    const marker = newMarker();
+    const { dir } = await project({ commands: [`sleep 30 && echo ${marker}`] }, {}, marker);
+    const { code, stderr } = await interruptWhen(dir, (out) => out.includes('sleep 30'));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/error\[CANCELLED\]/);
+    expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(docker('images', '-q', marker).trim()).toBe('');
+    expectNoContainer(marker);
+  });
+
   fault(
     'SIGINT during verify: exit 130, no tag, no container, the next build builds (not skipped)',
     120_000,
     async () => {
       const marker = newMarker();
       const { dir } = await project({ verify: [`sleep 30 # ${marker}`] }, {}, marker);
-      const child = spawn(process.execPath, [CLI_BIN, 'build', '--progress', 'plain'], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '', HOME: dir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      await new Promise<void>((resolve) => {
-        child.stdout.on('data', (chunk) => {
-          stdout += chunk;
-          if (stdout.includes('verify 1/1')) resolve();
-        });
-      });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
+      const { code, stderr } = await interruptWhen(dir, (out) => out.includes('verify 1/1'));
+      expect(code).toBe(130);
       expect(stderr).toContain('SIGINT received');
       expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       expect(docker('images', '-q', marker).trim()).toBe('');
