@@ -18,10 +18,13 @@ export interface WrittenLayer {
 /**
  * Fixed gzip settings: the same tar gives the same bytes on every machine with the same
  * zlib (Node bundles its own). The header has no name and mtime 0; its OS byte is set to
- * 3 (Unix) whatever zlib was built for.
+ * 3 (Unix) whatever zlib was built for. Level 1, as go-containerregistry (ko) uses: level 6
+ * took 3x as long on a 10 MB source for a few percent smaller layers (sources hold
+ * incompressible data too).
  */
-const GZIP = { level: 6, memLevel: 8, windowBits: 15, strategy: 0 } as const;
+const GZIP = { level: 1, memLevel: 8, windowBits: 15, strategy: 0, chunkSize: 256 * 1024 } as const;
 const GZIP_OS_BYTE = 9;
+const BATCH = 512 * 1024;
 const UNIX = 3;
 
 /**
@@ -72,6 +75,8 @@ class LayerFile {
   readonly #gzHash: Hash = createHash('sha256');
   readonly #gzip;
   readonly #out: WriteStream;
+  readonly #batch = Buffer.allocUnsafe(BATCH);
+  #pending = 0;
   #size = 0;
   #first = true;
   readonly #done: Promise<void>;
@@ -122,6 +127,7 @@ class LayerFile {
 
   async finish(): Promise<WrittenLayer> {
     await this.#write(Buffer.alloc(2 * TAR_BLOCK));
+    await this.#flush();
     this.#gzip.end();
     await this.#done;
     return {
@@ -138,9 +144,27 @@ class LayerFile {
     this.#out.destroy();
   }
 
+  /** Tar bytes are gathered into batches: each gzip write is a thread-pool round trip, three per file otherwise. */
   async #write(chunk: Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
-    this.#tarHash.update(chunk);
-    if (!this.#gzip.write(chunk)) await once(this.#gzip, 'drain');
+    if (this.#pending + chunk.length > BATCH) await this.#flush();
+    if (chunk.length >= BATCH) {
+      await this.#send(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      return;
+    }
+    this.#batch.set(chunk, this.#pending);
+    this.#pending += chunk.length;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pending === 0) return;
+    const batch = Buffer.from(this.#batch.subarray(0, this.#pending));
+    this.#pending = 0;
+    await this.#send(batch);
+  }
+
+  async #send(bytes: Buffer): Promise<void> {
+    this.#tarHash.update(bytes);
+    if (!this.#gzip.write(bytes)) await once(this.#gzip, 'drain');
   }
 }
