@@ -127,6 +127,12 @@ describe('.gitignore files in a walked tree (git semantics)', () => {
     expect((await walk(join(work, 'dist'))).files).toEqual(['app.js']);
   });
 
+  it('drops the lines above the tree that would exclude the folder the spec names, keeping the others', async () => {
+    await put({ '.gitignore': '/generated/**\n*.tmp\n', 'generated/sub/a.py': '', 'generated/sub/b.tmp': '' });
+    await mkdir(join(work, '.git'));
+    expect((await walk(join(work, 'generated/sub'))).files).toEqual(['a.py']);
+  });
+
   it('reads no .gitignore that is a symlink, as git does', async () => {
     await put({ 'rules.txt': '*.py\n', 'a.py': '' });
     await symlink('rules.txt', join(work, '.gitignore'));

@@ -19,7 +19,8 @@ import { createIgnoreMatcher, type DockerignorePattern } from './ignore.js';
  * 4. the built-in list (BUILTIN_IGNORE_PATTERNS).
  *
  * The walked root itself is never tested: a spec that names a folder wants it, even when
- * a `.gitignore` above lists it (`copy: [dist]` with `dist/` ignored by git).
+ * a `.gitignore` above lists it (`copy: [dist]` with `dist/` ignored by git), and a line
+ * above it that would exclude it, or a folder between, is dropped (`/dist/**` too).
  */
 export interface TreeIgnore {
   /** The rules in force in the root folder. */
@@ -60,7 +61,7 @@ export async function createTreeIgnore(root: string, realRoot: string, top: stri
     dir = dirname(dir);
     const file = readGitignore(`${dir}/.gitignore`, `${dir}/.gitignore`);
     const prefix = `${relative(dir, realRoot)}/`;
-    if (file) ancestors.unshift({ file, local: (path) => prefix + path });
+    if (file) ancestors.unshift({ file: withoutRulesOnRoot(file, prefix), local: (path) => prefix + path });
   }
   const rootRules: FolderRules = { gitignores: ancestors, excluded: false };
   return {
@@ -97,6 +98,23 @@ export async function createTreeIgnore(root: string, realRoot: string, top: stri
       return builtin ? leaveOut(`built-in \`${builtin}\``) : { keep: true };
     },
   };
+}
+
+/**
+ * An ancestor's `.gitignore` without the lines that exclude the walked root or a folder
+ * between them (`/generated/**` for `copy: [generated/sub]`): the spec named that folder,
+ * so such a line would only empty it. Lines about what is inside still apply.
+ */
+function withoutRulesOnRoot(file: Gitignore, prefix: string): Gitignore {
+  const folders = prefix
+    .slice(0, -1)
+    .split('/')
+    .map((_, index, parts) => parts.slice(0, index + 1).join('/'));
+  const patterns = file.patterns.filter(
+    (pattern) =>
+      pattern.negated || !folders.some((folder) => matchGitignore({ ...file, patterns: [pattern] }, folder, true)),
+  );
+  return { ...file, patterns };
 }
 
 function dockerLabel(line: DockerignorePattern): string {
