@@ -17,6 +17,10 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .option('--debug', 'show stack traces and debug logs')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run `imagespec --help` for the commands and their flags)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success, 1 a build or check failed, 2 bad input (spec, config, flags), 130 interrupted (Ctrl-C),\n141 the output was closed early (e.g. piped into `head`; the run is cancelled, as git ends).',
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
