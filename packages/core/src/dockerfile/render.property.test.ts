@@ -1,6 +1,7 @@
 import { DockerfileParser, type Instruction, type Property } from 'dockerfile-ast';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectedKeywords } from '../../test/expected-instructions.js';
 import { testSpec } from '../../test/test-spec.js';
 import { isImagespecError } from '../errors.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
@@ -130,30 +131,6 @@ const mostlyOrdinary = fc
       ),
     ),
   );
-
-/** The instruction keywords the spec asks for, in the documented layer order. */
-function expectedKeywords(spec: ResolvedImageSpec): string[] {
-  const keywords = ['FROM'];
-  if (spec.aptPackages.length > 0) keywords.push('RUN');
-  if (spec.condaPackages.length > 0 || spec.cuda !== undefined || spec.cudnn !== undefined) keywords.push('RUN');
-  if (spec.pythonVersion !== undefined) keywords.push('RUN');
-  if (spec.requirements) {
-    keywords.push('COPY', 'RUN');
-    if (spec.requirements.kind !== 'requirements.txt' && spec.packages.length > 0) keywords.push('RUN');
-  } else if (spec.packages.length > 0) {
-    keywords.push('RUN');
-  }
-  if (Object.keys(spec.env).length > 0) keywords.push('ENV');
-  if (spec.workdir !== undefined) keywords.push('WORKDIR');
-  for (const _ of spec.copy) keywords.push('COPY');
-  for (const _ of spec.commands) keywords.push('RUN');
-  if (spec.sourceRoot !== undefined && spec.sourceCopyMode === 'all') keywords.push('COPY');
-  keywords.push('LABEL');
-  if (spec.user !== undefined) keywords.push('USER');
-  if (spec.entrypoint !== undefined) keywords.push('ENTRYPOINT');
-  if (spec.cmd !== undefined) keywords.push('CMD');
-  return keywords;
-}
 
 /** dockerfile-ast unescapes `\"` and `\\` in ENV/LABEL values but leaves `\$` as written; Docker reads it as `$`. */
 function propertyValue(property: Property): string {

@@ -187,6 +187,14 @@ const secretMount = z
         message: 'a secret mount needs exactly one of `src` (a file) or `env` (a variable)',
       });
     }
+    const implied = mount.id === undefined ? secretIdFromTarget(mount.target) : undefined;
+    if (implied !== undefined && !SECRET_ID.test(implied)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message: `secret target \`${mount.target}\` gives the secret id \`${implied}\` (its file name), which may hold only letters, digits, _ . -; set \`id\``,
+      });
+    }
   });
 
 /** A secret's id when none is given: the target's file name (`/etc/pip.conf` -> `pip.conf`). */
@@ -302,7 +310,8 @@ export const imageSpecSchema: z.ZodType<ImageSpecInput> = z.strictObject(specFie
   if (full.length > IMAGE_NAME_MAX_LENGTH) {
     ctx.addIssue({
       code: 'custom',
-      path: ['name'],
+      // The name alone was checked: the registry is what makes it too long.
+      path: ['registry'],
       message: `registry/name is ${full.length} characters long; a registry takes at most ${IMAGE_NAME_MAX_LENGTH}`,
     });
   }
