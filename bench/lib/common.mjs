@@ -63,3 +63,20 @@ export async function importRepoTs(path) {
   const { createJiti } = await import('jiti');
   return createJiti(import.meta.url).import(`${REPO}${path}`);
 }
+
+/**
+ * Runs `subject` and `baseline` once each as a warm-up, then `runs` times alternated;
+ * returns their medians (of what each returns: seconds, or `{ seconds }`).
+ */
+export function alternate(subject, baseline, runs) {
+  const seconds = (result) => (typeof result === 'number' ? result : result.seconds);
+  subject();
+  baseline();
+  const a = [];
+  const b = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(seconds(subject()));
+    b.push(seconds(baseline()));
+  }
+  return { subject: median(a), baseline: median(b) };
+}

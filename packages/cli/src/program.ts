@@ -15,6 +15,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .version(pkg.version, '-v, --version')
     .option('-c, --config <file>', 'config file (default: imagespec.config.* found upward from the working directory)')
     .option('--debug', 'show stack traces and debug logs')
+    .option('--no-cache', 'hash every file: neither use nor update the file digest cache (or IMAGESPEC_NO_CACHE=1)')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run `imagespec --help` for the commands and their flags)')
     .addHelpText(
@@ -25,6 +26,10 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+    })
+    // Core's digests read the switch from the environment (context/stat-cache.ts), whichever command hashes.
+    .hook('preAction', () => {
+      if (program.opts().cache === false) process.env.IMAGESPEC_NO_CACHE = '1';
     });
 
   const global = () => program.opts<{ config?: string; debug?: boolean }>();
@@ -121,7 +126,10 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .description('pin base images to digests in imagespec.lock.json')
     .argument('[spec...]', 'spec files')
     .option('--check', 'change nothing; exit 1 when the lock is missing an entry or stale (for CI)')
-    .option('--json', 'print every base reference with its digest and what changed (or the problems, with --check) as JSON')
+    .option(
+      '--json',
+      'print every base reference with its digest and what changed (or the problems, with --check) as JSON',
+    )
     .action(async (specs: string[], options) => {
       const { lockCommand } = await import('./commands/lock.js');
       await lockCommand(io, { ...global(), ...options, specs });

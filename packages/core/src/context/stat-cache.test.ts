@@ -202,6 +202,12 @@ describe('statCacheFile', () => {
     expect(statCacheFile('/work/b', { XDG_CACHE_HOME: '/xdg' })).not.toBe(a);
   });
 
+  it('is off when it would be written inside the project (HOME is the project folder)', () => {
+    expect(statCacheFile('/work/a', { HOME: '/work/a' })).toBeUndefined();
+    expect(statCacheFile('/work/a', { XDG_CACHE_HOME: '/work/a/.cache' })).toBeUndefined();
+    expect(statCacheFile('/work/a', { HOME: '/work' })).toMatch(/^\/work\/\.cache\//);
+  });
+
   it('is off with IMAGESPEC_NO_CACHE=1', () => {
     expect(statCacheFile('/work/a', { IMAGESPEC_NO_CACHE: '1', HOME: '/home/u' })).toBeUndefined();
     expect(statCacheFor('/work/a', { env: { IMAGESPEC_NO_CACHE: '1', HOME: '/home/u' } })).toBeUndefined();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type BigIntStats, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isInside } from './project.js';
 import type { ContextFile } from './walk.js';
 
 /**
@@ -49,7 +50,11 @@ export interface StatCacheOptions {
   readonly now?: () => bigint;
 }
 
-/** Where the cache of `project` lives, or undefined when the cache is off. */
+/**
+ * Where the cache of `project` lives, or undefined when the cache is off: by
+ * IMAGESPEC_NO_CACHE, or because the cache directory is inside the project (HOME set to a
+ * project folder), where writing it would change the tree it describes.
+ */
 export function statCacheFile(
   project: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -59,8 +64,10 @@ export function statCacheFile(
   // XDG: a relative XDG_CACHE_HOME is invalid and to be ignored.
   const xdg = env.XDG_CACHE_HOME;
   const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
+  const dir = join(resolve(base), 'imagespec', 'stat-cache');
+  if (isInside(dir, resolve(project))) return undefined;
   const name = createHash('sha256').update(resolve(project)).digest('hex').slice(0, 32);
-  return join(base, 'imagespec', 'stat-cache', `${name}.json`);
+  return join(dir, `${name}.json`);
 }
 
 const open = new Map<string, StatCache>();
