@@ -65,6 +65,12 @@ describe('parseIgnoreMatcher: Docker semantics', () => {
     expect(matcher.lastMatch('a.txt')).toBeUndefined();
   });
 
+  it('gives the same answers whether or not a line starts with `!!`', () => {
+    const plain = parseIgnoreMatcher('*\n!keep\n');
+    const doubled = parseIgnoreMatcher('*\n!keep\n!!odd\n');
+    for (const path of ['a', 'keep', 'odd', 'x/y']) expect(doubled.ignores(path)).toBe(plain.ignores(path));
+  });
+
   it('matches only its own lines: the built-in list is the walk’s (tree-ignore.ts)', () => {
     expect(parseIgnoreMatcher('').ignores('.git/HEAD')).toBe(false);
   });

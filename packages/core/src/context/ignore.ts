@@ -58,8 +58,8 @@ export function parseIgnoreMatcher(dockerignoreText: string, file = '.dockerigno
     .filter(({ text }) => text !== '' && !text.startsWith('#'));
   const rules = lines.flatMap(({ text, line }) => {
     const negated = text.startsWith('!');
-    // Docker matches case-sensitively on Linux; the library's default is case-insensitive.
     const body = negated ? text.slice(1) : text;
+    // Docker matches case-sensitively on Linux; the library's default is case-insensitive.
     const matcher = dockerignore({ ignorecase: false }).add(body);
     try {
       matcher.ignores('x'); // the library compiles a pattern on first use
@@ -78,10 +78,13 @@ export function parseIgnoreMatcher(dockerignoreText: string, file = '.dockerigno
   });
   const exceptions = rules.filter((rule) => rule.negated).map((rule) => cleanPattern(rule.text.slice(1)));
   // Every line as a positive pattern, in one matcher: most paths match none, and are
-  // answered by one test instead of one per line.
-  const any = rules.length > 0 ? dockerignore({ ignorecase: false }).add(rules.map((rule) => rule.body)) : undefined;
+  // answered by one test instead of one per line. (A `!!x` line would be negative in it:
+  // then every line is tried.)
+  const any = rules.some((rule) => rule.body.startsWith('!'))
+    ? undefined
+    : dockerignore({ ignorecase: false }).add(rules.map((rule) => rule.body));
   const lastMatch = (path: string): DockerignorePattern | undefined => {
-    if (!any?.ignores(path)) return undefined;
+    if (rules.length === 0 || (any && !any.ignores(path))) return undefined;
     for (let i = rules.length - 1; i >= 0; i--) {
       const { text, line, negated, matcher } = rules[i]!;
       if (matcher.ignores(path)) return { text, line, negated };
