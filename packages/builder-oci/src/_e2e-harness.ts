@@ -110,7 +110,12 @@ export async function registryManifest(
   url: string,
   repository: string,
   reference: string,
-): Promise<{ status: number; mediaType: string | null; body: Record<string, unknown> | undefined }> {
+): Promise<{
+  status: number;
+  mediaType: string | null;
+  digestHeader: string | null;
+  body: Record<string, unknown> | undefined;
+}> {
   const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, {
     headers: {
       accept: [
@@ -125,6 +130,7 @@ export async function registryManifest(
   return {
     status: response.status,
     mediaType: response.headers.get('content-type'),
+    digestHeader: response.headers.get('docker-content-digest'),
     body: response.ok ? (JSON.parse(text) as Record<string, unknown>) : undefined,
   };
 }

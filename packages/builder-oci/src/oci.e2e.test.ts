@@ -41,4 +41,37 @@ describe('builder-oci', () => {
     const manifest = await registryManifest(registry.url, name, built.image.split(':').pop()!);
     expect(manifest.status).toBe(200);
   });
+
+  it('builds on a base spec it built first, and on a base pinned by digest', async () => {
+    const { registry, baseImages } = testEnv();
+    const dir = await makeProject({ 'a.txt': 'from the base spec\n', 'b.txt': 'from the image\n' });
+    const base = { name: uniqueName('base'), registry: registry.host, baseImage: baseImages.busybox, copy: ['a.txt'] };
+    const spec = resolveSpec(
+      {
+        name: uniqueName('on-base'),
+        registry: registry.host,
+        baseImage: base,
+        copy: ['b.txt'],
+        cmd: ['cat', '/root/a.txt', '/root/b.txt'],
+      },
+      dir,
+    );
+    const { summary } = await runEngine([spec]);
+    expect(summary.images.map((image) => [image.status, image.builder])).toEqual([
+      ['pushed', 'oci'],
+      ['pushed', 'oci'],
+    ]);
+    const built = summary.images[1]!;
+    docker('pull', built.image);
+    try {
+      expect(docker('run', '--rm', '--network', 'none', built.image)).toBe('from the base spec\nfrom the image\n');
+    } finally {
+      docker('rmi', '-f', built.image);
+    }
+    const pinned = `${baseImages.busybox}@${(await registryManifest(registry.url, 'imagespec-test/busybox', '1')).digestHeader}`;
+    const onDigest = await runEngine([
+      resolveSpec({ name: uniqueName('pinned'), registry: registry.host, baseImage: pinned, copy: ['b.txt'] }, dir),
+    ]);
+    expect(onDigest.summary.images[0]).toMatchObject({ status: 'pushed', builder: 'oci' });
+  });
 });
