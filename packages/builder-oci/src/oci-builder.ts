@@ -48,12 +48,13 @@ export class OciBuilder implements Builder {
     return { ok: true };
   }
 
+  /**
+   * Before `available()` (a dry run asks no builder whether it is available) the engine is
+   * not known yet: a spec with verify is taken, and `build` checks again once it is known.
+   */
   supports(spec: ResolvedImageSpec): Availability {
     const engine = this.#engine;
-    return ociSupports(
-      spec,
-      engine?.ok ? { ok: true } : { ok: false, why: engine?.why ?? 'no engine was looked for yet' },
-    );
+    return ociSupports(spec, engine === undefined || engine.ok ? { ok: true } : { ok: false, why: engine.why });
   }
 
   plan(request: BuildRequest): BuildPlan {
@@ -85,6 +86,7 @@ export class OciBuilder implements Builder {
 
   async build(request: BuildRequest): Promise<BuildResult> {
     const { spec, signal } = request;
+    await this.#probeEngine();
     const support = this.supports(spec);
     if (!support.ok) {
       throw new ImagespecError(

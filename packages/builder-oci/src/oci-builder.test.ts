@@ -1,0 +1,51 @@
+import { normalizeSpec, validateBuilderDefinition } from '@imagespec/core';
+import type { BuilderHost, RegistryBlobClient } from '@imagespec/core/builder';
+import { describe, expect, it } from 'vitest';
+import oci from './index.js';
+
+const host = (registry: RegistryBlobClient | undefined): BuilderHost => ({
+  logger: { debug: () => {}, info: () => {}, warn: () => {} },
+  registries: { credentials: async () => undefined, insecure: () => true, mirror: (r: string) => r },
+  cwd: '/project',
+  env: {},
+  tempDir: () => Promise.reject(new Error('not in this test')),
+  ...(registry && { registry }),
+});
+const options = (input: Record<string, unknown>) => {
+  const parsed = oci.optionsSchema!.safeParse(input);
+  if (!parsed.success) throw new Error('bad options');
+  return parsed.data;
+};
+const withVerify = normalizeSpec(
+  { name: 'app', baseImage: 'busybox:1', copy: ['x'], verify: ['true'] },
+  { dir: '/project' },
+);
+
+describe('@imagespec/builder-oci', () => {
+  it('is a valid builder definition with priority 70, above buildkit and docker', () => {
+    expect(validateBuilderDefinition(oci, '@imagespec/builder-oci')).toMatchObject({
+      apiVersion: 1,
+      name: 'oci',
+      priority: 70,
+    });
+  });
+
+  it('is unavailable with a core that gives builders no registry client', async () => {
+    const builder = await oci.create(options({ engine: false }), host(undefined));
+    expect(await builder.available()).toEqual({
+      ok: false,
+      reason: 'this @imagespec/core gives builders no registry client (BuilderHost.registry); update it',
+    });
+  });
+
+  it('takes a spec with verify until it knows there is no engine, then says why not', async () => {
+    const builder = await oci.create(options({ engine: false }), host({} as RegistryBlobClient));
+    expect(builder.supports(withVerify)).toEqual({ ok: true });
+    expect(await builder.available()).toEqual({ ok: true });
+    expect(builder.supports(withVerify)).toEqual({
+      ok: false,
+      reason:
+        'verify needs a local Docker engine to run the commands in before the tag is put, and the oci builder has engine: false',
+    });
+  });
+});
