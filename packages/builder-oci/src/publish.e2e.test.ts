@@ -1,6 +1,7 @@
 // What crosses the wire: unchanged layers are never uploaded again, the same inputs give
 // one digest from two clones, and a cancelled push leaves no tag.
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
@@ -44,16 +45,19 @@ describe('builder-oci publishing', () => {
     expect(puts.length).toBe(2);
   });
 
-  it('gives one digest for the same inputs from two clones with other paths and permission bits', async () => {
+  it('gives one digest for the same inputs from two clones made under umask 022 and 077 in other folders', async () => {
     const { registry, baseImages } = testEnv();
-    const loose = await makeProject(files);
-    const tight = await makeProject(
-      Object.fromEntries(
-        Object.entries(files).map(([path, file]) =>
-          typeof file === 'string' ? [path, { text: file, mode: 0o600 }] : [path, { ...file, mode: 0o700 }],
-        ),
-      ),
-    );
+    const origin = await makeProject(files);
+    // Each clone is a copy made by a child process with its own umask, as a checkout would be.
+    const clone = async (umask: string) => {
+      const parent = await makeProject({});
+      execFileSync('sh', ['-c', `umask ${umask} && cp -r "$0/." "$1/clone"`, origin, parent]);
+      return join(parent, 'clone');
+    };
+    const loose = await clone('022');
+    const tight = await clone('077');
+    expect((await stat(join(tight, 'src/app.py'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(loose, 'src/app.py'))).mode & 0o777).toBe(0o644);
     const input = (name: string) => ({
       name,
       registry: registry.host,
