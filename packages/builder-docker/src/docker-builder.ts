@@ -13,7 +13,7 @@ import { ImagespecError } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
 import { type BuildOutcome, followBuildStream } from './build-stream.js';
 import { describeConnection, dockerodeOptions, type EngineConnection, resolveConnection } from './connection.js';
-import { daemonMessage, isConnectionError, registryErrorCode, unreachable } from './engine-errors.js';
+import { daemonMessage, isConnectionError, registryErrorCode, sessionLost, unreachable } from './engine-errors.js';
 import { type EngineInfo, pingEngine, readEngineInfo } from './engine-info.js';
 import { SyncTree } from './file-sync.js';
 import { fromRegistryHosts, registryHost, splitImageName } from './image-name.js';
@@ -438,19 +438,6 @@ function buildFailed(
       : 'Fix the failing step in the spec; its output is above.',
     details: { ...(error.step && { step: error.step }), daemonMessage: error.message, output: error.output },
   });
-}
-
-/** A session build that failed loading its Dockerfile or context because the engine lost the session. */
-function sessionLost(error: unknown): boolean {
-  const details = (error as { code?: string; details?: { step?: unknown; daemonMessage?: unknown } }).details;
-  return (
-    (error as { code?: string }).code === 'BUILD_FAILED' &&
-    typeof details?.step === 'string' &&
-    details.step.startsWith('[internal] load ') &&
-    /transport is closing|client connection is closing|no active session|context canceled/.test(
-      String(details.daemonMessage),
-    )
-  );
 }
 
 function formatOutput(lines: readonly string[]): string {

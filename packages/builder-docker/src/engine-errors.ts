@@ -36,3 +36,16 @@ export function registryErrorCode(message: string, fallback: ErrorCode): ErrorCo
   }
   return fallback;
 }
+
+/** A session build that failed loading its Dockerfile or context because the engine lost the session. */
+export function sessionLost(error: unknown): boolean {
+  const details = (error as { code?: string; details?: { step?: unknown; daemonMessage?: unknown } }).details;
+  return (
+    (error as { code?: string }).code === 'BUILD_FAILED' &&
+    typeof details?.step === 'string' &&
+    details.step.startsWith('[internal] load ') &&
+    /transport is closing|client connection is closing|no active session|context canceled/.test(
+      String(details.daemonMessage),
+    )
+  );
+}

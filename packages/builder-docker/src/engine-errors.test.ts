@@ -1,0 +1,35 @@
+import { ImagespecError } from '@imagespec/core/builder';
+import { describe, expect, it } from 'vitest';
+import { sessionLost } from './engine-errors.js';
+
+const failed = (step: string, daemonMessage: string) =>
+  new ImagespecError('BUILD_FAILED', 'Building x failed', { details: { step, daemonMessage } });
+
+describe('sessionLost', () => {
+  it('a Dockerfile or context load cut by the engine losing the session (seen with concurrent builds)', () => {
+    for (const message of [
+      'failed to solve with frontend dockerfile.v0: failed to read dockerfile: rpc error: code = Unavailable desc = transport is closing',
+      'failed to read dockerfile: rpc error: code = Canceled desc = grpc: the client connection is closing',
+      'failed to read dockerfile: no active session for 5fe0430b: context deadline exceeded',
+      'failed to read dockerfile: context canceled',
+    ]) {
+      expect(sessionLost(failed('[internal] load build definition from Dockerfile', message))).toBe(true);
+    }
+    expect(sessionLost(failed('[internal] load .dockerignore', 'transport is closing'))).toBe(true);
+  });
+
+  it('not a failing RUN, another code, or an error without the details', () => {
+    expect(sessionLost(failed('[2/3] RUN false', 'context canceled'))).toBe(false);
+    expect(sessionLost(failed('[internal] load build definition from Dockerfile', 'dockerfile parse error'))).toBe(
+      false,
+    );
+    expect(
+      sessionLost(
+        new ImagespecError('PULL_FAILED', 'x', {
+          details: { step: '[internal] load metadata', daemonMessage: 'context canceled' },
+        }),
+      ),
+    ).toBe(false);
+    expect(sessionLost(new Error('transport is closing'))).toBe(false);
+  });
+});
