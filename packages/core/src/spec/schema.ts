@@ -207,8 +207,8 @@ export function secretIdFromTarget(target: string): string {
  * z.record, whose output drops a `__proto__` key: an env variable may have that name, and
  * a field must never vanish without a word. The map is passed on as the loader built it.
  */
-function keysChecked<T extends z.ZodType>(value: T, checkKey: Check, valueJsonSchema: Record<string, unknown>) {
-  const schema = z.custom<Record<string, z.output<T>>>().superRefine((record, ctx) => {
+function keysChecked<T extends z.ZodType>(value: T, checkKey: Check) {
+  return z.custom<Record<string, z.output<T>>>().superRefine((record, ctx) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       ctx.addIssue({ code: 'invalid_type', expected: 'record', input: record });
       return;
@@ -228,7 +228,6 @@ function keysChecked<T extends z.ZodType>(value: T, checkKey: Check, valueJsonSc
       if (message) ctx.addIssue({ code: 'custom', message, path: [key] });
     }
   });
-  return schema.meta({ type: 'object', additionalProperties: valueJsonSchema });
 }
 
 function tooManyEntries(count: number): string {
@@ -266,9 +265,7 @@ const specFields = {
   condaChannels: list(checked(validateCondaChannel)).optional(),
   aptPackages: list(checked(validateAptPackage)).optional(),
   commands: list(runCommand('command')).optional(),
-  env: keysChecked(envValue, validateEnvName, {
-    anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
-  }).optional(),
+  env: keysChecked(envValue, validateEnvName).optional(),
   copy: list(copyEntry).optional(),
   sourceRoot: checked(nonEmpty('source root'), noControl('source root')).optional(),
   sourceCopyMode: z.enum(['all', 'none']).optional(),
@@ -281,7 +278,7 @@ const specFields = {
       (value) => `user \`${value}\` is not user[:group] (names or numeric ids)`,
     ),
   ).optional(),
-  labels: keysChecked(checked(noControl('label value')), validateLabelKey, { type: 'string' }).optional(),
+  labels: keysChecked(checked(noControl('label value')), validateLabelKey).optional(),
   pipIndex: checked((value) => validateUrl(value, 'pip index')).optional(),
   pipExtraIndexUrl: maybeArray(checked((value) => validateUrl(value, 'pip extra index URL'))).optional(),
   pipExtraArgs: maybeArray(checked(pipArgsCheck)).optional(),
