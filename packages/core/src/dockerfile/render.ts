@@ -3,6 +3,7 @@ import { ImagespecError } from '../errors.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
 import type { DockerfileDialect } from '../plugin/types.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
+import { HASH_LABEL } from './hash-label.js';
 import { LOCK_EXPORT_SCRIPT } from './lock-export.js';
 import {
   assertSingleLine,
@@ -27,7 +28,7 @@ export interface RenderOptions {
   readonly hash: string;
 }
 
-export const HASH_LABEL = 'dev.imagespec.hash';
+export { HASH_LABEL };
 
 const CONTINUE = ' \\\n    ';
 const APT_CACHE_MOUNTS = [
