@@ -108,6 +108,16 @@ describe('imagespec init, then lint --strict', () => {
     expect(lint.stdout).toContain('[unlocked-base]');
   });
 
+  it('in a folder below the install: the schema line points up to it', async () => {
+    const root = await project({ 'services/api/requirements.txt': 'requests==2.32.3\n' });
+    const dir = join(root, 'services/api');
+    expect((await runBin(['init', '--no-lock'], { cwd: dir })).code).toBe(0);
+    const spec = readFileSync(join(dir, 'imagespec.yaml'), 'utf8');
+    const schemaPath = /^# yaml-language-server: \$schema=(\S+)\n/.exec(spec)?.[1];
+    expect(schemaPath).toBe('../../node_modules/@imagespec/core/schema.json');
+    expect(existsSync(join(dir, schemaPath!))).toBe(true);
+  });
+
   it('refuses to overwrite without --force, and keeps a .dockerignore even with it', async () => {
     const dir = await project({});
     expect((await runBin(['init', '--no-lock'], { cwd: dir })).code).toBe(0);
