@@ -54,8 +54,9 @@ async function lockBase(io: CliIo): Promise<void> {
   } catch (error) {
     if (!core.isImagespecError(error)) throw error;
     io.stderr.write(
-      `warning: the base image is not locked yet (${error.message.split('\n')[0]}). ` +
-        'Run `imagespec lock` once its registry is reachable; until then `imagespec lint` warns about it.\n',
+      `warning: the base image is not locked yet: ${error.message.split('\n')[0]}\n` +
+        'Once that is fixed (the registry reachable, `npm install -D @imagespec/cli` done), run `imagespec lock`; ' +
+        'until then `imagespec lint` warns about the base.\n',
     );
   }
 }
