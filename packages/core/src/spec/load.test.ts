@@ -360,6 +360,16 @@ describe('hostile and odd files (no field vanishes, nothing runs away)', () => {
     `);
   });
 
+  it('refuses `__proto__` as a builder option name at any depth (merging would set a prototype)', async () => {
+    const error = await failure(() =>
+      yaml(`${base}builderOptions:\n  __proto__: {network: host}\n  resources: {__proto__: {x: 1}}\n`),
+    );
+    expect(error.message).toContain('builderOptions.__proto__: a builder option may not be named `__proto__`');
+    expect(error.message).toContain('builderOptions.resources.__proto__: a builder option may not be named');
+    const [spec] = yaml(`${base}builderOptions:\n  network: host\n  retries: 3\n`).specs;
+    expect(spec?.builderOptions).toEqual({ network: 'host', retries: 3 });
+  });
+
   it('refuses a key written twice at any depth, with both lines', async () => {
     const error = await failure(() => yaml(`${base}env:\n  A: 1\n  A: 2\n`));
     expect(error.message).toContain('env.A: `A` is written twice in one map (line 4 and line 5); keep one of them');

@@ -245,6 +245,26 @@ const envValue = z.union([
   z.boolean(),
 ]);
 
+/**
+ * builderOptions are merged key by key over the config's (plugin/spec-options.ts): a key named
+ * `__proto__` would set an object's prototype there instead of being an option. Refused at
+ * any depth, so it can neither vanish nor smuggle values.
+ */
+const protoKeyCheck: Check = (key) =>
+  key === '__proto__' ? 'a builder option may not be named `__proto__` (it is no option name)' : undefined;
+
+const builderOptionValue = z.unknown().superRefine((value, ctx) => {
+  const visit = (node: unknown, path: (string | number)[]): void => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node)) {
+      const message = Array.isArray(node) ? undefined : protoKeyCheck(key);
+      if (message) ctx.addIssue({ code: 'custom', message, path: [...path, key] });
+      visit(child, [...path, Array.isArray(node) ? Number(key) : key]);
+    }
+  };
+  visit(value, []);
+});
+
 const specFields = {
   name: checked(validateImageName),
   registry: checked(validateRegistry).optional(),
@@ -298,7 +318,7 @@ const specFields = {
   builder: checked(
     pattern(/^[A-Za-z0-9@][A-Za-z0-9@/._-]*$/, (value) => `builder \`${value}\` is not a builder name`),
   ).optional(),
-  builderOptions: z.record(z.string(), z.unknown()).optional(),
+  builderOptions: keysChecked(builderOptionValue, protoKeyCheck).optional(),
 };
 
 export const imageSpecSchema: z.ZodType<ImageSpecInput> = z.strictObject(specFields).superRefine((spec, ctx) => {
