@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { validateConfigValue } from './grammar.js';
+import { shortened } from './limits.js';
 import { redactUrlCredentials } from './redact.js';
 import { FLYTEKIT_ALIASES, SPEC_FIELDS } from './schema.js';
 
@@ -22,7 +23,9 @@ export interface RawIssue {
  */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   let text = '';
-  for (const segment of path) {
+  for (const raw of path) {
+    // A key can be as long as the file: the path stays readable.
+    const segment = typeof raw === 'string' ? shortened(raw) : raw;
     if (typeof segment === 'number') text += `[${segment}]`;
     else if (typeof segment === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment))
       text += text === '' ? segment : `.${segment}`;
@@ -118,7 +121,7 @@ export function issuesFromZod(issues: readonly z.core.$ZodIssue[], input: unknow
         const suggestion = suggestName(key, keyCandidates([...path, key]));
         out.push({
           path: [...path, key],
-          message: `unknown field \`${key}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`,
+          message: `unknown field \`${shortened(key)}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`,
         });
       }
     } else if (issue.code === 'invalid_union') {

@@ -17,3 +17,8 @@ export const MAX_FIELD_ENTRIES = 10_000;
 export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
+
+/** A long key or value in a message: its first characters and its length (a key can be as long as the file). */
+export function shortened(text: string): string {
+  return text.length <= 80 ? text : `${text.slice(0, 60)}… (${text.length.toLocaleString('en-US')} characters)`;
+}

@@ -370,6 +370,15 @@ describe('hostile and odd files (no field vanishes, nothing runs away)', () => {
     expect(spec?.builderOptions).toEqual({ network: 'host', retries: 3 });
   });
 
+  it('keeps messages short when a key or value is huge', async () => {
+    const error = await failure(() =>
+      json(JSON.stringify({ name: 'app', ['k'.repeat(50_000)]: 1, workdir: `/${'w b'.repeat(20_000)}` })),
+    );
+    expect(error.message.length).toBeLessThan(1_000);
+    expect(error.message).toContain('(50,000 characters)');
+    expect(error.message).toContain('(60,001 characters)');
+  });
+
   it('refuses a key written twice at any depth, with both lines', async () => {
     const error = await failure(() => yaml(`${base}env:\n  A: 1\n  A: 2\n`));
     expect(error.message).toContain('env.A: `A` is written twice in one map (line 4 and line 5); keep one of them');

@@ -18,7 +18,7 @@ import {
   validateUrl,
 } from './grammar.js';
 import { commandRefusal, dockerPathRefusal, type Refusal } from './instruction-rules.js';
-import { MAX_FIELD_ENTRIES } from './limits.js';
+import { MAX_FIELD_ENTRIES, shortened } from './limits.js';
 import type { ImageSpecInput } from './types.js';
 
 /**
@@ -43,9 +43,8 @@ function checked(...checks: Check[]) {
 
 /** A message quotes the value; a 1 MB value would make a 1 MB message. */
 function abbreviated(message: string, value: string): string {
-  if (value.length <= 120) return message;
-  const short = `${value.slice(0, 60)}… (${value.length.toLocaleString('en-US')} characters)`;
-  return message.replaceAll(value, short).replaceAll(value.trim(), short);
+  const short = shortened(value);
+  return short === value ? message : message.replaceAll(value, short).replaceAll(value.trim(), short);
 }
 
 /** A check from a grammar Refusal: "<what> `<value>` <problem>; <fix>". */
