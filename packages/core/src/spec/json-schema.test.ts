@@ -58,6 +58,11 @@ describe('imageSpecJsonSchema', () => {
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
   });
 
+  it("is what the committed schema.json holds (core's build writes it; its $id is that file on GitHub)", () => {
+    const committed = JSON.parse(readFileSync(join(repo, 'packages/core/schema.json'), 'utf8'));
+    expect(committed, 'schema.json is stale: run `npx nx run @imagespec/core:build` and commit it').toEqual(schema);
+  });
+
   it('documents every field, under its name and flytekit’s, with a description and an example', () => {
     expect(Object.keys(FIELD_DOCS).sort()).toEqual([...SPEC_FIELDS].sort());
     for (const definition of ['imageSpec', 'imagesEntry']) {
