@@ -449,6 +449,24 @@ const escapingPath: fc.Arbitrary<HostileFile> = fc
     };
   });
 
+/** Lists or maps nested `depth` deep: read, refused as the wrong type, or too deep for the parser. */
+const deepNesting: fc.Arbitrary<HostileFile> = fc
+  .tuple(
+    fc.integer({ min: 2, max: 5000 }),
+    fc.constantFrom('packages', 'env', 'labels', 'builderOptions'),
+    fc.boolean(),
+  )
+  .map(([depth, field, maps]) => {
+    const [open, close] = maps ? ['{a: ', '}'] : ['[', ']'];
+    const value = `${open.repeat(depth)}1${close.repeat(depth)}`;
+    return {
+      kind: 'deep nesting',
+      format: 'yaml' as const,
+      text: `name: app\nbaseImage: busybox:1.36\n${field}: ${value}\n`,
+      mustRefuse: field !== 'builderOptions',
+    };
+  });
+
 /** The generated part of the suite: every kind, mixed. */
 export const hostileSpecFile: fc.Arbitrary<HostileFile> = fc.oneof(
   { arbitrary: hostileValue, weight: 6 },
@@ -461,4 +479,5 @@ export const hostileSpecFile: fc.Arbitrary<HostileFile> = fc.oneof(
   { arbitrary: trailingComma, weight: 1 },
   { arbitrary: cycle, weight: 1 },
   { arbitrary: escapingPath, weight: 1 },
+  { arbitrary: deepNesting, weight: 1 },
 );

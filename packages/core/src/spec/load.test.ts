@@ -387,6 +387,12 @@ describe('hostile and odd files (no field vanishes, nothing runs away)', () => {
     expect((await failure(() => json('{"name": "a", "name": "b"}'))).message).toContain('`name` is written twice');
   });
 
+  it('refuses values nested deeper than the parser can read, as a syntax error at their line', async () => {
+    const error = await failure(() => yaml(`${base}builderOptions: {x: ${'['.repeat(5000)}${']'.repeat(5000)}}\n`));
+    expect(error.code).toBe('SPEC_SYNTAX');
+    expect(error.message).toMatch(/^<virtual>\/spec\.yaml:3:\d+: the values here nest too deeply to read/);
+  });
+
   it('refuses a second YAML document at its line', async () => {
     const error = await failure(() => yaml(`${base}---\nname: other\n`));
     expect(error).toMatchObject({ code: 'SPEC_SYNTAX' });

@@ -288,7 +288,9 @@ export function parseSpecText(text: string, options: ParseSpecOptions): SpecFile
     const message =
       syntax.code === 'MULTIPLE_DOCS'
         ? `a second YAML document starts here; a spec file holds one (put several images under \`images:\`)`
-        : firstLine(syntax.message);
+        : /call stack/i.test(syntax.message)
+          ? 'the values here nest too deeply to read (the parser ran out of stack); a spec needs a few levels'
+          : firstLine(syntax.message);
     throw new ImagespecError('SPEC_SYNTAX', `${file}:${line}:${col}: ${message}`, {
       hint:
         syntax.code === 'MULTIPLE_DOCS'
