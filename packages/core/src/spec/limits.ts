@@ -14,6 +14,9 @@ export const MAX_ALIAS_VALUES = 10_000;
 /** Entries of one list or map field (packages, env, labels, commands, ...). */
 export const MAX_FIELD_ENTRIES = 10_000;
 
+/** Problems listed in one error (the count says how many more there are). */
+export const MAX_ISSUES_SHOWN = 50;
+
 export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }

@@ -370,6 +370,14 @@ describe('hostile and odd files (no field vanishes, nothing runs away)', () => {
     expect(spec?.builderOptions).toEqual({ network: 'host', retries: 3 });
   });
 
+  it('lists the first 50 problems of a file with thousands, and how many more', async () => {
+    const error = await failure(() => yaml(`${base}commands: [${Array(3000).fill('*nope').join(', ')}]\n`));
+    expect(error.message).toMatch(/\(3,000 problems\):\n/);
+    expect(error.message.split('\n')).toHaveLength(52);
+    expect(error.message).toMatch(/\n {2}… and 2,950 more$/);
+    expect(error.details).toMatchObject({ more: 2950 });
+  });
+
   it('keeps messages short when a key or value is huge', async () => {
     const error = await failure(() =>
       json(JSON.stringify({ name: 'app', ['k'.repeat(50_000)]: 1, workdir: `/${'w b'.repeat(20_000)}` })),

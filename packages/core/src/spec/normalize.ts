@@ -3,6 +3,7 @@ import { DEFAULT_WORKDIR } from '../context/layout.js';
 import { ImagespecError } from '../errors.js';
 import { requirementsKindOf } from './grammar.js';
 import { formatIssuePath, issuesFromZod, type RawIssue } from './issues.js';
+import { MAX_ISSUES_SHOWN, shortened } from './limits.js';
 import { redactUrlCredentials } from './redact.js';
 import { imageSpecSchema, secretIdFromTarget } from './schema.js';
 import type {
@@ -186,16 +187,24 @@ export function specInvalidError(
   subject: { name?: string | undefined; file?: string | undefined },
 ): ImagespecError {
   // A name is often what is wrong; a 1 MB one must not make a 1 MB message.
-  const name = subject.name && subject.name.length > 80 ? `${subject.name.slice(0, 60)}…` : subject.name;
+  const name = subject.name === undefined ? undefined : shortened(subject.name);
   const what = name ? `image spec \`${name}\`` : 'image spec';
   const where = subject.file ? ` in ${subject.file}` : '';
-  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-  const lines = issues.map(
+  const count = issues.length === 1 ? '1 problem' : `${issues.length.toLocaleString('en-US')} problems`;
+  // A generated file can have thousands; the first ones say what is wrong.
+  const shown = issues.slice(0, MAX_ISSUES_SHOWN);
+  const lines = shown.map(
     (issue) => `  ${formatIssueLocation(issue)}${issue.path}: ${redactUrlCredentials(issue.message)}`,
   );
+  if (issues.length > shown.length)
+    lines.push(`  … and ${(issues.length - shown.length).toLocaleString('en-US')} more`);
   return new ImagespecError('SPEC_INVALID', `Invalid ${what}${where} (${count}):\n${lines.join('\n')}`, {
     hint: 'Fix the fields listed above; `imagespec schema` prints every field and its type.',
-    details: { ...(subject.file && { file: subject.file }), issues },
+    details: {
+      ...(subject.file && { file: subject.file }),
+      issues: shown,
+      ...(issues.length > shown.length && { more: issues.length - shown.length }),
+    },
   });
 }
 
