@@ -22,6 +22,7 @@ export { DEFAULT_BUILDERS, resolveConfig } from './config/resolve.js';
 export { BUILTIN_IGNORE_PATTERNS } from './context/builtin-ignore.js';
 export type { DigestOptions, FileDigest, TreeDigest } from './context/digest.js';
 export { digestRecords, digestTree, sha256File } from './context/digest.js';
+export { contextSyncEntries } from './context/entries.js';
 export type { ExcludedGroup } from './context/exclusions.js';
 export type { Gitignore, GitignorePattern } from './context/gitignore.js';
 export { matchGitignore, parseGitignore } from './context/gitignore.js';
