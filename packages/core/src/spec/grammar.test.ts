@@ -205,6 +205,13 @@ describe('what the real build refuses, refused at validation (one rule for every
       expect(validateConfigValue(`a${char}b`, 'environment value')).toMatch(/^environment value contains /);
   });
 
+  it('refuses package specs over 2,048 characters before any grammar reads them', () => {
+    expect(validateCondaPackage(`${'a'.repeat(30_000)}^`)).toBe(
+      'conda package is 30,001 characters long; at most 2,048',
+    );
+    expect(validatePipRequirement(`pkg @ https://127.0.0.1/${'a'.repeat(2000)}.whl`)).toBeUndefined();
+  });
+
   it('limits registry ports to 1-65535 and registry/name to 255 characters', () => {
     expect(validateRegistry('localhost:99999999999')).toBe(
       'registry `localhost:99999999999` has the port 99999999999; a port is a number from 1 to 65535',

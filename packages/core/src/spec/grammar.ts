@@ -21,12 +21,18 @@ const SHELL_META = /[$`\\|&{}\n\r\t\0]/;
  */
 function commonProblem(value: string, what: string, optionHint: string): string | undefined {
   if (value.trim() === '') return `${what} is empty`;
+  // The longest real ones (a requirement with a wheel URL) are a few hundred; the match-spec
+  // grammar's regex is quadratic in the length (20,000 characters: 0.65 s).
+  if (value.length > MAX_PACKAGE_LENGTH)
+    return `${what} is ${value.length.toLocaleString('en-US')} characters long; at most ${MAX_PACKAGE_LENGTH.toLocaleString('en-US')}`;
   const bad = CONTROL.exec(value) ?? SHELL_META.exec(value) ?? /[^\x20-\x7e]/u.exec(value);
   if (bad) return `${what} contains ${describeChar(bad[0])}, which no ${what} needs`;
   if (value.includes('<<')) return `${what} contains \`<<\`, which Dockerfile parsers may read as a heredoc`;
   if (value.trimStart().startsWith('-')) return `${what} starts with \`-\` (an option); ${optionHint}`;
   return undefined;
 }
+
+const MAX_PACKAGE_LENGTH = 2048;
 
 // --- pip (PEP 508) -----------------------------------------------------------------
 

@@ -15,4 +15,9 @@ describe('redactUrlCredentials', () => {
     expect(redactUrlCredentials(text)).toBe(redacted);
     expect(hasUrlCredentials(text)).toBe(text !== redacted);
   });
+
+  it('takes time linear in the text (a long run of scheme characters used to be quadratic)', () => {
+    const text = `${'a.'.repeat(100_000)}@ http://u:p@h/`;
+    expect(redactUrlCredentials(text)).toBe(`${'a.'.repeat(100_000)}@ http://u:***@h/`);
+  });
 });
