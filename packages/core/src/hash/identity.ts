@@ -6,6 +6,7 @@ import { checkInsideProject, projectRootOf } from '../context/project.js';
 import { type StatCache, statCacheFor } from '../context/stat-cache.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { normalizeImageRef } from '../image-ref/image-ref.js';
+import { placeOf } from '../spec/places.js';
 import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
 import { hashOf, imageName, renderTag } from './hash.js';
 import { computeHashInput, type HashInput } from './hash-input.js';
@@ -175,11 +176,17 @@ async function withField<T>(spec: ResolvedImageSpec, field: string, work: Promis
     return await work;
   } catch (error) {
     if (!isImagespecError(error) || !FIELD_ERRORS.has(error.code)) throw error;
-    const where = spec.origin.file ? ` (${spec.origin.file})` : '';
+    // `copy[1]` -> ['copy', 1]: where the loader saw that field, for a file:line:col.
+    const place = placeOf(
+      spec,
+      field.split(/[[\].]+/).flatMap((part) => (part === '' ? [] : [/^\d+$/.test(part) ? Number(part) : part])),
+    );
+    const at = place ? `${place.file}:${place.line}:${place.column}` : spec.origin.file;
+    const where = at ? ` (${at})` : '';
     throw new ImagespecError(error.code, `${field} of image spec \`${spec.name}\`${where}: ${error.message}`, {
       ...(error.hint !== undefined && { hint: error.hint }),
       cause: error,
-      details: { ...error.details, spec: spec.name, field },
+      details: { ...error.details, spec: spec.name, field, ...(place && { line: place.line, column: place.column }) },
     });
   }
 }

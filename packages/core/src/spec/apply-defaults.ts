@@ -1,3 +1,4 @@
+import { carryPlaces } from './places.js';
 import type { ResolvedImageSpec } from './types.js';
 
 /** The part of the config that fills in what a spec leaves out. */
@@ -23,11 +24,13 @@ export function applyConfigDefaults(
       ? spec.platforms
       : [...new Set(typeof defaults.platform === 'string' ? [defaults.platform] : defaults.platform)].sort();
   const baseImage = typeof spec.baseImage === 'string' ? spec.baseImage : applyConfigDefaults(spec.baseImage, config);
-  return Object.freeze({
+  const filled = Object.freeze({
     ...spec,
     baseImage,
     platforms,
     ...(spec.registry === undefined && defaults.registry !== undefined && { registry: defaults.registry }),
     ...(spec.builder === undefined && defaults.builder !== undefined && { builder: defaults.builder }),
   });
+  carryPlaces(spec, filled);
+  return filled;
 }

@@ -43,8 +43,6 @@ afterAll(async () => {
   );
 });
 
-const READ_ERRORS = new Set(['FILE_NOT_FOUND', 'CONTEXT_ESCAPES']);
-
 /** The field paths and positions a refusal names. */
 function placesOf(error: ImagespecError): { paths: string[]; located: boolean } {
   const details = (error.details ?? {}) as {
@@ -71,11 +69,9 @@ function checkRefusal(file: HostileFile, error: unknown, specFile: string): void
   expect(error.message).toContain(specFile);
   if (file.message) expect(error.message).toMatch(file.message);
   const { paths, located } = placesOf(error);
-  // Placed at file:line:col, except a size limit (about the whole file) and what reading the
-  // project's files found (a path that does not exist or leads out): those name the spec
-  // file and the field, as `copy[0] of image spec ...`; the loader that knows lines reads no files.
-  const fromFiles = READ_ERRORS.has(error.code) && /\S+ of image spec /.test(error.message);
-  if (error.details?.limit === undefined && !fromFiles) expect(located, error.message).toBe(true);
+  // Placed at file:line:col, except a size limit (about the whole file). What reading the
+  // project's files found (a path that does not exist or leads out) is placed too, at the field.
+  if (error.details?.limit === undefined) expect(located, error.message).toBe(true);
   if (file.field) {
     // The field itself, a field under it, or (for what reading files found) the entry that holds it.
     const within = (inner: string, outer: string) =>

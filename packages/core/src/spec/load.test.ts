@@ -459,3 +459,35 @@ describe('loadSpecFile on files that are no regular file', () => {
     }
   });
 });
+
+describe('places of fields, for problems found after loading', () => {
+  it('names file:line:col when hashing finds a copy path missing, config defaults applied or not', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { computeImageIdentity } = await import('../hash/identity.js');
+    const { applyConfigDefaults } = await import('./apply-defaults.js');
+    const dir = await mkdtemp(`${tmpdir()}/imagespec-places-`);
+    try {
+      await writeFile(`${dir}/a.txt`, 'a\n');
+      const file = parseSpecText(
+        'images:\n  app:\n    baseImage: busybox:1.36\n    copy:\n      - a.txt\n      - missing.txt\n',
+        {
+          file: `${dir}/imagespec.yaml`,
+          format: 'yaml',
+        },
+      );
+      for (const spec of [
+        file.specs[0]!,
+        applyConfigDefaults(file.specs[0]!, { defaults: { registry: 'localhost:5000' } }),
+      ]) {
+        const error = await failure(() => computeImageIdentity(spec));
+        expect(error.message.replace(dir, '<dir>')).toMatch(
+          /^copy\[1\] of image spec `app` \(<dir>\/imagespec\.yaml:6:9\): /,
+        );
+        expect(error.details).toMatchObject({ field: 'copy[1]', line: 6, column: 9 });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -17,6 +17,7 @@ import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatIssuePath, type IssuePath, type RawIssue } from './issues.js';
 import { formatBytes, MAX_ALIAS_VALUES, MAX_SPEC_FILE_BYTES } from './limits.js';
 import { collectNormalizedSpec, type SpecIssue, specInvalidError } from './normalize.js';
+import { rememberPlaces } from './places.js';
 import { FLYTEKIT_ALIASES } from './schema.js';
 import type { ResolvedImageSpec } from './types.js';
 
@@ -427,6 +428,7 @@ function resolveSpecs(inputs: readonly KeyedInput[], file: string, reader: Reade
       const path = [...entry.path, ...issue.path];
       if (!refused.has(JSON.stringify(path))) issues.push({ path, message: issue.message });
     }
+    if (result.spec) rememberSpecPlaces(result.spec, entry.path, file, reader);
     if (result.spec && entry.key !== undefined) resolved.set(entry.key, result.spec);
     if (result.spec && entry.key === undefined) resolved.set('', result.spec);
   }
@@ -447,6 +449,12 @@ function resolveSpecs(inputs: readonly KeyedInput[], file: string, reader: Reade
     throw specInvalidError(located, { file, name: typeof single?.name === 'string' ? single.name : undefined });
   }
   return order.map((entry) => resolved.get(entry.key ?? '')!);
+}
+
+/** Lets later errors (hashing the files) point at the line; inline base specs sit under `baseImage`. */
+function rememberSpecPlaces(spec: ResolvedImageSpec, prefix: IssuePath, file: string, reader: Reader): void {
+  rememberPlaces(spec, file, (path) => reader.find([...prefix, ...path])?.location);
+  if (typeof spec.baseImage === 'object') rememberSpecPlaces(spec.baseImage, [...prefix, 'baseImage'], file, reader);
 }
 
 function checkJsonSyntax(text: string, file: string): void {
