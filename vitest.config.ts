@@ -11,6 +11,10 @@ const alias = [
   { find: /^@imagespec\/core\/builder$/, replacement: src('core/src/builder.ts') },
 ];
 
+// Tests hash thousands of temp projects: none of them gets a stat cache file in the user's
+// cache directory (the cache's own tests inject theirs; the bin tests pass their own env).
+const NO_STAT_CACHE = { IMAGESPEC_NO_CACHE: '1' };
+
 const packages = [
   'core',
   'builder-noop',
@@ -38,6 +42,7 @@ export default defineConfig({
           include: tests,
           exclude: ['**/node_modules/**', ...e2e],
           testTimeout: 30_000,
+          env: NO_STAT_CACHE,
         },
       },
       {
@@ -49,6 +54,7 @@ export default defineConfig({
           globalSetup: [fileURLToPath(new URL('./test-env/src/setup.ts', import.meta.url))],
           testTimeout: 30_000,
           hookTimeout: 300_000,
+          env: NO_STAT_CACHE,
         },
       },
     ]),
