@@ -36,7 +36,7 @@ describe('an image with no registry (it lives in the builder engine)', () => {
       .split('\n')
       .map((line) => JSON.parse(line))
       .find((event) => event.type === 'skipped');
-    expect(skipped).toMatchObject({ reason: 'exists' });
+    expect(skipped).toMatchObject({ reason: 'exists', where: 'local' });
   });
 
   it('a builder with no exists check: exit 2 (cannot tell), never 1 (absent)', async () => {

@@ -111,7 +111,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       if (!options.force && spec.registry !== undefined) {
         const check = await options.registryClient.checkManifest(image, { signal });
         if (check.status === 'exists') {
-          emit({ type: 'skipped', ...stamp, reason: 'exists' });
+          emit({ type: 'skipped', ...stamp, reason: 'exists', where: 'registry' });
           return result(item, 'skipped', t0, { ...(check.digest && { digest: check.digest }) });
         }
         if (check.status === 'unknown') throw unknownAnswer(image, check);
@@ -125,7 +125,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       // A dry run whose builder was not checked must not reach its daemon.
       if (!options.force && spec.registry === undefined && selected.availability === undefined) {
         if (selected.builder.exists && (await selected.builder.exists(image, { signal }))) {
-          emit({ type: 'skipped', ...stamp, reason: 'exists' });
+          emit({ type: 'skipped', ...stamp, reason: 'exists', where: 'local' });
           return result(item, 'skipped', t0, { builder: selected.name });
         }
       }
