@@ -21,8 +21,12 @@ export default defineBuilder({
       available: () => ({ ok: true }),
       supports: () => ({ ok: true }),
       plan: (request) => ({ argv: ['record', request.image] }),
-      ${options.exists ? `// Its "local engine": the images it built, one a line.
-      exists: async (image) => existsSync(builtList) && readFileSync(builtList, 'utf8').split('\\n').includes(image),` : ''}
+      ${
+        options.exists
+          ? `// Its "local engine": the images it built, one a line.
+      exists: async (image) => existsSync(builtList) && readFileSync(builtList, 'utf8').split('\\n').includes(image),`
+          : ''
+      }
       async build(request) {
         writeFileSync(new URL('./built-' + request.spec.name + '.Dockerfile', import.meta.url), request.dockerfile('plain'));
         request.events.emit({ type: 'step', id: '1', name: '[1/1] RECORD', status: 'started' });

@@ -23,7 +23,6 @@ const hostile = fc.constantFrom(
   '\\\n',
   ' \\',
   '$',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${X} is the hostile input
   '${X}',
   '"',
   "'",

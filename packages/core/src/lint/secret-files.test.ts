@@ -73,7 +73,7 @@ describe('lintSpecs: rule secret-file', () => {
 
   const SPEC = [
     'name: app',
-    'baseImage: python:3.12-slim@sha256:' + 'a'.repeat(64),
+    `baseImage: python:3.12-slim@sha256:${'a'.repeat(64)}`,
     'sourceRoot: src',
     'copy:',
     '  - conf',
