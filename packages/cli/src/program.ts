@@ -51,6 +51,10 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
         .default('auto'),
     )
     .option('--json', 'one JSON event per line and a final summary (same as --progress json)')
+    .option(
+      '--metadata-file <file>',
+      "write each image's name, tag, digest, builder and result as JSON (as buildx bake)",
+    )
     .action(async (specs: string[], options) => {
       const { buildCommand } = await import('./commands/build.js');
       await buildCommand(io, { ...global(), ...options, specs, argv });

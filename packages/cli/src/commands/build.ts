@@ -3,6 +3,8 @@ import { openBuilders } from '../configured-builders.js';
 import { type CliIo, ExitCode } from '../io.js';
 import { colorsWanted, createColors } from '../output/colors.js';
 import { formatError } from '../output/format-error.js';
+import { writeGithubReport } from '../output/github.js';
+import { checkMetadataPath, renderMetadata, writeMetadataFile } from '../output/metadata.js';
 import { createRenderer, type ProgressMode, type SummaryRow } from '../output/renderer.js';
 import { loadProject } from '../project.js';
 
@@ -19,11 +21,13 @@ export interface BuildOptions {
   readonly concurrency?: number;
   readonly progress: ProgressMode;
   readonly json?: boolean;
+  readonly metadataFile?: string;
 }
 
 /** `imagespec build`: plan, skip what the registry has, build and push the rest. */
 export async function buildCommand(io: CliIo, options: BuildOptions): Promise<void> {
   checkFlagConflicts(options);
+  const metadataPath = options.metadataFile && (await checkMetadataPath(io.cwd, options.metadataFile));
   const project = await loadProject(io, options);
   if (options.push === true && !options.argv.includes('--no-push')) {
     const local = project.specs.filter((spec) => !spec.registry);
@@ -83,6 +87,9 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
     ...(image.error && { error: image.error }),
   }));
   renderer.finish(rows, options.dryRun ? { plans: summary.plans } : undefined);
+  // Written before the failures decide the exit code: CI reads them most when something failed.
+  if (metadataPath) await writeMetadataFile(metadataPath, renderMetadata(summary.images));
+  await writeGithubReport(io.env, summary.images);
   const failures = rows.filter((row) => row.status === 'failed');
   const colors = createColors(colorsWanted(io.isTTY, io.env));
   for (const row of failures) {
