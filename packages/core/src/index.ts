@@ -155,10 +155,12 @@ export {
 } from './spec/grammar.js';
 export type { IssuePath } from './spec/issues.js';
 export { imageSpecJsonSchema, SPEC_SCHEMA_ID } from './spec/json-schema.js';
-export type { ParseSpecOptions, SpecFile, SpecLocation } from './spec/load.js';
+export type { LoadSpecOptions, ParseSpecOptions, SpecFile, SpecLocation } from './spec/load.js';
 export { loadSpecFile, parseSpecText } from './spec/load.js';
 export type { SpecIssue } from './spec/normalize.js';
 export { DEFAULT_PYTHON_VERSION, defaultBaseImage, normalizeSpec } from './spec/normalize.js';
+export type { SpecOverride } from './spec/overrides.js';
+export { parseSetFlag } from './spec/overrides.js';
 export { redactUrlCredentials } from './spec/redact.js';
 export { imageSpecSchema } from './spec/schema.js';
 export type {

@@ -17,8 +17,10 @@ import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatIssuePath, type IssuePath, type RawIssue } from './issues.js';
 import { formatBytes, MAX_ALIAS_VALUES, MAX_SPEC_FILE_BYTES } from './limits.js';
 import { collectNormalizedSpec, type SpecIssue, specInvalidError } from './normalize.js';
+import { applySpecOverrides, type SpecOverride } from './overrides.js';
 import { rememberPlaces } from './places.js';
 import { FLYTEKIT_ALIASES } from './schema.js';
+import { type Env, SHELL_FIELDS, substituteVariables } from './substitute.js';
 import type { ResolvedImageSpec } from './types.js';
 
 /**
@@ -41,7 +43,14 @@ export interface SpecFile {
   locate(path: IssuePath): SpecLocation | undefined;
 }
 
-export interface ParseSpecOptions {
+export interface LoadSpecOptions {
+  /** Where `${VAR}` in values is looked up (default process.env). */
+  readonly env?: Env;
+  /** `--set` overrides, applied after substitution and before validation. */
+  readonly overrides?: readonly SpecOverride[];
+}
+
+export interface ParseSpecOptions extends LoadSpecOptions {
   readonly file: string;
   readonly format: 'yaml' | 'json';
 }
@@ -88,6 +97,7 @@ class Reader {
     doc: Document,
     private readonly lines: LineCounter,
     private readonly file: string,
+    private readonly env: Env,
   ) {
     // Document order: an alias names the last anchor of that name before it (YAML 1.2, 3.2.2.2).
     const anchors = new Map<string, Node>();
@@ -222,8 +232,9 @@ class Reader {
   field(field: string, node: unknown, path: IssuePath, display: IssuePath): unknown {
     return this.follow(node, path, (target) => {
       if (field === 'baseImage' && isMap(target)) return this.spec(target, path, display);
-      if (field === 'builderOptions') return this.value(target, path, display, true);
-      const value = this.value(target, path, display);
+      if (field === 'builderOptions') return this.substitute(this.value(target, path, display, true), path);
+      const read = this.value(target, path, display);
+      const value = SHELL_FIELDS.has(field) ? read : this.substitute(read, path);
       if (field === 'sourceCopyMode' && typeof value === 'string') return own(FLYTEKIT_COPY_MODES, value) ?? value;
       if (field === 'pipSecretMounts' && Array.isArray(value)) {
         // flytekit writes each mount as a [src, target] pair.
@@ -235,6 +246,23 @@ class Reader {
       }
       return value;
     });
+  }
+
+  /** `${VAR}` in every string of a value (keys stay as written); an unset variable is an issue at its path. */
+  private substitute(value: unknown, path: IssuePath): unknown {
+    if (typeof value === 'string') {
+      const result = substituteVariables(value, this.env);
+      if (result.ok) return result.value;
+      this.issues.push({ path, message: result.message });
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((item, index) => this.substitute(item, [...path, index]));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, this.substitute(item, [...path, key])]),
+      );
+    }
+    return value;
   }
 
   /** A key written twice in one map: the YAML spec forbids it, and which one wins would be a guess. */
@@ -321,14 +349,14 @@ export function parseSpecText(text: string, options: ParseSpecOptions): SpecFile
       },
     });
   }
-  const reader = new Reader(doc, lines, file);
+  const reader = new Reader(doc, lines, file, options.env ?? process.env);
   const root = doc.contents;
   reader.record([], [], root);
   if (!isMap(root)) {
     const message = root ? 'a spec file holds a map of fields (or `images:`)' : 'the file is empty';
     throw specInvalidError([{ path: '(root)', message, file, ...reader.at(root) }], { file });
   }
-  const inputs = readInputs(reader, root);
+  const inputs = withOverrides(readInputs(reader, root), options.overrides ?? [], file);
   const specs = resolveSpecs(inputs, file, reader);
   return {
     file,
@@ -341,6 +369,19 @@ interface KeyedInput {
   readonly key?: string;
   readonly path: IssuePath;
   readonly input: unknown;
+}
+
+function withOverrides(inputs: KeyedInput[], overrides: readonly SpecOverride[], file: string): KeyedInput[] {
+  if (overrides.length === 0) return inputs;
+  const single = inputs.length === 1 && inputs[0]?.key === undefined;
+  const keys = single ? undefined : inputs.map((entry) => entry.key!);
+  const applied = applySpecOverrides(
+    inputs.map((entry) => entry.input),
+    keys,
+    overrides,
+    file,
+  );
+  return inputs.map((entry, index) => ({ ...entry, input: applied[index] }));
 }
 
 function readInputs(reader: Reader, root: YAMLMap): KeyedInput[] {
@@ -529,7 +570,7 @@ function firstLine(message: string): string {
  * Reads a spec file (YAML, or JSON by its .json extension). Throws SPEC_NOT_FOUND when it is
  * missing or no regular file: a FIFO would block the read forever and a device never ends.
  */
-export async function loadSpecFile(path: string): Promise<SpecFile> {
+export async function loadSpecFile(path: string, options: LoadSpecOptions = {}): Promise<SpecFile> {
   const file = resolve(path);
   const notFound = (message: string, cause?: unknown) =>
     new ImagespecError('SPEC_NOT_FOUND', message, {
@@ -551,5 +592,5 @@ export async function loadSpecFile(path: string): Promise<SpecFile> {
     if (code === 'ELOOP') throw notFound(`Spec file ${file} is a symbolic link that leads back to itself`, error);
     throw error;
   }
-  return parseSpecText(text, { file, format: extname(file).toLowerCase() === '.json' ? 'json' : 'yaml' });
+  return parseSpecText(text, { ...options, file, format: extname(file).toLowerCase() === '.json' ? 'json' : 'yaml' });
 }
