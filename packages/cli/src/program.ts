@@ -38,6 +38,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .command('build')
     .description('build (and push) the images of the given spec files whose tag the registry lacks')
     .argument('[spec...]', 'spec files (default: imagespec.yaml in the working directory)')
+    .addOption(setOption())
     .option('-b, --builder <name>', 'use this builder instead of choosing by priority')
     .option('--push', 'push built images (default: when the spec has a registry)')
     .option('--no-push', 'build without pushing')
@@ -64,6 +65,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .command('tag')
     .description('print the full image name with its content tag')
     .argument('[spec...]', 'spec files')
+    .addOption(setOption())
     .option('--json', 'print name, image, tag and hash of every image as JSON')
     .action(async (specs: string[], options) => {
       const { tagCommand } = await import('./commands/tag.js');
@@ -74,6 +76,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .command('dockerfile')
     .description('print the rendered Dockerfile')
     .argument('[spec]', 'spec file')
+    .addOption(setOption())
     .option('--image <name>', 'which image of a multi-image spec file')
     .addOption(
       new Option('--dialect <dialect>', 'buildkit or plain').choices(['buildkit', 'plain']).default('buildkit'),
@@ -88,6 +91,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .command('explain')
     .description('print the hash input (file digests included) so you can see why a tag changed')
     .argument('[spec]', 'spec file')
+    .addOption(setOption())
     .option('--image <name>', 'which image of a multi-image spec file')
     .option('--json', 'print the hash input as JSON')
     .action(async (spec: string | undefined, options) => {
@@ -101,6 +105,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
       'exit 0 if the image is in the registry (no registry: in the local engine), 1 if not, 2 when that cannot be told',
     )
     .argument('[spec]', 'spec file')
+    .addOption(setOption())
     .option('--image <name>', 'which image of a multi-image spec file')
     .option('-b, --builder <name>', 'for a spec without registry: the builder whose engine to look in')
     .action(async (spec: string | undefined, options) => {
@@ -129,6 +134,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .command('lock')
     .description('pin base images to digests in imagespec.lock.json')
     .argument('[spec...]', 'spec files')
+    .addOption(setOption())
     .option('--check', 'change nothing; exit 1 when the lock is missing an entry or stale (for CI)')
     .option(
       '--json',
@@ -143,6 +149,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .command('lint')
     .description('warn about unpinned packages, mutable base images and runtime pitfalls')
     .argument('[spec...]', 'spec files')
+    .addOption(setOption())
     .option('--strict', 'treat warnings as errors (exit 1)')
     .option('--json', 'print as JSON')
     .action(async (specs: string[], options) => {
@@ -165,6 +172,14 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     });
 
   return program;
+}
+
+/** `--set NAME=VALUE`, repeatable: overrides one spec field (core's spec/overrides.ts reads it). */
+function setOption(): Option {
+  return new Option(
+    '--set <name=value>',
+    'override a spec field, e.g. registry=localhost:5000 or env.FOO=bar (repeatable)',
+  ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 }
 
 function positiveInteger(value: string): number {

@@ -10,6 +10,7 @@ import {
   type Locate,
   loadConfig,
   loadSpecFile,
+  parseSetFlag,
   type ResolvedConfig,
   type ResolvedImageSpec,
 } from '@imagespec/core';
@@ -18,6 +19,8 @@ import type { CliIo } from './io.js';
 export interface ProjectOptions {
   readonly config?: string;
   readonly specs: readonly string[];
+  /** `--set NAME=VALUE` flags, applied to every spec file. */
+  readonly set?: readonly string[];
 }
 
 export interface Project {
@@ -37,10 +40,11 @@ export async function loadProject(io: CliIo, options: ProjectOptions): Promise<P
     ...(options.config && { configFile: resolve(io.cwd, options.config) }),
   });
   const files = options.specs.length > 0 ? options.specs.map((file) => resolve(io.cwd, file)) : [defaultSpecFile(io)];
+  const overrides = (options.set ?? []).map(parseSetFlag);
   const specs: ResolvedImageSpec[] = [];
   const locators = new Map<string, Locate>();
   for (const file of files) {
-    const loaded = await loadSpecFile(file);
+    const loaded = await loadSpecFile(file, { env: io.env, overrides });
     locators.set(loaded.file, loaded.locate);
     specs.push(...loaded.specs.map((spec) => applyConfigDefaults(spec, config)));
   }
