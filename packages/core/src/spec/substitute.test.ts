@@ -1,6 +1,8 @@
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { isImagespecError } from '../errors.js';
 import { computeImageIdentity } from '../hash/identity.js';
+import { imageSpecJsonSchema } from './json-schema.js';
 import { parseSpecText } from './load.js';
 import { type Env, substituteVariables } from './substitute.js';
 
@@ -114,5 +116,28 @@ describe('variables in spec files', () => {
     const [dev, prod, defaulted] = await Promise.all([tag({ MODE: 'dev' }), tag({ MODE: 'prod' }), tag({})]);
     expect(dev).not.toBe(prod);
     expect(defaulted).toBe(dev);
+  });
+});
+
+describe('the JSON Schema and variables', () => {
+  it('lets `${VAR}` through in fields with a pattern, and still refuses what no variable is in', () => {
+    const validate = new Ajv({ strictRequired: false, allowUnionTypes: true }).compile(imageSpecJsonSchema());
+    const spec = {
+      name: '${NAME}',
+      pythonVersion: '${PY:-3.12}',
+      platform: '${PLATFORM}',
+      requirements: '${REQS}',
+      user: 'app:${GROUP}',
+      workdir: '${WORKDIR}',
+    };
+    expect(validate(spec), JSON.stringify(validate.errors)).toBe(true);
+    expect(
+      parse(
+        JSON.stringify(spec),
+        { NAME: 'app', PLATFORM: 'linux/amd64', REQS: 'requirements.txt', GROUP: 'app', WORKDIR: '/app' },
+        'json',
+      ).specs[0],
+    ).toMatchObject({ name: 'app', pythonVersion: '3.12', platforms: ['linux/amd64'], workdir: '/app' });
+    expect(validate({ name: 'Not Valid', pythonVersion: 'three' })).toBe(false);
   });
 });
