@@ -5,6 +5,7 @@ export function testSpec(overrides: Partial<ResolvedImageSpec> = {}): ResolvedIm
   return {
     name: 'app',
     tagFormat: '{hash}',
+    tags: [],
     baseImage: '127.0.0.1:5000/imagespec-test/busybox:1',
     platforms: [],
     packages: [],

@@ -3,10 +3,12 @@ import type { ResolvedConfig } from '../config/define.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import type { BuilderRegistry, SelectedBuilder } from '../plugin/registry.js';
 import type { BuildPlan, RegistryAccess } from '../plugin/types.js';
+import { createRegistryBlobClient } from '../registry/blob-client.js';
 import type { RegistryClient } from '../registry/client.js';
 import { redactCredentials } from '../spec/redact.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
 import type { BuildEvent } from './events.js';
+import { putExtraTags, type RetagClient, renderExtraTags } from './extra-tags.js';
 import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';
 import { redactingSink } from './redact.js';
@@ -37,6 +39,8 @@ export interface RunBuildsOptions {
   readonly onEvent?: (event: BuildEvent) => void;
   /** Lock hook: base reference -> pinned reference. */
   readonly resolveBase?: ResolveBase;
+  /** Puts specs' extra `tags` (default: core's registry client over `access`). */
+  readonly retagClient?: RetagClient;
 }
 
 export type ImageStatus = 'skipped' | 'built' | 'pushed' | 'failed' | 'planned';
@@ -49,6 +53,8 @@ export interface ImageResult {
   readonly status: ImageStatus;
   readonly builder?: string;
   readonly digest?: string;
+  /** The extra tags put on the same digest, as full references (spec `tags`). */
+  readonly tags?: readonly string[];
   readonly durationMs: number;
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
 }
@@ -94,6 +100,29 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
     }
     throw error;
   });
+  // Rendered before anything is built: a spec that cannot have its tags is bad input.
+  const extraTags = await renderExtraTags(planned);
+  let retagClient = options.retagClient;
+  /**
+   * An image that is in the registry (pushed now, or found and skipped) gets its extra tags
+   * put again each run: `latest` must follow the newest content tag. Not in a dry run, not
+   * for an image kept local (`push: false`).
+   */
+  const tagged = async (item: PlannedImage, done: ImageResult): Promise<ImageResult> => {
+    const tags = extraTags.get(item.identity.image);
+    if (!tags || tags.length === 0) return done;
+    retagClient ??= createRegistryBlobClient({ access: options.access });
+    try {
+      return { ...done, tags: await putExtraTags(retagClient, item, tags, { signal, emit }) };
+    } catch (error) {
+      if (!isImagespecError(error) || error.code === 'CANCELLED' || signal.aborted) throw error;
+      throw new ImagespecError(
+        error.code,
+        `${item.identity.image} is in the registry, but its extra tags could not all be put: ${error.message}`,
+        { ...(error.hint && { hint: error.hint }), details: { ...error.details, tags }, cause: error },
+      );
+    }
+  };
   const limit = pLimit(Math.max(1, options.concurrency ?? options.config.defaults.concurrency ?? DEFAULT_CONCURRENCY));
   const plans: PlannedBuild[] = [];
   const results = new Map<string, Promise<ImageResult>>();
@@ -112,7 +141,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
         const check = await options.registryClient.checkManifest(image, { signal });
         if (check.status === 'exists') {
           emit({ type: 'skipped', ...stamp, reason: 'exists', where: 'registry' });
-          return result(item, 'skipped', t0, { ...(check.digest && { digest: check.digest }) });
+          return await tagged(item, result(item, 'skipped', t0, { ...(check.digest && { digest: check.digest }) }));
         }
         if (check.status === 'unknown') throw unknownAnswer(image, check);
       }
@@ -146,7 +175,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       const durationMs = Date.now() - t0;
       emit({ type: 'built', ...stamp, ...(built.digest && { digest: built.digest }), durationMs });
       if (built.pushed) emit({ type: 'pushed', ...stamp, ...(built.digest && { digest: built.digest }) });
-      return {
+      const done: ImageResult = {
         name: spec.name,
         image: built.image,
         hash,
@@ -155,6 +184,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
         ...(built.digest && { digest: built.digest }),
         durationMs,
       };
+      return built.pushed ? await tagged(item, done) : done;
     } catch (error) {
       return fail(item, t0, error, selected?.name);
     }

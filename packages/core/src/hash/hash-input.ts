@@ -8,7 +8,7 @@ import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
  * golden vectors in golden.test.ts fail otherwise).
  *
  * Left out on purpose, because they do not change the image's content: name, registry,
- * tagFormat, builder, builderOptions, the spec's origin, force flags, and where secrets
+ * tagFormat, extra tags, builder, builderOptions, the spec's origin, force flags, and where secrets
  * come from (`src` file / `env` variable). A secret mount's `id` and `target` ARE in: they
  * change the install step's Dockerfile line and what pip reads during it (a pip.conf at
  * /etc/pip.conf can select another index), so they can change what gets installed.

@@ -23,6 +23,11 @@ export const FIELD_DOCS = {
     description: 'Tag template; `{hash}` is replaced by the content hash. Default `{hash}`.',
     example: 'py312-{hash}',
   },
+  tags: {
+    description:
+      'Extra tags put on the same image (same digest) in the registry after it is pushed, and again when it is found and skipped, so `latest` follows. Placeholders `{hash}`, `{gitSha}`, `{gitShortSha}` (HEAD of the spec’s git repository). Never used to decide whether the image exists, not part of the hash; needs a registry.',
+    example: ['latest', 'git-{gitShortSha}'],
+  },
   baseImage: {
     description:
       'The image to build on: an image reference (pin it with `imagespec lock`), an inline spec, or the key of another spec in the same file (built first). Default `python:<pythonVersion>-slim`.',

@@ -20,9 +20,7 @@ export const SPEC_SCHEMA_ID = 'https://raw.githubusercontent.com/imagespec/image
 type Schema = Record<string, unknown>;
 
 const text: Schema = { type: ['string', 'number'] };
-/** A `${VAR}` (spec/substitute.ts) is checked after substitution, so the editor lets it through. */
-const orVariable = (pattern: string): string => `(?:${pattern})|\\$\\{`;
-const textMatching = (pattern: string): Schema => ({ ...text, pattern: orVariable(pattern) });
+const textMatching = (pattern: string): Schema => ({ ...text, pattern });
 const list = (items: Schema): Schema => ({ type: 'array', items, maxItems: MAX_FIELD_ENTRIES });
 const oneOrList = (item: Schema): Schema => ({ anyOf: [item, list(item)] });
 const map = (values: Schema, keyPattern: string): Schema => ({
@@ -33,7 +31,7 @@ const map = (values: Schema, keyPattern: string): Schema => ({
 });
 const version: Schema = {
   anyOf: [
-    { type: 'string', pattern: orVariable('^\\d+(\\.\\d+){0,3}$') },
+    { type: 'string', pattern: '^\\d+(\\.\\d+){0,3}$' },
     { type: 'number', minimum: 0 },
   ],
 };
@@ -66,6 +64,7 @@ const FIELD_SCHEMAS: Record<keyof typeof FIELD_DOCS, Schema> = {
   name: textMatching('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$'),
   registry: text,
   tagFormat: textMatching('\\{hash\\}'),
+  tags: list(text),
   baseImage: { anyOf: [text, { $ref: '#/definitions/imageSpec' }] },
   platform: oneOrList(
     textMatching('^\\s*[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?\\s*(,\\s*[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?\\s*)*$'),

@@ -32,6 +32,7 @@ describe('loadSpecFile', () => {
       name: 'flyte-app',
       registry: 'localhost:5000/ml',
       tagFormat: 'v1-{hash}',
+      tags: [],
       baseImage: 'python:3.10-slim',
       platforms: ['linux/amd64', 'linux/arm64'],
       pythonVersion: '3.10',

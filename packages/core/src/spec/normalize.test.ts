@@ -20,6 +20,7 @@ describe('normalizeSpec', () => {
     expect(normalizeSpec({ name: 'app' }, origin)).toEqual({
       name: 'app',
       tagFormat: '{hash}',
+      tags: [],
       baseImage: 'python:3.12-slim',
       platforms: [],
       packages: [],
@@ -38,6 +39,21 @@ describe('normalizeSpec', () => {
       builderOptions: {},
       origin,
     });
+  });
+
+  it('keeps extra tag templates in order without duplicates, and refuses ones that make no tag', () => {
+    const spec = normalizeSpec({ name: 'app', tags: ['latest', 'git-{gitShortSha}', 'latest', '{hash}'] }, origin);
+    expect(spec.tags).toEqual(['latest', 'git-{gitShortSha}', '{hash}']);
+    const message = issuesOf({
+      name: 'app',
+      tags: ['ok', '-dash', 'v/{hash}', 'x-{branch}', `${'y'.repeat(100)}{gitSha}`],
+    });
+    expect(message as string).toContain('tags[1]: tag `-dash` does not yield a valid tag');
+    expect(message as string).toContain('tags[2]: tag `v/{hash}` does not yield a valid tag');
+    expect(message as string).toContain('tags[3]: tag `x-{branch}` names `{branch}`');
+    // 100 + 40 characters once {gitSha} is filled in: over the 128 a tag may have.
+    expect(message as string).toMatch(/tags\[4\]: tag `y+… \(108 characters\)` does not yield a valid tag/);
+    expect(message as string).not.toContain('tags[0]');
   });
 
   it('builds the default base image from pythonVersion', () => {
@@ -202,7 +218,7 @@ describe('normalizeSpec', () => {
         pipSecretMounts[0]: a secret mount needs exactly one of \`src\` (a file) or \`env\` (a variable)
         pipSecretMounts[1].target: secret target \`relative\` must be an absolute path inside the image (start with /)
         pipSecretMounts[1]: a secret mount needs exactly one of \`src\` (a file) or \`env\` (a variable)
-        pkgs: unknown field \`pkgs\`
+        pkgs: unknown field \`pkgs\`; did you mean \`tags\`?
         aptPackage: unknown field \`aptPackage\`; did you mean \`aptPackages\`?"
     `);
   });

@@ -86,6 +86,7 @@ function transform(input: ImageSpecInput, origin: SpecOrigin, base: ResolvedImag
     name: input.name,
     ...(input.registry !== undefined && { registry: input.registry }),
     tagFormat: input.tagFormat ?? '{hash}',
+    tags: [...new Set(input.tags ?? [])],
     baseImage,
     platforms: sortedUnique(
       toArray(input.platform).flatMap((platform) => platform.split(',').map((part) => part.trim())),

@@ -7,6 +7,7 @@ describe('imageSpecSchema', () => {
       name: 'app',
       registry: 'localhost:5000',
       tagFormat: 'v-{hash}',
+      tags: ['latest'],
       baseImage: { name: 'base', baseImage: 'busybox:1.36' },
       platform: ['linux/amd64'],
       pythonVersion: '3.12',

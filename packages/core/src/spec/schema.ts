@@ -19,6 +19,7 @@ import {
 } from './grammar.js';
 import { commandRefusal, dockerPathRefusal, type Refusal } from './instruction-rules.js';
 import { MAX_FIELD_ENTRIES, shortened } from './limits.js';
+import { tagTemplateProblem } from './tag-template.js';
 import type { ImageSpecInput } from './types.js';
 
 /**
@@ -268,6 +269,7 @@ const specFields = {
   name: checked(validateImageName),
   registry: checked(validateRegistry).optional(),
   tagFormat: checked(tagFormatCheck).optional(),
+  tags: list(checked(tagTemplateProblem)).optional(),
   get baseImage() {
     return z.union([checked(validateBaseImageRef), imageSpecSchema]).optional();
   },

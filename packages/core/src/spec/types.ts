@@ -29,6 +29,11 @@ export interface ImageSpecInput {
   registry?: string;
   /** Tag template; `{hash}` is replaced by the content hash. Default `{hash}`. */
   tagFormat?: string;
+  /**
+   * Extra tags put on the same digest after the push (or the skip): `latest`, `git-{gitSha}`.
+   * Placeholders `{hash}`, `{gitSha}`, `{gitShortSha}`. Never checked for existence, not hashed.
+   */
+  tags?: readonly string[];
   /** An image reference, an inline spec, or the name of another spec in the same file. */
   baseImage?: string | ImageSpecInput;
   platform?: MaybeArray<string>;
@@ -91,6 +96,8 @@ export interface ResolvedImageSpec {
   readonly name: string;
   readonly registry?: string;
   readonly tagFormat: string;
+  /** Extra tag templates, order kept, duplicates removed; rendered by the engine. */
+  readonly tags: readonly string[];
   /** An image reference as written (normalized later by the image-ref module), or the base spec. */
   readonly baseImage: string | ResolvedImageSpec;
   /** Sorted, de-duplicated; empty means the builder's default platform. */
