@@ -20,7 +20,9 @@ export const SPEC_SCHEMA_ID = 'https://raw.githubusercontent.com/imagespec/image
 type Schema = Record<string, unknown>;
 
 const text: Schema = { type: ['string', 'number'] };
-const textMatching = (pattern: string): Schema => ({ ...text, pattern });
+/** A `${VAR}` (spec/substitute.ts) is checked after substitution, so the editor lets it through. */
+const orVariable = (pattern: string): string => `(?:${pattern})|\\$\\{`;
+const textMatching = (pattern: string): Schema => ({ ...text, pattern: orVariable(pattern) });
 const list = (items: Schema): Schema => ({ type: 'array', items, maxItems: MAX_FIELD_ENTRIES });
 const oneOrList = (item: Schema): Schema => ({ anyOf: [item, list(item)] });
 const map = (values: Schema, keyPattern: string): Schema => ({
@@ -31,7 +33,7 @@ const map = (values: Schema, keyPattern: string): Schema => ({
 });
 const version: Schema = {
   anyOf: [
-    { type: 'string', pattern: '^\\d+(\\.\\d+){0,3}$' },
+    { type: 'string', pattern: orVariable('^\\d+(\\.\\d+){0,3}$') },
     { type: 'number', minimum: 0 },
   ],
 };
