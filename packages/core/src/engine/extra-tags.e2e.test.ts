@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { testEnv } from '@imagespec/test-env';
+import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../config/define.js';
 import { computeImageIdentity } from '../hash/identity.js';
@@ -22,13 +22,14 @@ import { normalizeSpec } from '../spec/normalize.js';
 import type { ImageSpecInput } from '../spec/types.js';
 import type { BuildEvent } from './events.js';
 import { createBuilderHost } from './host.js';
-import { runBuilds } from './run.js';
+import { type RunBuildsOptions, runBuilds } from './run.js';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 let dir: string;
 let registry: string;
 let commit: string;
 const access = () => createRegistryAccess({ env: {}, home: dir });
+const anonymous = () => createRegistryAccess({ env: {}, dockerConfig: { auths: {}, credHelpers: {} } });
 
 beforeAll(async () => {
   registry = testEnv().registry.host;
@@ -54,8 +55,8 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Pushes an image whose config names `marker`, under `image`; its digest. */
-async function pushImage(image: string, marker: string): Promise<string> {
-  const client = createRegistryBlobClient({ access: access() });
+async function pushImage(image: string, marker: string, registries = access()): Promise<string> {
+  const client = createRegistryBlobClient({ access: registries });
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
@@ -89,18 +90,17 @@ async function digestOf(image: string): Promise<string | undefined> {
   return answer.headers.get('docker-content-digest') ?? undefined;
 }
 
-function setup() {
+function setup(registries = access(), retagClient?: RunBuildsOptions['retagClient']) {
   const requests: BuildRequest[] = [];
   const builder: Builder = {
     available: () => ({ ok: true }),
     supports: () => ({ ok: true }),
     async build(request) {
       requests.push(request);
-      const digest = await pushImage(request.image, request.hash);
+      const digest = await pushImage(request.image, request.hash, registries);
       return { image: request.image, pushed: true, digest };
     },
   };
-  const registries = access();
   const host = createBuilderHost({
     logger: { debug: () => {}, info: () => {}, warn: () => {} },
     registries,
@@ -121,6 +121,7 @@ function setup() {
       registryClient: createRegistryClient({ access: registries }),
       access: registries,
       onEvent: (event) => events.push(event),
+      ...(retagClient && { retagClient }),
     });
   return { run, requests, events };
 }
@@ -185,5 +186,23 @@ describe('extra tags', () => {
     expect(result?.digest).not.toBe(stale);
     expect(await digestOf(`${repo}:h-${identity.hash}`)).toBe(result?.digest);
     expect(await digestOf(`${repo}:latest`)).toBe(result?.digest);
+  });
+
+  it('fails the image with the registry’s words when an extra tag cannot be put; the content tag stays', async () => {
+    const auth = testEnv().authRegistry.host;
+    const withCredentials = createRegistryAccess({
+      env: {},
+      dockerConfig: { auths: { [auth]: { username: AUTH_USER, password: AUTH_PASSWORD } }, credHelpers: {} },
+    });
+    // Credentials that may push the image, and a retag client without them: the registry refuses the alias.
+    const { run } = setup(withCredentials, createRegistryBlobClient({ access: anonymous() }));
+    const [result] = (await run({ ...input('refused', ['latest']), registry: auth })).images;
+    expect(result?.status).toBe('failed');
+    expect(result?.error?.code).toBe('REGISTRY_AUTH');
+    expect(result?.error?.message).toContain(
+      `${result?.image} is in the registry, but its extra tags could not all be put:`,
+    );
+    const present = await createRegistryBlobClient({ access: withCredentials }).getManifest(result?.image ?? '');
+    expect(present.digest).toMatch(/^sha256:/);
   });
 });
