@@ -108,6 +108,7 @@ export function createProgram(io: CliIo, argv: readonly string[]): Command {
     .addOption(setOption())
     .option('--image <name>', 'which image of a multi-image spec file')
     .option('-b, --builder <name>', 'for a spec without registry: the builder whose engine to look in')
+    .option('--json', 'print the image, whether it exists, where it was looked for and its digest as JSON')
     .action(async (spec: string | undefined, options) => {
       const { existsCommand } = await import('./commands/exists.js');
       await existsCommand(io, { ...global(), ...options, specs: spec ? [spec] : [] });

@@ -28,6 +28,14 @@ describe('an image with no registry (it lives in the builder engine)', () => {
     const after = await runBin(['exists'], { cwd: dir });
     expect(after.stdout).toMatch(/^hello:[a-z2-7]{26} is in the local engine \(recorder builder\)\n$/);
     expect(after.code).toBe(0);
+    const json = await runBin(['exists', '--json'], { cwd: dir });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      image: after.stdout.split(' ')[0],
+      exists: true,
+      where: 'local',
+      builder: 'recorder',
+    });
 
     const again = await runBin(['build', '--json'], { cwd: dir });
     expect(again.code).toBe(0);

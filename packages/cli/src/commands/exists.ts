@@ -11,6 +11,26 @@ export interface ExistsOptions {
   readonly specs: string[];
   readonly image?: string;
   readonly builder?: string;
+  readonly json?: boolean;
+}
+
+interface Answer {
+  readonly image: string;
+  readonly exists: boolean;
+  readonly where: 'registry' | 'local';
+  readonly digest?: string;
+  readonly builder?: string;
+}
+
+/** The answer on stdout (a line, or JSON); exit 1 when the image is not there. */
+function report(io: CliIo, options: ExistsOptions, answer: Answer): void {
+  const place = answer.where === 'registry' ? 'the registry' : `the local engine (${answer.builder} builder)`;
+  io.stdout.write(
+    options.json
+      ? `${JSON.stringify(answer)}\n`
+      : `${answer.image} is ${answer.exists ? '' : 'not '}in ${place}${answer.digest ? ` (${answer.digest})` : ''}\n`,
+  );
+  if (!answer.exists) throw new ExitCode(1);
 }
 
 /**
@@ -28,13 +48,14 @@ export async function existsCommand(io: CliIo, options: ExistsOptions): Promise<
   const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
   const client = core.createRegistryClient({ access });
   const answer = await client.checkManifest(image, { signal: io.signal });
-  if (answer.status === 'exists') {
-    io.stdout.write(`${image} is in the registry${answer.digest ? ` (${answer.digest})` : ''}\n`);
+  if (answer.status !== 'unknown') {
+    report(io, options, {
+      image,
+      exists: answer.status === 'exists',
+      where: 'registry',
+      ...(answer.status === 'exists' && answer.digest && { digest: answer.digest }),
+    });
     return;
-  }
-  if (answer.status === 'absent') {
-    io.stdout.write(`${image} is not in the registry\n`);
-    throw new ExitCode(1);
   }
   io.stderr.write(`error: could not tell whether ${image} is in the registry: ${answer.reason}\n`);
   throw new ExitCode(2);
@@ -68,6 +89,5 @@ async function existsLocally(
   } finally {
     await configured.dispose();
   }
-  io.stdout.write(`${image} is ${found ? '' : 'not '}in the local engine (${builder} builder)\n`);
-  if (!found) throw new ExitCode(1);
+  report(io, options, { image, exists: found, where: 'local', builder });
 }

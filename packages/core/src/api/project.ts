@@ -20,7 +20,7 @@ export interface ProjectOptions {
   readonly config?: string | object;
   /** Default: `process.cwd()`. */
   readonly cwd?: string;
-  /** Environment for credentials and builders (default: `process.env`). */
+  /** Environment for `${VAR}` in spec files, credentials and builders (default: `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -45,11 +45,12 @@ export async function loadProject(options: ProjectOptions): Promise<LoadedProjec
       hint: 'Pass spec file paths or imageSpec(...) values in `specs`.',
     });
   }
+  const env = options.env ?? process.env;
   const specs: ResolvedImageSpec[] = [];
   const locators = new Map<string, Locate>();
   for (const source of sources) {
     if (typeof source === 'string') {
-      const loaded = await loadSpecFile(resolve(cwd, source));
+      const loaded = await loadSpecFile(resolve(cwd, source), { env });
       locators.set(loaded.file, loaded.locate);
       specs.push(...loaded.specs);
     } else {
@@ -58,7 +59,6 @@ export async function loadProject(options: ProjectOptions): Promise<LoadedProjec
       );
     }
   }
-  const env = options.env ?? process.env;
   return {
     config,
     specs: specs.map((spec) => applyConfigDefaults(spec, config)),
