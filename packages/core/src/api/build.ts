@@ -1,6 +1,5 @@
-import type { BuildEvent } from '../engine/events.js';
 import { createBuilderHost } from '../engine/host.js';
-import { type RunSummary, runBuilds } from '../engine/run.js';
+import { type RunBuildsOptions, type RunSummary, runBuilds } from '../engine/run.js';
 import { ImagespecError } from '../errors.js';
 import { lintSpecs } from '../lint/lint.js';
 import { createLockResolver } from '../lock/base-resolver.js';
@@ -11,21 +10,13 @@ import { createRegistryAccess } from '../registry/access.js';
 import { createRegistryClient } from '../registry/client.js';
 import { loadProject, type ProjectOptions } from './project.js';
 
-export interface BuildOptions extends ProjectOptions {
-  /** Push what is built (default: when the spec names a registry). */
-  readonly push?: boolean;
-  /** Build even when the registry has the image. */
-  readonly force?: boolean;
-  /** Check the registry and collect each builder's plan; build nothing. */
-  readonly dryRun?: boolean;
-  /** Overrides every spec's platforms. */
-  readonly platform?: readonly string[];
-  /** Overrides every spec's builder. */
-  readonly builder?: string;
-  readonly concurrency?: number;
-  readonly signal?: AbortSignal;
-  /** Every event of the run (queued, skipped, building, step, log, built, pushed, failed, warning). */
-  readonly onEvent?: (event: BuildEvent) => void;
+/** The run's own options are runBuilds' (push, force, dryRun, platform, builder, concurrency, signal, onEvent). */
+export interface BuildOptions
+  extends ProjectOptions,
+    Pick<
+      RunBuildsOptions,
+      'push' | 'force' | 'dryRun' | 'platform' | 'builder' | 'concurrency' | 'signal' | 'onEvent'
+    > {
   /** Builder logs (debug, info, warn). Default: silent. */
   readonly logger?: Logger;
 }
