@@ -37,6 +37,7 @@ const DEFAULT_SPEC_FILES = ['imagespec.yaml', 'imagespec.yml', 'imagespec.json']
 export async function loadProject(io: CliIo, options: ProjectOptions): Promise<Project> {
   const config = await loadConfig({
     cwd: io.cwd,
+    env: io.env,
     ...(options.config && { configFile: resolve(io.cwd, options.config) }),
   });
   const files = options.specs.length > 0 ? options.specs.map((file) => resolve(io.cwd, file)) : [defaultSpecFile(io)];

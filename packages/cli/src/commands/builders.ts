@@ -7,7 +7,11 @@ export async function buildersCommand(
   io: CliIo,
   options: { config?: string; debug?: boolean; json?: boolean },
 ): Promise<void> {
-  const config = await core.loadConfig({ cwd: io.cwd, ...(options.config && { configFile: options.config }) });
+  const config = await core.loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    ...(options.config && { configFile: options.config }),
+  });
   const configured = openBuilders(io, config, { debug: Boolean(options.debug) });
   try {
     const list = await configured.builders.list();

@@ -35,17 +35,17 @@ export interface LoadedProject {
 /** Loads the config and the specs the way the CLI does: config defaults applied, bases before dependents. */
 export async function loadProject(options: ProjectOptions): Promise<LoadedProject> {
   const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
   const config =
     typeof options.config === 'object'
       ? resolveConfig(options.config, { dir: cwd })
-      : await loadConfig({ cwd, ...(options.config && { configFile: resolve(cwd, options.config) }) });
+      : await loadConfig({ cwd, env, ...(options.config && { configFile: resolve(cwd, options.config) }) });
   const sources = options.specs ?? ['imagespec.yaml'];
   if (sources.length === 0) {
     throw new ImagespecError('SPEC_INVALID', 'No spec was given to build or tag.', {
       hint: 'Pass spec file paths or imageSpec(...) values in `specs`.',
     });
   }
-  const env = options.env ?? process.env;
   const specs: ResolvedImageSpec[] = [];
   const locators = new Map<string, Locate>();
   for (const source of sources) {

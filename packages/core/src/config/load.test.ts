@@ -168,3 +168,31 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('loadConfig: ${VAR} in JSON and YAML config values', () => {
+  it('substitutes values (never keys) from the given env, with defaults and $$', async () => {
+    await writeFile(
+      join(dir, 'imagespec.config.yaml'),
+      'builders: ["@imagespec/builder-noop"]\ndefaults:\n  registry: ${REGISTRY:-127.0.0.1:5000}/${TEAM}\nregistries:\n  "${HOST}": { insecure: true }\n',
+    );
+    const config = await loadConfig({ cwd: dir, env: { TEAM: 'ml' } });
+    expect(config.defaults.registry).toBe('127.0.0.1:5000/ml');
+    expect(Object.keys(config.registries)).toEqual(['${HOST}']);
+    await writeFile(join(dir, 'imagespec.config.yaml'), 'defaults:\n  registry: $${TEAM}\n');
+    expect((await loadConfig({ cwd: dir, env: { TEAM: 'ml' } })).defaults.registry).toBe('${TEAM}');
+  });
+
+  it('names an unset variable with the file, line and path (YAML) or the path (JSON)', async () => {
+    await writeFile(join(dir, 'imagespec.config.yaml'), 'builders: []\ndefaults:\n  registry: ${REGISTRY}/x\n');
+    const yaml = await rejection(loadConfig({ cwd: dir, env: {} }));
+    expect(yaml.code).toBe('CONFIG_INVALID');
+    expect(yaml.message).toBe(
+      `${join(dir, 'imagespec.config.yaml')}:3:13: defaults.registry: variable \`REGISTRY\` is not set: set it in the environment, or give a default with \`\${REGISTRY:-...}\`.`,
+    );
+    await rm(join(dir, 'imagespec.config.yaml'));
+    await writeFile(join(dir, 'imagespec.config.json'), JSON.stringify({ defaults: { registry: '${REGISTRY}' } }));
+    const json = await rejection(loadConfig({ cwd: dir, env: {} }));
+    expect(json.message).toContain(`${join(dir, 'imagespec.config.json')}: defaults.registry: variable \`REGISTRY\``);
+    expect((await loadConfig({ cwd: dir, env: { REGISTRY: 'r.example' } })).defaults.registry).toBe('r.example');
+  });
+});

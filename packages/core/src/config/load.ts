@@ -3,8 +3,9 @@ import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lilconfig } from 'lilconfig';
-import { parseDocument } from 'yaml';
+import { isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ImagespecError, isImagespecError } from '../errors.js';
+import { type Env, substituteVariables } from '../spec/substitute.js';
 import type { ResolvedConfig } from './define.js';
 import { DEFAULT_BUILDERS, resolveConfig } from './resolve.js';
 
@@ -23,6 +24,8 @@ export interface LoadConfigOptions {
   readonly cwd: string;
   /** An explicit config file (`--config`), relative to cwd; it must exist. */
   readonly configFile?: string;
+  /** For `${VAR}` in JSON and YAML config values (default: `process.env`). */
+  readonly env?: Env;
 }
 
 /**
@@ -33,15 +36,16 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd);
+  const env = options.env ?? process.env;
   const explorer = lilconfig('imagespec', {
     loaders: {
       '.ts': loadModule,
       '.mts': loadModule,
       '.js': loadModule,
       '.mjs': loadModule,
-      '.json': loadJson,
-      '.yaml': loadYaml,
-      '.yml': loadYaml,
+      '.json': (file, content) => substituteConfigValues(file, loadJson(file, content), env),
+      '.yaml': (file, content) => loadYaml(file, content, env),
+      '.yml': (file, content) => loadYaml(file, content, env),
     },
     cache: false,
   });
@@ -131,8 +135,9 @@ function loadJson(file: string, content: string): unknown {
   }
 }
 
-function loadYaml(file: string, content: string): unknown {
-  const document = parseDocument(content, { prettyErrors: true });
+function loadYaml(file: string, content: string, env: Env): unknown {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(content, { prettyErrors: true, lineCounter });
   const [first] = document.errors;
   if (first) {
     const at = first.linePos?.[0];
@@ -146,7 +151,50 @@ function loadYaml(file: string, content: string): unknown {
       },
     );
   }
+  // `${VAR}` in values (never keys), at the scalar's own line when it names an unset variable.
+  visit(document, {
+    Scalar(key, node, path) {
+      if (key === 'key' || typeof node.value !== 'string') return;
+      const result = substituteVariables(node.value, env);
+      if (result.ok) {
+        node.value = result.value;
+        return;
+      }
+      const at = node.range ? lineCounter.linePos(node.range[0]) : undefined;
+      throw unsetVariable(file, at && `${at.line}:${at.col}`, configPath(path), result.message);
+    },
+  });
   return document.toJS();
+}
+
+/** JSON configs: `${VAR}` in every string value, with the value's path when one cannot be read. */
+function substituteConfigValues(file: string, value: unknown, env: Env, path: string[] = []): unknown {
+  if (typeof value === 'string') {
+    const result = substituteVariables(value, env);
+    if (!result.ok) throw unsetVariable(file, undefined, path.join('.') || '(root)', result.message);
+    return result.value;
+  }
+  if (Array.isArray(value))
+    return value.map((item, index) => substituteConfigValues(file, item, env, [...path, String(index)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteConfigValues(file, item, env, [...path, key])]),
+    );
+  }
+  return value;
+}
+
+function configPath(path: readonly unknown[]): string {
+  const keys = path.flatMap((node) => (isPair(node) && isScalar(node.key) ? [String(node.key.value)] : []));
+  return keys.join('.') || '(root)';
+}
+
+function unsetVariable(file: string, position: string | undefined, path: string, message: string): ImagespecError {
+  return new ImagespecError('CONFIG_INVALID', `${file}${position ? `:${position}` : ''}: ${path}: ${message}.`, {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint shows the syntax itself
+    hint: 'Set the variable in the environment, or give a default with ${NAME:-default}; $$ is a literal $.',
+    details: { file, path },
+  });
 }
 
 function loadFailed(file: string, error: unknown): ImagespecError {
