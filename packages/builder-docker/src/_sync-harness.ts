@@ -5,7 +5,7 @@
  * bytes the tar had.
  */
 import { createHash } from 'node:crypto';
-import type { BuildRequest, ContextSyncEntry } from '@imagespec/core';
+import { type BuildRequest, type ContextSyncEntry, contentMtimeNs } from '@imagespec/core/builder';
 
 interface TarEntry {
   readonly path: string;
@@ -70,7 +70,7 @@ export function parseTar(tar: Buffer): TarEntry[] {
 
 /** mtimeNs as the contract has it: taken from the content digest, below one second. */
 export function mtimeOf(content: Uint8Array): number {
-  return createHash('sha256').update(content).digest().readUInt32BE(0) % 1e9;
+  return contentMtimeNs(createHash('sha256').update(content).digest('hex'));
 }
 
 /** The context entries (Dockerfile left out) of a request's BuildKit context tar. */

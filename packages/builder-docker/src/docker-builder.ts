@@ -9,7 +9,7 @@ import type {
   DockerfileDialect,
   ResolvedImageSpec,
 } from '@imagespec/core/builder';
-import { ImagespecError } from '@imagespec/core/builder';
+import { contentMtimeNs, ImagespecError } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
 import { type BuildOutcome, followBuildStream } from './build-stream.js';
 import { describeConnection, dockerodeOptions, type EngineConnection, resolveConnection } from './connection.js';
@@ -457,7 +457,7 @@ function sessionSharedKey(request: BuildRequest): string {
 function dockerfileTree(dockerfile: string): SyncTree {
   const bytes = Buffer.from(dockerfile, 'utf8');
   // A stat that changes with the content (as core's entries have): the engine asks again when it differs.
-  const mtimeNs = createHash('sha256').update(bytes).digest().readUInt32BE(0) % 1e9;
+  const mtimeNs = contentMtimeNs(createHash('sha256').update(bytes).digest('hex'));
   return new SyncTree([
     {
       path: 'Dockerfile',

@@ -20,6 +20,7 @@ describe('@imagespec/core/builder', () => {
     expect(inputs.filter((path) => path.includes('node_modules'))).toEqual([]);
     expect(inputs.sort()).toEqual([
       'builder.ts',
+      'context/content-mtime.ts',
       'context/layout.ts',
       'context/tar-header.ts',
       'dockerfile/hash-label.ts',
@@ -45,6 +46,7 @@ describe('@imagespec/core/builder', () => {
       'TAR_BLOCK',
       'VERIFY_STAGE',
       'computeContextLayout',
+      'contentMtimeNs',
       'defineBuilder',
       'errorCategory',
       'familiarImageRef',

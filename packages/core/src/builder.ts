@@ -6,6 +6,7 @@
  * dependencies (~80 ms). The types below are the builder contract.
  */
 
+export { contentMtimeNs } from './context/content-mtime.js';
 export type { ContextEntry, ContextLayout } from './context/layout.js';
 export { computeContextLayout, DEFAULT_WORKDIR } from './context/layout.js';
 export {

@@ -4,6 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { ImagespecError } from '../errors.js';
 import type { ContextSyncEntry } from '../plugin/types.js';
 import type { ResolvedImageSpec } from '../spec/types.js';
+import { contentMtimeNs } from './content-mtime.js';
 import { type ContextEntry, type ContextLayout, computeContextLayout } from './layout.js';
 import { projectRootOf } from './project.js';
 import { contentChanged, contextChanged, type ExpectedContext, RootCheck } from './tar-verify.js';
@@ -109,7 +110,7 @@ export async function* contextSyncEntries(
       kind,
       mode,
       size: file.size,
-      mtimeNs: Number.parseInt(sha256.slice(0, 8), 16) % 1_000_000_000,
+      mtimeNs: contentMtimeNs(sha256),
       read: () => readVerified(file, sha256, options.signal),
     };
   }
