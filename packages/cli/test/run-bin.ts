@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 /** The committed bin npm links (bin/imagespec.js), which loads the built CLI from dist/. */
 export const CLI_BIN = fileURLToPath(new URL('../bin/imagespec.js', import.meta.url));
@@ -51,3 +52,16 @@ export async function tempProject(files: Record<string, string>): Promise<{ dir:
 
 /** Path of core's built entry, for test builders written as plain .mjs files. */
 export const CORE_DIST = join(REPO_ROOT, 'packages/core/dist/index.js');
+
+/** `project(files)` for one test file: a temp project folder, removed after the test that made it. */
+export function useTempProjects(): (files: Record<string, string>) => Promise<string> {
+  const live: { dispose(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(live.splice(0).map((p) => p.dispose()));
+  });
+  return async (files) => {
+    const p = await tempProject(files);
+    live.push(p);
+    return p.dir;
+  };
+}

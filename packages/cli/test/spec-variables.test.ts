@@ -1,15 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { runBin, tempProject } from './run-bin.js';
+import { describe, expect, it } from 'vitest';
+import { runBin, useTempProjects } from './run-bin.js';
 
-const projects: { dispose(): Promise<void> }[] = [];
-async function project(files: Record<string, string>) {
-  const p = await tempProject(files);
-  projects.push(p);
-  return p.dir;
-}
-afterEach(async () => {
-  await Promise.all(projects.splice(0).map((p) => p.dispose()));
-});
+const project = useTempProjects();
 
 const SPEC = [
   'name: app',
