@@ -16,38 +16,14 @@
 //             that still builds with BuildKit without buildx, e.g. Debian's 20.10)
 // Needs the built packages (`npm run build`) and the test environment (engine, registry,
 // base images, pip index), which it brings up like the quick start does.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI_DIST, importRepoTs, median, requireDockerBenchBuilt, round } from './lib/common.mjs';
+import { CLI_DIST, importRepoTs, median, requireDockerBenchBuilt, round, timeProcessAsync } from './lib/common.mjs';
 import { BENCH_DIR, ensureTree } from './lib/tree.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 
-/**
- * Like lib/common's timeProcess, but asynchronous: the pip index is served by this process,
- * and a blocking spawnSync would leave pip in the build waiting on it.
- */
-function timeProcess(argv, options = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (status === 0) resolve({ seconds, stdout });
-      else reject(new Error(`${argv.join(' ')} failed (${status}):\n${stdout.slice(-3000)}${stderr}`));
-    });
-  });
-}
 const cli = CLI_DIST;
 
 /** A docker CLI that builds with BuildKit under DOCKER_BUILDKIT=1 without buildx (the 20.10 line does; 23+ want buildx). */
@@ -138,7 +114,7 @@ try {
 
   const subject = async () => {
     await changeOneFile();
-    const run = await timeProcess([process.execPath, cli, 'build', '--no-push', '--json', 'imagespec.yaml'], {
+    const run = await timeProcessAsync([process.execPath, cli, 'build', '--no-push', '--json', 'imagespec.yaml'], {
       cwd: work,
     });
     // pip prints "Successfully installed" whenever it runs: its absence means the layer came from the cache.
@@ -163,7 +139,7 @@ try {
       'imagespec-bench/docker-rebuild:naive',
       project,
     ];
-    return (await timeProcess(argv, { env: { ...process.env, DOCKER_BUILDKIT: buildkit ? '1' : '0' } })).seconds;
+    return (await timeProcessAsync(argv, { env: { ...process.env, DOCKER_BUILDKIT: buildkit ? '1' : '0' } })).seconds;
   };
 
   const modes = (process.env.BENCH_MODES ?? 'default,classic,buildkit').split(',');
@@ -183,7 +159,7 @@ try {
       `builders:\n  - ['@imagespec/builder-docker', { network: host, buildkit: ${subjectBuildkit} }]\n`,
     );
     log(`mode ${mode}: warm-up`);
-    await timeProcess([process.execPath, cli, 'build', '--no-push', 'imagespec.yaml'], { cwd: work });
+    await timeProcessAsync([process.execPath, cli, 'build', '--no-push', 'imagespec.yaml'], { cwd: work });
     await baseline(dockerCli, baselineBuildkit);
     await subject();
     const a = [];

@@ -11,13 +11,21 @@
 // warm-up, medians. The issue's targets (0.1x the naive build, 2x the floor) are for the
 // spec that also installs packages (the split build, not done yet); this spec needs none.
 // Needs the built packages (`npm run build`, builder-oci included) and the test environment.
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CLI_DIST, CORE_DIST, importRepoTs, median, REPO, requireDockerBenchBuilt, round } from './lib/common.mjs';
+import {
+  CLI_DIST,
+  CORE_DIST,
+  importRepoTs,
+  median,
+  REPO,
+  requireDockerBenchBuilt,
+  round,
+  timeProcessAsync,
+} from './lib/common.mjs';
 import { BENCH_DIR, ensureTree } from './lib/tree.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -28,28 +36,6 @@ if (!existsSync(OCI_DIST)) {
   process.exit(1);
 }
 const log = (line) => console.error(`oci-rebuild: ${line}`);
-
-/** Wall-clock seconds and stdout of a process; rejects with its output when it fails. */
-function timeProcess(argv, options = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (status === 0) resolve({ seconds, stdout, stderr });
-      else reject(new Error(`${argv.join(' ')} failed (${status}):\n${stdout.slice(-3000)}${stderr}`));
-    });
-  });
-}
 
 const { ensureTestEnvironment } = await importRepoTs('test-env/src/environment.ts');
 const { env, stop } = await ensureTestEnvironment(log);
@@ -63,7 +49,7 @@ const work = join(BENCH_DIR, 'oci-rebuild');
 const project = join(work, 'project');
 await rm(work, { recursive: true, force: true });
 await mkdir(work, { recursive: true });
-await timeProcess(['cp', '-r', tree, project]);
+await timeProcessAsync(['cp', '-r', tree, project]);
 const changed = join(project, 'imagespec_bench_changed.py');
 let edits = 0;
 // Unique per bench run: the registry keeps earlier runs' images, which a repeated edit would find.
@@ -97,7 +83,7 @@ let lastSummary;
 let peakRssKb = 0;
 const subject = async () => {
   await changeOneFile();
-  const run = await timeProcess(
+  const run = await timeProcessAsync(
     ['/usr/bin/time', '-f', 'maxrss_kb=%M', process.execPath, CLI_DIST, 'build', '--json', 'imagespec.yaml'],
     {
       cwd: work,
@@ -114,11 +100,11 @@ const naiveImage = `${repository}/oci-rebuild-naive:latest`;
 const docker = (...args) => ['docker', '-H', `unix://${env.dockerSocket}`, ...args];
 const baseline = async () => {
   await changeOneFile();
-  const build = await timeProcess(
+  const build = await timeProcessAsync(
     docker('build', '-q', '--network', 'host', '-f', join(project, 'Dockerfile.naive'), '-t', naiveImage, project),
     { env: { ...process.env, DOCKER_BUILDKIT: '0' } },
   );
-  const push = await timeProcess(docker('push', naiveImage));
+  const push = await timeProcessAsync(docker('push', naiveImage));
   return build.seconds + push.seconds;
 };
 
@@ -139,7 +125,7 @@ const floor = async ({ client, size, manifest }) => {
 };
 
 log('warm-up');
-await timeProcess([process.execPath, CLI_DIST, 'build', 'imagespec.yaml'], { cwd: work });
+await timeProcessAsync([process.execPath, CLI_DIST, 'build', 'imagespec.yaml'], { cwd: work });
 await baseline();
 await subject();
 const layer = await sourceLayerSize();

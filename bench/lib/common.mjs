@@ -1,5 +1,5 @@
 // Shared bench helpers: medians, timing a process, dropping the page cache, building core.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -79,4 +79,30 @@ export function alternate(subject, baseline, runs) {
     b.push(seconds(baseline()));
   }
   return { subject: median(a), baseline: median(b) };
+}
+
+/**
+ * Like timeProcess, but asynchronous, for benches whose own process serves what the child
+ * needs (a blocking spawnSync would leave pip in a build waiting on this process's index).
+ * Resolves with the seconds, stdout and stderr; rejects with the output when it fails.
+ */
+export function timeProcessAsync(argv, options = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (status === 0) resolve({ seconds, stdout, stderr });
+      else reject(new Error(`${argv.join(' ')} failed (${status}):\n${stdout.slice(-3000)}${stderr}`));
+    });
+  });
 }
