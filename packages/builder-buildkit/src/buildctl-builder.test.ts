@@ -7,11 +7,11 @@ import type { BuilderEvent, BuilderHost, BuildRequest, ResolvedImageSpec } from 
 import { isImagespecError } from '@imagespec/core';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeScript, fakeEnv, writeFakeBuildctl } from '../test/fake-buildctl.js';
 import { type BuildkitBuildResult, createBuildkitBuilder } from './buildctl-builder.js';
 import { type BuildkitOptionsInput, buildkitOptionsSchema } from './options.js';
-import { type FakeScript, fakeEnv, writeFakeBuildctl } from './test-support/fake-buildctl.js';
 
-// The adapter end to end against the buildctl STAND-IN (test-support/fake-buildctl.ts), which
+// The adapter end to end against the buildctl STAND-IN (test/fake-buildctl.ts), which
 // replays real recordings: this checks process handling, temp dirs, credentials and events.
 // The same flow against a real daemon is buildkit.e2e.test.ts.
 

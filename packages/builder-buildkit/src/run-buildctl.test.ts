@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeEnv, writeFakeBuildctl } from '../test/fake-buildctl.js';
 import { runBuildctl } from './run-buildctl.js';
-import { fakeEnv, writeFakeBuildctl } from './test-support/fake-buildctl.js';
 
-// Process handling against the buildctl STAND-IN (see test-support/fake-buildctl.ts).
+// Process handling against the buildctl STAND-IN (see test/fake-buildctl.ts).
 
 let dir: string;
 let fake: string;

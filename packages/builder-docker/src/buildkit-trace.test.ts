@@ -4,7 +4,7 @@ import { decodeBuildkitTrace } from './buildkit-trace.js';
 import { readProtoFields } from './protobuf-reader.js';
 
 function traces(file: string): string[] {
-  return readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')
+  return readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { id?: string; aux?: unknown })

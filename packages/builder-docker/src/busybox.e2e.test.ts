@@ -1,6 +1,6 @@
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { docker, makeProject, resolveSpec, runEngine, stepLines, uniqueName } from './_e2e-harness.js';
+import { docker, makeProject, resolveSpec, runEngine, stepLines, uniqueName } from '../test/e2e-harness.js';
 
 const env = testEnv();
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { docker, makeProject, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import { docker, makeProject, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 const env = testEnv();
 

@@ -10,7 +10,14 @@ import type { BuildEvent, BuildRequest, ResolvedImageSpec, RunSummary } from '@i
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { docker, type LocalBuilder, makeProject, registryAccess, resolveSpec, uniqueName } from './_e2e-harness.js';
+import {
+  docker,
+  type LocalBuilder,
+  makeProject,
+  registryAccess,
+  resolveSpec,
+  uniqueName,
+} from '../test/e2e-harness.js';
 import definition from './index.js';
 
 const env = testEnv();

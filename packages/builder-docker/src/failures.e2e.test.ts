@@ -14,7 +14,7 @@ import {
   runEngine,
   stepLines,
   uniqueName,
-} from './_e2e-harness.js';
+} from '../test/e2e-harness.js';
 
 const env = testEnv();
 

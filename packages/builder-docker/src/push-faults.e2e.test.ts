@@ -11,8 +11,8 @@ import {
   stepLines,
   uniqueName,
   waitUntil,
-} from './_e2e-harness.js';
-import { type StandInFault, startRegistryStandIn } from './_registry-stand-in.js';
+} from '../test/e2e-harness.js';
+import { type StandInFault, startRegistryStandIn } from '../test/registry-stand-in.js';
 
 const env = testEnv();
 const POLICY = { pushIdleTimeoutMs: 2000, pushRetries: 2 } as const;

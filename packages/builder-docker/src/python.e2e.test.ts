@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { docker, makeProject, resolveSpec, runEngine, stepLines, uniqueName } from './_e2e-harness.js';
+import { docker, makeProject, resolveSpec, runEngine, stepLines, uniqueName } from '../test/e2e-harness.js';
 
 const env = testEnv();
 

@@ -1,6 +1,6 @@
 // The BuildKit session transport on the real engine: the context and the Dockerfile served
 // through file sync (DiffCopy), registry credentials through the session's Auth service.
-// Requests get `contextEntries` from core's own context tar (_sync-harness.ts) until core
+// Requests get `contextEntries` from core's own context tar (test/sync-harness.ts) until core
 // lists them itself.
 import { chmodSync, symlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -16,8 +16,8 @@ import {
   registryAccess,
   resolveSpec,
   uniqueName,
-} from './_e2e-harness.js';
-import { withContextEntries } from './_sync-harness.js';
+} from '../test/e2e-harness.js';
+import { withContextEntries } from '../test/sync-harness.js';
 import { openSessionCount } from './session.js';
 
 const env = testEnv();

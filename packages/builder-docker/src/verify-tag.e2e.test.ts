@@ -8,7 +8,7 @@ import {
   resolveSpec,
   uniqueName,
   waitUntil,
-} from './_e2e-harness.js';
+} from '../test/e2e-harness.js';
 
 const env = testEnv();
 

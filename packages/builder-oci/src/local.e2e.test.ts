@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { docker, makeProject, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import { docker, makeProject, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 describe('builder-oci without a registry', () => {
   it('loads the image into the engine, which runs it', async () => {

@@ -1,7 +1,7 @@
 // builder-oci through core's engine on the real registries and engine of test-env.
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { docker, makeProject, registryManifest, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import { docker, makeProject, registryManifest, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 describe('builder-oci', () => {
   it('builds an image in the registry that the engine pulls and runs (copy, source, env, workdir, cmd)', async () => {

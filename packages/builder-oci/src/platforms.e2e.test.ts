@@ -4,7 +4,14 @@ import { Readable } from 'node:stream';
 import { createRegistryAccess, createRegistryBlobClient } from '@imagespec/core';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { makeProject, registryAccess, registryManifest, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import {
+  makeProject,
+  registryAccess,
+  registryManifest,
+  resolveSpec,
+  runEngine,
+  uniqueName,
+} from '../test/e2e-harness.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

@@ -5,8 +5,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { startCountingProxy } from './_counting-proxy.js';
-import { makeProject, registryManifest, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import { startCountingProxy } from '../test/counting-proxy.js';
+import { makeProject, registryManifest, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 const files = {
   'data/config.json': '{"a":1}\n',

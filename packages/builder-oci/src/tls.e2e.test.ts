@@ -1,7 +1,7 @@
 // A target registry on HTTPS with a private CA: the CA named in the registry settings is trusted, as by core's client.
 import { testEnv } from '@imagespec/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, registryAccess, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import { makeProject, registryAccess, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 interface TlsRegistry {
   readonly host: string;

@@ -1,7 +1,7 @@
 // verify: the image is pushed by digest, checked in the real engine, and tagged only when it passes.
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { makeProject, registryManifest, resolveSpec, runEngine, uniqueName } from './_e2e-harness.js';
+import { makeProject, registryManifest, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 describe('builder-oci verify', () => {
   it('tags the image after its verify commands pass in the engine', async () => {

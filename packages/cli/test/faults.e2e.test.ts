@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { testEnv } from '@imagespec/test-env';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type StandInFault, startRegistryStandIn } from '../../builder-docker/src/_registry-stand-in.js';
+import { type StandInFault, startRegistryStandIn } from '../../builder-docker/test/registry-stand-in.js';
 import { type BinResult, CLI_BIN, REPO_ROOT, runBin, tempProject } from './run-bin.js';
 
 /**

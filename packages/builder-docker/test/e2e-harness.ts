@@ -21,8 +21,8 @@ import type {
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { onTestFinished } from 'vitest';
-import definition from './index.js';
-import type { DockerBuilderOptionsInput } from './options.js';
+import definition from '../src/index.js';
+import type { DockerBuilderOptionsInput } from '../src/options.js';
 
 /** The docker builder with its existence check for images that live in no registry. */
 export type LocalBuilder = Builder & { exists(image: string): Promise<boolean> };

@@ -12,8 +12,8 @@ import type { BuildEvent, ImageSpecInput, RegistryAccess, ResolvedImageSpec, Run
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { onTestFinished } from 'vitest';
-import definition from './index.js';
-import type { OciBuilderOptionsInput } from './options.js';
+import definition from '../src/index.js';
+import type { OciBuilderOptionsInput } from '../src/options.js';
 
 /** A temp project folder with the given files (mode per file optional), removed when the test ends. */
 export async function makeProject(
