@@ -44,6 +44,8 @@ export interface DigestOptions {
   readonly project?: string;
   /** Digests of files whose stat has not changed since they were hashed: those are not read (stat-cache.ts). */
   readonly statCache?: StatCache;
+  /** walkFiles' `dockerignore`: the ignore file read instead of the root's `.dockerignore`. */
+  readonly dockerignore?: string;
 }
 
 const RECORDS_HEADER = 'imagespec-tree/1\0';
@@ -66,6 +68,7 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
     for await (const file of walkFiles(hostPath, {
       ...(signal && { signal }),
       ...(project !== undefined && { project }),
+      ...(options.dockerignore !== undefined && { dockerignore: options.dockerignore }),
       onExcluded: excluded.add,
     })) {
       entries.push(file);

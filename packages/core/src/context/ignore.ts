@@ -34,9 +34,11 @@ export interface IgnoreMatcher {
   readonly patterns: readonly string[];
 }
 
-/** Reads `<root>/.dockerignore` (absent is fine) and returns a matcher with Docker's semantics. */
-export async function createIgnoreMatcher(root: string): Promise<IgnoreMatcher> {
-  const file = join(root, '.dockerignore');
+/**
+ * Reads `<root>/.dockerignore`, or `file` when given (a Dockerfile spec's
+ * `<Dockerfile>.dockerignore`), absent is fine, and returns a matcher with Docker's semantics.
+ */
+export async function createIgnoreMatcher(root: string, file = join(root, '.dockerignore')): Promise<IgnoreMatcher> {
   let text = '';
   try {
     text = (await readRegularFile(file)).toString('utf8');

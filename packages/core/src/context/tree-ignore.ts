@@ -1,4 +1,4 @@
-import { dirname, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { isImagespecError } from '../errors.js';
 import { fileError } from '../fs/file-error.js';
 import { readRegularFileSync } from '../fs/read-regular-file.js';
@@ -53,9 +53,18 @@ export type Verdict =
       readonly quiet: boolean;
     };
 
-/** `root` as walked, `realRoot` its real path, `top` the highest folder whose `.gitignore` applies. */
-export async function createTreeIgnore(root: string, realRoot: string, top: string): Promise<TreeIgnore> {
-  const docker = await createIgnoreMatcher(root);
+/**
+ * `root` as walked, `realRoot` its real path, `top` the highest folder whose `.gitignore`
+ * applies; `dockerignore` the file read instead of the root's `.dockerignore`.
+ */
+export async function createTreeIgnore(
+  root: string,
+  realRoot: string,
+  top: string,
+  dockerignore?: string,
+): Promise<TreeIgnore> {
+  const docker = await createIgnoreMatcher(root, dockerignore);
+  const label = dockerignore ? basename(dockerignore) : '.dockerignore';
   const ancestors: ScopedGitignore[] = [];
   for (let dir = realRoot; dir !== top && dirname(dir) !== dir; ) {
     dir = dirname(dir);
@@ -84,8 +93,8 @@ export async function createTreeIgnore(root: string, realRoot: string, top: stri
       });
       if (isVcsName(name)) return { keep: false, rule: `built-in \`${name}\``, descend: false, quiet: rules.excluded };
       const line = docker.lastMatch(path);
-      if (line?.negated) return { keep: true, keptBy: dockerLabel(line) };
-      if (line) return leaveOut(dockerLabel(line));
+      if (line?.negated) return { keep: true, keptBy: dockerLabel(label, line) };
+      if (line) return leaveOut(dockerLabel(label, line));
       if (rules.excluded) return leaveOut('', true);
       for (let i = rules.gitignores.length - 1; i >= 0; i--) {
         const { file, local } = rules.gitignores[i]!;
@@ -117,8 +126,8 @@ function withoutRulesOnRoot(file: Gitignore, prefix: string): Gitignore {
   return { ...file, patterns };
 }
 
-function dockerLabel(line: DockerignorePattern): string {
-  return `.dockerignore:${line.line} \`${line.text}\``;
+function dockerLabel(file: string, line: DockerignorePattern): string {
+  return `${file}:${line.line} \`${line.text}\``;
 }
 
 /** A `.gitignore` that is a regular file, parsed; none when absent (git also skips a symlinked one). */

@@ -121,6 +121,25 @@ describe('walkFiles', () => {
     ]);
   });
 
+  it('reads the given ignore file instead of the root .dockerignore (a Dockerfile spec with <Dockerfile>.dockerignore)', async () => {
+    await put('.dockerignore', 'a.txt\n');
+    await put('build/Dockerfile.dockerignore', 'b.txt\n');
+    await put('a.txt');
+    await put('b.txt');
+    const excluded: string[] = [];
+    const files = await list(root, {
+      dockerignore: join(root, 'build/Dockerfile.dockerignore'),
+      onExcluded: (entry: { path: string; rule: string }) => excluded.push(`${entry.path} ${entry.rule}`),
+    });
+    expect(files.map((file) => file.path)).toEqual([
+      '.dockerignore',
+      'a.txt',
+      'build',
+      'build/Dockerfile.dockerignore',
+    ]);
+    expect(excluded).toEqual(['b.txt Dockerfile.dockerignore:1 `b.txt`']);
+  });
+
   it('fails with FILE_NOT_FOUND naming a missing path', async () => {
     const missing = join(root, 'nope');
     const error = await list(missing).catch((e: unknown) => e);

@@ -1,4 +1,4 @@
-import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { type BigIntStats, type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -28,6 +28,11 @@ export interface ContextFile {
   readonly linkTarget?: string;
   /** The `.dockerignore` `!` line that keeps this path, when one decided it: listed on purpose. */
   readonly keptBy?: string;
+  /**
+   * The lstat the walk listed a file inside the tree with (not a single-file root, which is
+   * followed): the stat cache compares it instead of a second lstat per file.
+   */
+  readonly stats?: BigIntStats;
 }
 
 /** An entry the ignore rules left out (a left-out folder is reported once, its contents not at all). */
@@ -48,6 +53,8 @@ export interface WalkOptions {
   readonly project?: string;
   /** Told about every entry the ignore rules leave out, and every FIFO, socket or device skipped. */
   readonly onExcluded?: (entry: ExcludedEntry) => void;
+  /** Read this file instead of the root's `.dockerignore` (a Dockerfile spec's `<Dockerfile>.dockerignore`). */
+  readonly dockerignore?: string;
 }
 
 /** Hand the event loop a turn at least this often (ms) during a long walk. */
@@ -103,7 +110,7 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
 
   const root = resolve(hostPath);
   const real = realRoot ?? (await realpath(root));
-  const ignore = await createTreeIgnore(root, real, await gitignoreTop(real, project));
+  const ignore = await createTreeIgnore(root, real, await gitignoreTop(real, project), options.dockerignore);
   const walker: Walker = { root, ignore, onExcluded: options.onExcluded };
   // Depth-first with an explicit stack: each frame is a directory's sorted steps.
   const stack: { steps: Step[]; next: number }[] = [{ steps: listDirectory(walker, '', ignore.root, false), next: 0 }];
@@ -199,9 +206,10 @@ function listDirectory(walker: Walker, rel: string, parent: FolderRules, exclude
 function entryOf(root: string, path: string): ContextFile | { special: string } | undefined {
   const absPath = `${root}/${path}`;
   try {
-    const stats = lstatSync(absPath);
-    const mode = stats.mode & 0o7777;
-    if (stats.isFile()) return { path, absPath, kind: 'file', mode, size: stats.size };
+    // BigInt: the stat cache keys on ns times, and one lstat serves both.
+    const stats = lstatSync(absPath, { bigint: true });
+    const mode = Number(stats.mode) & 0o7777;
+    if (stats.isFile()) return { path, absPath, kind: 'file', mode, size: Number(stats.size), stats };
     if (stats.isDirectory()) return { path, absPath, kind: 'dir', mode, size: 0 };
     if (stats.isSymbolicLink())
       return { path, absPath, kind: 'symlink', mode, size: 0, linkTarget: readlinkSync(absPath) };

@@ -168,7 +168,7 @@ function platformArgs(platform: string | undefined): Record<string, string | und
 }
 
 /** `ARG a=1 b` -> [['a', '1'], ['b', undefined]] (quotes around a default removed). */
-function parseArgDeclarations(instruction: Instruction): [string, string | undefined][] {
+export function parseArgDeclarations(instruction: Instruction): [string, string | undefined][] {
   return splitWords(instruction.args).map((word) => {
     const eq = word.indexOf('=');
     if (eq === -1) return [word, undefined];
@@ -183,7 +183,7 @@ function splitFlags(args: string): { flags: string[]; words: string[] } {
   return { flags, words };
 }
 
-function splitWords(args: string): string[] {
+export function splitWords(args: string): string[] {
   const words: string[] = [];
   const pattern = /(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s"'])+/g;
   for (const match of args.matchAll(pattern)) words.push(match[0]);
