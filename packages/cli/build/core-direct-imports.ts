@@ -15,10 +15,16 @@ import type { Plugin } from 'esbuild';
 /** Which core module (absolute path) exports each name, and whether the name is a type only. */
 export type CoreExports = ReadonlyMap<string, { readonly file: string; readonly typeOnly: boolean }>;
 
-/** Reads core's barrel: only `export [type] { ... } from './x.js'` statements, anything else is an error. */
+/** Reads core's barrel: only `export [type] { ... } from './x.js'` and `export * from './x/index.js'` (read the same way). */
 export function readCoreExports(indexFile: string): CoreExports {
   const text = readFileSync(indexFile, 'utf8');
   const exports = new Map<string, { file: string; typeOnly: boolean }>();
+  const star = /export\s+\*\s+from\s+'(\.[^']+)';/g;
+  for (const match of text.matchAll(star)) {
+    for (const [name, found] of readCoreExports(resolve(dirname(indexFile), match[1]!.replace(/\.js$/, '.ts')))) {
+      exports.set(name, found);
+    }
+  }
   const statement = /export\s+(type\s+)?\{([^}]*)\}\s+from\s+'(\.[^']+)';/g;
   for (const match of text.matchAll(statement)) {
     const file = resolve(dirname(indexFile), match[3]!.replace(/\.js$/, '.ts'));
@@ -30,6 +36,7 @@ export function readCoreExports(indexFile: string): CoreExports {
   }
   const rest = text
     .replace(statement, '')
+    .replace(star, '')
     .replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')
     .trim();
   if (rest) {

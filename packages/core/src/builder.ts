@@ -3,7 +3,7 @@
  * `@imagespec/core` loads besides (zod, yaml, the spec loader, the registry client, the
  * context tar). A builder is imported into a CLI that already holds all of that in its
  * bundle; through the main entry every build loaded a second copy of core and its
- * dependencies (~80 ms). The types below are the builder contract.
+ * dependencies (~80 ms). The builder contract is `contract/`.
  */
 
 export { contentMtimeNs } from './context/content-mtime.js';
@@ -15,6 +15,7 @@ export {
   padding as tarPadding,
   writeHeader as writeTarHeader,
 } from './context/tar-header.js';
+export * from './contract/index.js';
 export { HASH_LABEL } from './dockerfile/hash-label.js';
 export {
   IMAGE_STAGE,
@@ -24,15 +25,6 @@ export {
   verifyFailedError,
   verifyRunLines,
 } from './dockerfile/verify-stage.js';
-export type {
-  BuildEvent,
-  BuildEventSink,
-  BuilderEvent,
-  ImageEventBase,
-  LogEvent,
-  StepEvent,
-  StepStatus,
-} from './engine/events.js';
 export type { ErrorCategory, ErrorCode, ImagespecErrorOptions } from './errors.js';
 export { ERROR_CODES, errorCategory, ImagespecError, isAbortError, isImagespecError } from './errors.js';
 export type { ImageRef } from './image-ref/image-ref.js';
@@ -43,35 +35,3 @@ export {
   normalizeImageRef,
   parseImageRef,
 } from './image-ref/image-ref.js';
-export type {
-  BlobSource,
-  RegistryBlobClient,
-  RegistryCallOptions,
-  RegistryObject,
-} from './plugin/registry-api.js';
-export type {
-  Availability,
-  Builder,
-  BuilderDefinition,
-  BuilderHost,
-  BuildPlan,
-  BuildRequest,
-  BuildResult,
-  ContextOptions,
-  ContextSyncEntry,
-  DockerfileDialect,
-  Logger,
-  MaybePromise,
-  OptionsSchema,
-  RegistryAccess,
-  RegistryCredentials,
-} from './plugin/types.js';
-export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
-export type {
-  MaybeArray,
-  RequirementsKind,
-  ResolvedCopyEntry,
-  ResolvedImageSpec,
-  ResolvedSecretMount,
-  SpecOrigin,
-} from './spec/types.js';

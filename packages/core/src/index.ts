@@ -37,18 +37,9 @@ export { createContextStream } from './context/tar.js';
 export type { ExpectedContext } from './context/tar-verify.js';
 export type { ContextFile, ExcludedEntry, WalkOptions } from './context/walk.js';
 export { walkFiles } from './context/walk.js';
+export * from './contract/index.js';
 export type { RenderOptions } from './dockerfile/render.js';
 export { HASH_LABEL, renderDockerfile } from './dockerfile/render.js';
-export type {
-  BuildEvent,
-  BuildEventSink,
-  BuildEventType,
-  BuilderEvent,
-  ImageEventBase,
-  LogEvent,
-  StepEvent,
-  StepStatus,
-} from './engine/events.js';
 export type { CreateBuilderHostOptions, EngineHost } from './engine/host.js';
 export { createBuilderHost } from './engine/host.js';
 export type { PlannedImage, PlanOptions, ResolveBase } from './engine/plan.js';
@@ -92,26 +83,8 @@ export {
 } from './lock/lock-file.js';
 export type { LoadBuilderOptions, LoadedBuilderModule } from './plugin/load.js';
 export { loadBuilderModule } from './plugin/load.js';
-export type { BuilderInfo, BuilderRegistry, BuilderRegistryOptions, SelectedBuilder } from './plugin/registry.js';
-export { createBuilderRegistry } from './plugin/registry.js';
-export type {
-  Availability,
-  Builder,
-  BuilderDefinition,
-  BuilderHost,
-  BuildPlan,
-  BuildRequest,
-  BuildResult,
-  ContextOptions,
-  ContextSyncEntry,
-  DockerfileDialect,
-  Logger,
-  MaybePromise,
-  OptionsSchema,
-  RegistryAccess,
-  RegistryCredentials,
-} from './plugin/types.js';
-export { BUILDER_API_VERSION, defineBuilder } from './plugin/types.js';
+export type { BuilderInfo, BuilderRegistry, BuilderRegistryOptions, SelectedBuilder } from './plugin/selection.js';
+export { createBuilderRegistry } from './plugin/selection.js';
 export { validateBuilderDefinition } from './plugin/validate.js';
 export type { RegistryAccessOptions, RegistrySettings, ResolvedRegistryAccess } from './registry/access.js';
 export { CRED_HELPER_ALIASES, createRegistryAccess, isLoopbackHost } from './registry/access.js';
@@ -163,14 +136,3 @@ export type { SpecOverride } from './spec/overrides.js';
 export { parseSetFlag } from './spec/overrides.js';
 export { redactUrlCredentials } from './spec/redact.js';
 export { imageSpecSchema } from './spec/schema.js';
-export type {
-  CopyInput,
-  ImageSpecInput,
-  MaybeArray,
-  PipSecretMountInput,
-  RequirementsKind,
-  ResolvedCopyEntry,
-  ResolvedImageSpec,
-  ResolvedSecretMount,
-  SpecOrigin,
-} from './spec/types.js';

@@ -1,4 +1,4 @@
-import type { ResolvedImageSpec } from '../src/spec/types.js';
+import type { ResolvedImageSpec } from '../src/contract/spec.js';
 
 /** The instruction keywords the spec asks for, in the documented layer order. */
 export function expectedKeywords(spec: ResolvedImageSpec): string[] {

@@ -1,4 +1,4 @@
-import type { ResolvedImageSpec } from '../src/spec/types.js';
+import type { ResolvedImageSpec } from '../src/contract/spec.js';
 
 /** A minimal resolved spec for unit tests; fields as the normalizer would produce them. */
 export function testSpec(overrides: Partial<ResolvedImageSpec> = {}): ResolvedImageSpec {

@@ -1,11 +1,11 @@
+import type { Logger } from '../contract/builder.js';
 import { createBuilderHost } from '../engine/host.js';
 import { type RunBuildsOptions, type RunSummary, runBuilds } from '../engine/run.js';
 import { ImagespecError } from '../errors.js';
 import { lintSpecs } from '../lint/lint.js';
 import { createLockResolver } from '../lock/base-resolver.js';
 import { readLockFile } from '../lock/lock-file.js';
-import { createBuilderRegistry } from '../plugin/registry.js';
-import type { Logger } from '../plugin/types.js';
+import { createBuilderRegistry } from '../plugin/selection.js';
 import { createRegistryAccess } from '../registry/access.js';
 import { createRegistryClient } from '../registry/client.js';
 import { loadProject, type ProjectOptions } from './project.js';

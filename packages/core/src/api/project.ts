@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/define.js';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
 import type { Locate } from '../lint/lint.js';
 import { applyConfigDefaults } from '../spec/apply-defaults.js';
 import type { ImageSpec } from '../spec/fluent.js';
 import { loadSpecFile } from '../spec/load.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 
 /** A spec file path (relative to `cwd`), a fluent `imageSpec(...)`, or a resolved spec. */
 export type SpecSource = string | ImageSpec | ResolvedImageSpec;

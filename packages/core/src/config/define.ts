@@ -1,4 +1,4 @@
-import type { BuilderDefinition } from '../plugin/types.js';
+import type { BuilderDefinition } from '../contract/builder.js';
 
 /** Deeply readonly: plugins and commands read the resolved config, never change it (vite #17947). */
 export type DeepReadonly<T> = T extends (...args: never[]) => unknown

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BuilderDefinition } from '../plugin/types.js';
+import type { BuilderDefinition } from '../contract/builder.js';
 import { type ConfigIssue, flattenBuilders, resolveConfig } from './resolve.js';
 
 const definition: BuilderDefinition = {

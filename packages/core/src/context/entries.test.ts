@@ -6,9 +6,9 @@ import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testSpec } from '../../test/test-spec.js';
+import type { ContextSyncEntry } from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { computeImageIdentity } from '../hash/identity.js';
-import type { ContextSyncEntry } from '../plugin/types.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { contextSyncEntries } from './entries.js';
 import { createContextStream } from './tar.js';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, constants as fsConstants, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import type { ContextSyncEntry } from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
-import type { ContextSyncEntry } from '../plugin/types.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { contentMtimeNs } from './content-mtime.js';
 import { type ContextEntry, type ContextLayout, computeContextLayout } from './layout.js';
 import { projectRootOf } from './project.js';

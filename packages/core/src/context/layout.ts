@@ -1,4 +1,4 @@
-import type { ResolvedImageSpec } from '../spec/types.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 
 /**
  * Where each input of a spec sits inside the build context. The Dockerfile renderer and

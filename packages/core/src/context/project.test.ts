@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ImageSpecInput } from '../contract/spec.js';
 import { isImagespecError } from '../errors.js';
 import { computeImageIdentity } from '../hash/identity.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import type { ImageSpecInput } from '../spec/types.js';
 import { listContext } from './entries.js';
 import { projectRootOf } from './project.js';
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
 import { fileError } from '../fs/file-error.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 
 /**
  * The project a spec belongs to: the git repository holding the spec's folder (the

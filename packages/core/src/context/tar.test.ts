@@ -8,9 +8,9 @@ import { gunzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testSpec } from '../../test/test-spec.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { type ImagespecError, isImagespecError } from '../errors.js';
 import { computeImageIdentity } from '../hash/identity.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { createContextStream } from './tar.js';
 import type { ExpectedContext } from './tar-verify.js';
 

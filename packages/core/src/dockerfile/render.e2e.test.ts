@@ -10,7 +10,7 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testSpec } from '../../test/test-spec.js';
 import { computeContextLayout } from '../context/layout.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { renderDockerfile } from './render.js';
 
 /**

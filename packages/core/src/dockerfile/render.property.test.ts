@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectedKeywords } from '../../test/expected-instructions.js';
 import { testSpec } from '../../test/test-spec.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { isImagespecError } from '../errors.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { HASH_LABEL, renderDockerfile } from './render.js';
 
 /**

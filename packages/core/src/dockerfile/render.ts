@@ -1,8 +1,8 @@
 import { type ContextEntry, computeContextLayout } from '../context/layout.js';
+import type { DockerfileDialect } from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
-import type { DockerfileDialect } from '../plugin/types.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { HASH_LABEL } from './hash-label.js';
 import { LOCK_EXPORT_SCRIPT } from './lock-export.js';
 import {

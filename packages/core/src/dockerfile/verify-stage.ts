@@ -1,5 +1,5 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { checkCommand } from './quote.js';
 
 /**

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageSpecInput } from '../contract/spec.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import type { ImageSpecInput } from '../spec/types.js';
 import { renderExtraTags } from './extra-tags.js';
 import { planBuilds } from './plan.js';
 

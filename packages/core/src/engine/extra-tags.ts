@@ -1,8 +1,8 @@
+import type { BuildEvent } from '../contract/events.js';
+import type { RegistryBlobClient } from '../contract/registry-api.js';
 import { ImagespecError } from '../errors.js';
 import { imageName } from '../hash/hash.js';
-import type { RegistryBlobClient } from '../plugin/registry-api.js';
 import { renderTagTemplate, usesGit } from '../spec/tag-template.js';
-import type { BuildEvent } from './events.js';
 import { gitCommit } from './git-commit.js';
 import type { PlannedImage } from './plan.js';
 

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RegistryBlobClient } from '../plugin/registry-api.js';
-import type { BuilderHost, Logger, RegistryAccess } from '../plugin/types.js';
+import type { BuilderHost, Logger, RegistryAccess } from '../contract/builder.js';
+import type { RegistryBlobClient } from '../contract/registry-api.js';
 import { createRegistryBlobClient } from '../registry/blob-client.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { computeImageIdentity, type ImageIdentity } from '../hash/identity.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 
 /** Maps a base image reference as written to what FROM and the hash use (lock digests). */
 export type ResolveBase = (reference: string) => string;

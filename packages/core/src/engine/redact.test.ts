@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BuildEvent } from './events.js';
+import type { BuildEvent } from '../contract/events.js';
 import { redactingSink } from './redact.js';
 
 describe('redactingSink', () => {

@@ -1,5 +1,5 @@
+import type { BuildEvent } from '../contract/events.js';
 import { redactCredentials } from '../spec/redact.js';
-import type { BuildEvent } from './events.js';
 
 /**
  * An event sink that sees every event with URL credentials masked. Specs cannot carry them

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { testSpec } from '../../test/test-spec.js';
-import type { BuildRequest } from '../plugin/types.js';
+import type { BuildRequest } from '../contract/builder.js';
 import { planBuilds } from './plan.js';
 import { buildRequest } from './request.js';
 

@@ -1,8 +1,8 @@
 import { contextSyncEntries } from '../context/entries.js';
 import { createContextStream } from '../context/tar.js';
+import type { BuildRequest, DockerfileDialect } from '../contract/builder.js';
+import type { BuildEvent } from '../contract/events.js';
 import { renderDockerfile } from '../dockerfile/render.js';
-import type { BuildRequest, DockerfileDialect } from '../plugin/types.js';
-import type { BuildEvent } from './events.js';
 import type { PlannedImage } from './plan.js';
 
 /**

@@ -13,14 +13,14 @@ import { testEnv } from '@imagespec/test-env';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../config/define.js';
+import type { Builder, BuilderDefinition, BuildRequest, BuildResult } from '../contract/builder.js';
+import type { BuildEvent } from '../contract/events.js';
+import type { ImageSpecInput, ResolvedImageSpec } from '../contract/spec.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
-import { createBuilderRegistry } from '../plugin/registry.js';
-import type { Builder, BuilderDefinition, BuildRequest, BuildResult } from '../plugin/types.js';
+import { createBuilderRegistry } from '../plugin/selection.js';
 import { createRegistryAccess } from '../registry/access.js';
 import { createRegistryClient } from '../registry/client.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import type { ImageSpecInput, ResolvedImageSpec } from '../spec/types.js';
-import type { BuildEvent } from './events.js';
 import { createBuilderHost } from './host.js';
 import { type RunBuildsOptions, runBuilds } from './run.js';
 

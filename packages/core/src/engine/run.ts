@@ -1,13 +1,13 @@
 import pLimit from 'p-limit';
 import type { ResolvedConfig } from '../config/define.js';
+import type { BuildPlan, RegistryAccess } from '../contract/builder.js';
+import type { BuildEvent } from '../contract/events.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
-import type { BuilderRegistry, SelectedBuilder } from '../plugin/registry.js';
-import type { BuildPlan, RegistryAccess } from '../plugin/types.js';
+import type { BuilderRegistry, SelectedBuilder } from '../plugin/selection.js';
 import { createRegistryBlobClient } from '../registry/blob-client.js';
 import type { RegistryClient } from '../registry/client.js';
 import { redactCredentials } from '../spec/redact.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
-import type { BuildEvent } from './events.js';
 import { putExtraTags, type RetagClient, renderExtraTags } from './extra-tags.js';
 import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';

@@ -2,8 +2,8 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageSpecInput } from '../contract/spec.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import type { ImageSpecInput } from '../spec/types.js';
 import { canonicalJson } from './canonical-json.js';
 import { hashOf } from './hash.js';
 import { computeHashInput, type HashFacts } from './hash-input.js';

@@ -1,6 +1,6 @@
 import { computeContextLayout } from '../context/layout.js';
+import type { RequirementsKind, ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
-import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
 
 /**
  * What decides an image's content, and nothing else: two specs with the same hash input

@@ -2,9 +2,9 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageSpecInput } from '../contract/spec.js';
 import { isAbortError, isImagespecError } from '../errors.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import type { ImageSpecInput } from '../spec/types.js';
 import { renderExplain } from './explain.js';
 import { computeImageIdentity } from './identity.js';
 

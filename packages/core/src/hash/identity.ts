@@ -4,10 +4,10 @@ import type { ExcludedGroup } from '../context/exclusions.js';
 import { computeContextLayout } from '../context/layout.js';
 import { checkInsideProject, projectRootOf } from '../context/project.js';
 import { type StatCache, statCacheFor } from '../context/stat-cache.js';
+import type { RequirementsKind, ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { normalizeImageRef } from '../image-ref/image-ref.js';
 import { placeOf } from '../spec/places.js';
-import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
 import { hashOf, imageName, renderTag } from './hash.js';
 import { computeHashInput, type HashInput } from './hash-input.js';
 

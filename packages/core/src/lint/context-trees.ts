@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { projectRootOf } from '../context/project.js';
 import { walkFiles } from '../context/walk.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { isImagespecError } from '../errors.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import type { CopiedTree } from './secret-files.js';
 
 /**

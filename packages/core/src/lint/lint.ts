@@ -1,6 +1,6 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
 import type { LockFile } from '../lock/lock-file.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { listCopiedTrees } from './context-trees.js';
 import { type LintFinding, lintSpec } from './rules.js';
 import { lintSecretFiles } from './secret-files.js';

@@ -1,4 +1,4 @@
-import type { RequirementsKind, ResolvedImageSpec } from '../spec/types.js';
+import type { RequirementsKind, ResolvedImageSpec } from '../contract/spec.js';
 import type { RequirementLine } from './requirement-lines.js';
 import type { LintFinding } from './rules.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testSpec } from '../../test/test-spec.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { EMPTY_LOCK, type LockFile } from '../lock/lock-file.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { type LintRule, lintSpec, requirementName } from './rules.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;

@@ -1,6 +1,6 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { normalizeImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { LockFile } from '../lock/lock-file.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { lintHashes } from './lock-hashes.js';
 import { parseRequirementLines } from './requirement-lines.js';
 import { lintSecretEnv } from './secret-env.js';

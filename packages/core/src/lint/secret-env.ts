@@ -1,5 +1,5 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { hasUrlCredentials } from '../spec/redact.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import type { LintFinding } from './rules.js';
 
 /**

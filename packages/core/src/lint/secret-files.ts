@@ -1,4 +1,4 @@
-import type { ResolvedImageSpec } from '../spec/types.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import type { LintFinding } from './rules.js';
 
 /**

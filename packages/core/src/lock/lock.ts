@@ -1,5 +1,5 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { formatImageRef, parseImageRef } from '../image-ref/image-ref.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { LOCK_FILE_VERSION, type LockFile } from './lock-file.js';
 
 /** The registry call locking needs: the digest a reference points at now. */

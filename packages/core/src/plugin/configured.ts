@@ -1,9 +1,9 @@
 import type { BuilderOption, ResolvedBuilderEntry } from '../config/define.js';
 import { type ConfigIssue, flattenBuilders } from '../config/resolve.js';
+import type { Availability, Builder, BuilderDefinition } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
 import { formatIssuePath } from '../spec/issues.js';
 import { loadBuilderModule } from './load.js';
-import type { Availability, Builder, BuilderDefinition } from './types.js';
 import { validateBuilderDefinition } from './validate.js';
 
 /** One configured builder: its definition, validated options, and what a run has learned about it. */

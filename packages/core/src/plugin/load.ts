@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BuilderDefinition } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
-import type { BuilderDefinition } from './types.js';
 import { validateBuilderDefinition } from './validate.js';
 
 export interface LoadedBuilderModule {

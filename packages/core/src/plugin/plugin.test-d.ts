@@ -4,7 +4,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import * as z from 'zod';
 import { type BuilderOption, defineConfig, type ImagespecConfigInput, type ResolvedConfig } from '../config/define.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import {
   type Availability,
   type Builder,
@@ -12,7 +11,8 @@ import {
   type BuildResult,
   defineBuilder,
   type MaybePromise,
-} from './types.js';
+} from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 
 describe('defineBuilder', () => {
   it('infers options from optionsSchema', () => {

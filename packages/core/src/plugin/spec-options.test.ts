@@ -1,13 +1,13 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { type BuilderDefinition, defineBuilder } from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { createBuilderHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
 import { parseSpecText } from '../spec/load.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
-import { createBuilderRegistry } from './registry.js';
+import { createBuilderRegistry } from './selection.js';
 import { mergeOptions, resolveSpecBuilderOptions } from './spec-options.js';
-import { type BuilderDefinition, defineBuilder } from './types.js';
 
 const optionsSchema = z
   .object({

@@ -1,7 +1,7 @@
+import type { BuilderDefinition } from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
 import { formatIssuePath } from '../spec/issues.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
-import type { BuilderDefinition } from './types.js';
 
 /** Where a field path sits in a spec's file, as SpecFile.locate answers it. */
 export type LocateField = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;

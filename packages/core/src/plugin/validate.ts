@@ -1,5 +1,5 @@
+import { BUILDER_API_VERSION, type BuilderDefinition } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
-import { BUILDER_API_VERSION, type BuilderDefinition } from './types.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { RegistryAccess } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
 import { normalizeImageRef } from '../image-ref/image-ref.js';
-import type { RegistryAccess } from '../plugin/types.js';
 import type { Exec } from './credential-helper.js';
 import { createCredentialStore } from './credentials.js';
 import { type DockerConfig, normalizeRegistryHost, readDockerConfig } from './docker-config.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RegistryAccess } from '../plugin/types.js';
+import type { RegistryAccess } from '../contract/builder.js';
 import { createAuthenticator, type Send } from './authenticator.js';
 
 /** The token endpoint is a function here, so the clock can be moved; the wire protocol is tested in token-auth.e2e.test.ts. */

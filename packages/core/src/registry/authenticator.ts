@@ -1,5 +1,5 @@
+import type { RegistryAccess, RegistryCredentials } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
-import type { RegistryAccess, RegistryCredentials } from '../plugin/types.js';
 import type { RegistryRequestInit, RegistryResponse } from './http-fetch.js';
 import { describeRegistryAnswer } from './registry-answer.js';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { RegistryAccess } from '../contract/builder.js';
+import type { RegistryBlobClient } from '../contract/registry-api.js';
 import { ImagespecError } from '../errors.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
-import type { RegistryBlobClient } from '../plugin/registry-api.js';
-import type { RegistryAccess } from '../plugin/types.js';
 import { createAuthenticator, type SentResponse } from './authenticator.js';
 import { createRegistryClient } from './client.js';
 import type { RegistryFetch, RegistryRequestInit } from './http-fetch.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { RegistryAccess } from '../contract/builder.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatImageRef, parseImageRef } from '../image-ref/image-ref.js';
-import type { RegistryAccess } from '../plugin/types.js';
 import { createAuthenticator, type SentResponse } from './authenticator.js';
 import type { RegistryFetch, RegistryResponse } from './http-fetch.js';
 import { describeRegistryAnswer, excerpt, parseRegistryErrors } from './registry-answer.js';

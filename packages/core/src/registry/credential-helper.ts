@@ -1,5 +1,5 @@
+import type { RegistryCredentials } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
-import type { RegistryCredentials } from '../plugin/types.js';
 
 /** What running a program gave: exit code (null when killed), stdout, stderr. */
 export interface ExecResult {

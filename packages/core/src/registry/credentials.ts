@@ -1,5 +1,5 @@
+import type { RegistryCredentials } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
-import type { RegistryCredentials } from '../plugin/types.js';
 import { type Exec, execProgram, runCredentialHelper } from './credential-helper.js';
 import { type DockerAuthEntry, type DockerConfig, normalizeRegistryHost } from './docker-config.js';
 

@@ -1,5 +1,5 @@
+import type { RegistryAccess } from '../contract/builder.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
-import type { RegistryAccess } from '../plugin/types.js';
 import type { ResolvedRegistryAccess } from './access.js';
 import type { Send } from './authenticator.js';
 import { createHttpFetch, type RegistryFetch, type RegistryResponse } from './http-fetch.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testSpec } from '../../test/test-spec.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { applyConfigDefaults } from './apply-defaults.js';
-import type { ResolvedImageSpec } from './types.js';
 
 describe('applyConfigDefaults', () => {
   it('fills registry, platform and builder only where the spec has none, base specs included', () => {

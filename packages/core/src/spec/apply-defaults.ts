@@ -1,5 +1,5 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { carryPlaces } from './places.js';
-import type { ResolvedImageSpec } from './types.js';
 
 /** The part of the config that fills in what a spec leaves out. */
 export interface SpecDefaults {

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
+import type { CopyInput, ImageSpecInput, PipSecretMountInput, ResolvedImageSpec } from '../contract/spec.js';
 import { normalizeSpec } from './normalize.js';
-import type { CopyInput, ImageSpecInput, PipSecretMountInput, ResolvedImageSpec } from './types.js';
 
 /**
  * The typed, immutable builder API. Every `withX` returns a new ImageSpec and leaves the

@@ -5,11 +5,11 @@
  * Every validator returns an error message, or undefined when the value is fine.
  */
 
+import type { RequirementsKind } from '../contract/spec.js';
 import { isImagespecError } from '../errors.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
 import { CONTROL, describeChar } from './instruction-rules.js';
 import { hasUrlCredentials, redactUrlCredentials } from './redact.js';
-import type { RequirementsKind } from './types.js';
 
 /** Characters no package spec needs and a shell would act on. `<`, `>`, `;`, quotes and
  * parentheses are legal in PEP 508 markers, so the grammars below decide about those. */

@@ -10,12 +10,12 @@ import {
   lineBreakFiles,
   validSpec,
 } from '../../test/hostile-spec-files.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { renderDockerfile } from '../dockerfile/render.js';
 import { renderVerifyStage } from '../dockerfile/verify-stage.js';
 import { errorCategory, type ImagespecError, isImagespecError } from '../errors.js';
 import { computeImageIdentity, type ImageIdentity } from '../hash/identity.js';
 import { parseSpecText } from './load.js';
-import type { ResolvedImageSpec } from './types.js';
 
 /**
  * Issue 11's reliability suite, spec-file part: hostile and invalid spec files go through

@@ -13,6 +13,7 @@ import {
   visit,
   type YAMLMap,
 } from 'yaml';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatIssuePath, type IssuePath, type RawIssue } from './issues.js';
 import { formatBytes, MAX_ALIAS_VALUES, MAX_SPEC_FILE_BYTES } from './limits.js';
@@ -21,7 +22,6 @@ import { applySpecOverrides, type SpecOverride } from './overrides.js';
 import { rememberPlaces } from './places.js';
 import { FLYTEKIT_ALIASES } from './schema.js';
 import { type Env, SHELL_FIELDS, substituteVariables } from './substitute.js';
-import type { ResolvedImageSpec } from './types.js';
 
 /**
  * Spec files: one spec with top-level fields, or several under `images: { <key>: spec }`

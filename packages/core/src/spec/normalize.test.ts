@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ImageSpecInput } from '../contract/spec.js';
 import { isImagespecError } from '../errors.js';
 import { defaultBaseImage, normalizeSpec } from './normalize.js';
-import type { ImageSpecInput } from './types.js';
 
 const origin = { dir: '/project/specs' };
 

@@ -1,11 +1,5 @@
 import { posix, resolve } from 'node:path';
 import { DEFAULT_WORKDIR } from '../context/layout.js';
-import { ImagespecError } from '../errors.js';
-import { requirementsKindOf } from './grammar.js';
-import { formatIssuePath, issuesFromZod, type RawIssue } from './issues.js';
-import { MAX_ISSUES_SHOWN, shortened } from './limits.js';
-import { redactUrlCredentials } from './redact.js';
-import { imageSpecSchema, secretIdFromTarget } from './schema.js';
 import type {
   ImageSpecInput,
   MaybeArray,
@@ -13,7 +7,13 @@ import type {
   ResolvedImageSpec,
   ResolvedSecretMount,
   SpecOrigin,
-} from './types.js';
+} from '../contract/spec.js';
+import { ImagespecError } from '../errors.js';
+import { requirementsKindOf } from './grammar.js';
+import { formatIssuePath, issuesFromZod, type RawIssue } from './issues.js';
+import { MAX_ISSUES_SHOWN, shortened } from './limits.js';
+import { redactUrlCredentials } from './redact.js';
+import { imageSpecSchema, secretIdFromTarget } from './schema.js';
 
 /** The Python version, and so the base image, used when a spec names neither. */
 export const DEFAULT_PYTHON_VERSION = '3.12';

@@ -1,5 +1,5 @@
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import type { IssuePath } from './issues.js';
-import type { ResolvedImageSpec } from './types.js';
 
 /**
  * Where a loaded spec's fields were written, for problems found after loading (a copy path

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { ImageSpecInput } from '../contract/spec.js';
 import {
   IMAGE_NAME_MAX_LENGTH,
   requirementsKindOf,
@@ -20,7 +21,6 @@ import {
 import { commandRefusal, dockerPathRefusal, type Refusal } from './instruction-rules.js';
 import { MAX_FIELD_ENTRIES, shortened } from './limits.js';
 import { tagTemplateProblem } from './tag-template.js';
-import type { ImageSpecInput } from './types.js';
 
 /**
  * The zod schema of `ImageSpecInput`: every field, strict (an unknown key is an error),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegistryAccess, RegistryCredentials } from '../../src/plugin/types.js';
+import type { RegistryAccess, RegistryCredentials } from '../../src/contract/builder.js';
 import { createRegistryAccess } from '../../src/registry/access.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { type LocalServer, startHttpServer, startRawServer, unusedPort } from './local-servers.js';

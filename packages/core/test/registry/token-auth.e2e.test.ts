@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegistryAccess, RegistryCredentials } from '../../src/plugin/types.js';
+import type { RegistryAccess, RegistryCredentials } from '../../src/contract/builder.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { type PushedImage, pushTestImage } from './push-image.js';
 import { startTokenRegistry, type TokenRegistry } from './token-registry.js';

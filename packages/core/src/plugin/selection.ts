@@ -1,11 +1,11 @@
 import type { BuilderOption } from '../config/define.js';
+import type { Availability, Builder } from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import type { EngineHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
 import { canonicalJson } from '../hash/canonical-json.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
 import { checkBuilder, loadConfiguredBuilders, type Slot, type SlotVariant } from './configured.js';
 import { type LocateField, resolveSpecBuilderOptions } from './spec-options.js';
-import type { Availability, Builder } from './types.js';
 
 /** One configured builder as `imagespec builders` shows it. */
 export interface BuilderInfo {

@@ -5,7 +5,7 @@
  *
  * Minimal builder:
  *
- *     import { defineBuilder } from '@imagespec/core';
+ *     import { defineBuilder } from '@imagespec/core/builder';
  *     import * as z from 'zod';
  *
  *     export default defineBuilder({
@@ -25,9 +25,9 @@
  *       },
  *     });
  */
-import type { BuildEventSink } from '../engine/events.js';
-import type { ResolvedImageSpec, ResolvedSecretMount } from '../spec/types.js';
+import type { BuildEventSink } from './events.js';
 import type { RegistryBlobClient } from './registry-api.js';
+import type { ResolvedImageSpec, ResolvedSecretMount } from './spec.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 

@@ -2,12 +2,12 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { BuilderOption } from '../config/define.js';
+import { type Availability, type BuilderDefinition, defineBuilder } from '../contract/builder.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
 import { createBuilderHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import type { ResolvedImageSpec } from '../spec/types.js';
-import { createBuilderRegistry } from './registry.js';
-import { type Availability, type BuilderDefinition, defineBuilder } from './types.js';
+import { createBuilderRegistry } from './selection.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/plugins/', import.meta.url));
 const spec = (extra: Partial<Parameters<typeof normalizeSpec>[0]> = {}): ResolvedImageSpec =>
