@@ -93,14 +93,40 @@ export interface ContextOptions {
   /** gzip the tar stream (Kaniko requires it on stdin). */
   readonly gzip?: boolean;
   /**
-   * The Dockerfile to put at the context's root instead of the rendered one: a builder that
-   * extends it (the verify stage) and whose executor reads it from the context. Optional: an
-   * older core ignores it, and the build then fails naming the missing stage.
+   * The Dockerfile to put in the tar (at `BuildRequest.dockerfilePath`) instead of the
+   * rendered one: a builder that extends it (the verify stage) and whose executor reads it
+   * from the context. Optional: an older core ignores it, and the build then fails naming
+   * the missing stage. `false`: no Dockerfile at all, the context alone, exactly as `docker
+   * build` sends it (for a builder that passes the Dockerfile apart; a core older than
+   * Dockerfile specs treats it as absent).
    */
-  readonly dockerfile?: string;
+  readonly dockerfile?: string | false;
 }
 
-/** One build: the spec, where it goes, and lazily produced Dockerfile and context. */
+/**
+ * One build: the spec, where it goes, and lazily produced Dockerfile and context.
+ *
+ * For a spec that brings its own Dockerfile (`spec.dockerfile` set):
+ * - `dockerfile(dialect)` is the user's Dockerfile, the same in both dialects, as read when
+ *   the tag was computed: the images it pulls pinned to the lock's digests, the spec's
+ *   buildArgs written as the defaults of the ARGs that declare them, an unnamed target
+ *   stage named `imagespec-target`, and one stage appended, `FROM <target> AS
+ *   imagespec-image`, with the hash label and the spec's labels. Build it whole: no
+ *   `--target`, no `--build-arg` (the last stage is the image). `renderVerifyStage` appends
+ *   the verify stage after it as for any spec. Its lines keep the user's line numbers.
+ * - `contextEntries()` lists the Dockerfile's context exactly as `docker build` sends it
+ *   (its `.dockerignore`, or `<Dockerfile>.dockerignore` when that exists, applied), checked
+ *   against what was hashed (CONTEXT_CHANGED); the Dockerfile is not among them: pass it
+ *   apart (a BuildKit session's `dockerfile` directory, `buildctl --local dockerfile=`).
+ * - `context({ dialect })` is that context as a tar with the Dockerfile added at
+ *   `dockerfilePath` (`.imagespec.Dockerfile`, never replacing a user's `Dockerfile`) and a
+ *   root `.dockerignore` that lists it: the context's own with the line appended (as
+ *   `docker build -f` does), or `.dockerignore` plus that path when the context sends none.
+ *   Executors that apply the context's `.dockerignore` (the engine's classic builder, which
+ *   then drops both, Kaniko) keep it out of the image. BuildKit applies no `.dockerignore`
+ *   to a tar context, so a `COPY . .` would ship it: for BuildKit pass the Dockerfile apart
+ *   and the context as `contextEntries()` or `context({ dialect, dockerfile: false })`.
+ */
 export interface BuildRequest {
   readonly spec: ResolvedImageSpec;
   /** Full image reference with the content tag, e.g. `localhost:5000/app:3kq...`. */
@@ -115,7 +141,14 @@ export interface BuildRequest {
   readonly secrets: readonly ResolvedSecretMount[];
   /** The rendered Dockerfile in a dialect. */
   dockerfile(dialect: DockerfileDialect): string;
-  /** A deterministic tar of the build context (Dockerfile at its root). Each call is a new stream. */
+  /**
+   * Where `context()` puts the Dockerfile in its tar (the path to give the executor):
+   * `Dockerfile` for a spec imagespec renders, `.imagespec.Dockerfile` for a spec that
+   * brings its own. Optional: a core older than Dockerfile specs leaves it out; read it as
+   * `Dockerfile`.
+   */
+  readonly dockerfilePath?: string;
+  /** A deterministic tar of the build context (Dockerfile at `dockerfilePath`). Each call is a new stream. */
   context(options: ContextOptions): NodeJS.ReadableStream;
   /**
    * The same context as entries, without the Dockerfile, for transports that send only what

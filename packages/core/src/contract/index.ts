@@ -40,6 +40,7 @@ export type {
   PipSecretMountInput,
   RequirementsKind,
   ResolvedCopyEntry,
+  ResolvedDockerfile,
   ResolvedImageSpec,
   ResolvedSecretMount,
   SpecOrigin,

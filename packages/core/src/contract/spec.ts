@@ -64,6 +64,20 @@ export interface ImageSpecInput {
   verify?: readonly string[];
   builder?: string;
   builderOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * A Dockerfile of the user's own, relative to the spec file: the image is what `docker
+   * build` makes of it (with `context`, `target` and `buildArgs`), tagged by its content.
+   * Such a spec sets none of the Python-layer fields (baseImage, pythonVersion, packages,
+   * requirements, apt/conda, commands, copy, sourceRoot, env, entrypoint...); another spec
+   * of the same file adds them on top with `baseImage: <this spec's key>`.
+   */
+  dockerfile?: string;
+  /** The build context of `dockerfile`, a folder relative to the spec file. Default: the Dockerfile's folder. */
+  context?: string;
+  /** The Dockerfile stage to build (`docker build --target`). Default: the last stage. */
+  target?: string;
+  /** `docker build --build-arg` values: they resolve ARGs in FROM lines and set every ARG the Dockerfile declares. */
+  buildArgs?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export type RequirementsKind = 'requirements.txt' | 'uv.lock' | 'poetry.lock';
@@ -131,4 +145,26 @@ export interface ResolvedImageSpec {
   readonly builder?: string;
   readonly builderOptions: Readonly<Record<string, unknown>>;
   readonly origin: SpecOrigin;
+  /**
+   * Set when the spec brings its own Dockerfile. Then every Python-layer field is empty
+   * (empty lists and maps, no requirements, copy, source, entrypoint, cmd, workdir or
+   * user), `baseImage` is `scratch` (the images the build pulls are named in the
+   * Dockerfile), and the build request carries the user's Dockerfile and its context
+   * (see BuildRequest). A builder that cannot build a user's Dockerfile refuses such a
+   * spec in `supports()` with the reason; one that can needs nothing else from here: the
+   * request's Dockerfile already has the target, build args and labels in it.
+   */
+  readonly dockerfile?: ResolvedDockerfile;
+}
+
+/** A spec's own Dockerfile, resolved (ResolvedImageSpec.dockerfile). */
+export interface ResolvedDockerfile {
+  /** Absolute path of the Dockerfile on the build host (inside the project). */
+  readonly path: string;
+  /** Absolute path of the build context folder (inside the project). */
+  readonly context: string;
+  /** The stage built (`AS` names compare lower-cased); undefined: the last stage. */
+  readonly target?: string;
+  /** Sorted map of build args, values as strings. */
+  readonly buildArgs: Readonly<Record<string, string>>;
 }

@@ -35,12 +35,16 @@ export function buildRequest(
     secrets: spec.pipSecretMounts,
     dockerfile,
     context: (options) =>
-      createContextStream(spec, options.dockerfile ?? dockerfile(options.dialect), {
-        ...(options.gzip && { gzip: true }),
-        signal: context.signal,
-        // The tag was computed from these files: a file changed since fails the stream, so nothing is pushed under it.
-        expected: identity.files,
-      }),
+      createContextStream(
+        spec,
+        typeof options.dockerfile === 'string' ? options.dockerfile : dockerfile(options.dialect),
+        {
+          ...(options.gzip && { gzip: true }),
+          signal: context.signal,
+          // The tag was computed from these files: a file changed since fails the stream, so nothing is pushed under it.
+          expected: identity.files,
+        },
+      ),
     contextEntries: () => contextSyncEntries(spec, { expected: identity.files, signal: context.signal }),
     events: { emit: (event) => context.emit({ ...event, image: identity.image, spec: spec.name }) },
     signal: context.signal,
