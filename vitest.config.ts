@@ -9,6 +9,7 @@ const src = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import
 const alias = [
   { find: /^@imagespec\/core$/, replacement: src('core/src/index.ts') },
   { find: /^@imagespec\/core\/builder$/, replacement: src('core/src/builder.ts') },
+  { find: /^@imagespec\/core\/testing$/, replacement: src('core/src/testing.ts') },
 ];
 
 // Tests hash thousands of temp projects: none of them gets a stat cache file in the user's

@@ -2,8 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // builder.ts: the light entry builder packages import (`@imagespec/core/builder`).
-  entry: ['src/index.ts', 'src/builder.ts'],
+  // builder.ts: the light entry builder packages import (`@imagespec/core/builder`);
+  // testing.ts: the engine's build request for builder packages' tests (`@imagespec/core/testing`).
+  entry: ['src/index.ts', 'src/builder.ts', 'src/testing.ts'],
   format: ['esm'],
   target: 'node20',
   dts: true,

@@ -6,30 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BuildEvent, BuildRequest, ResolvedImageSpec, RunSummary } from '@imagespec/core';
+import type { BuildRequest, ResolvedImageSpec } from '@imagespec/core';
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import {
-  docker,
-  type LocalBuilder,
-  makeProject,
-  registryAccess,
-  resolveSpec,
-  uniqueName,
-} from '../test/e2e-harness.js';
-import definition from './index.js';
+import { docker, makeProject, manifestStatus, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 const env = testEnv();
-
-async function manifestStatus(image: string): Promise<number> {
-  const [, repository, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image) ?? [];
-  const response = await fetch(`http://${env.registry.host}/v2/${repository}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
-  });
-  return response.status;
-}
 
 async function tags(repository: string): Promise<string[]> {
   const response = await fetch(`http://${env.registry.host}/v2/${repository}/tags/list`);
@@ -38,53 +21,12 @@ async function tags(repository: string): Promise<string[]> {
 }
 
 /** core's engine with the real docker builder, which first runs `beforeBuild` (after the tag is computed). */
-async function runWithEdit(
+function runWithEdit(
   spec: ResolvedImageSpec,
   buildkit: boolean,
   beforeBuild: (request: BuildRequest) => Promise<void>,
-): Promise<{ summary: RunSummary; events: BuildEvent[] }> {
-  const access = registryAccess();
-  const host = core.createBuilderHost({
-    logger: { debug() {}, info() {}, warn: (m) => console.warn(m) },
-    registries: access,
-    cwd: spec.origin.dir,
-    env: {},
-  });
-  const editing: typeof definition = {
-    ...definition,
-    async create(options, builderHost) {
-      const inner = (await definition.create(options, builderHost)) as LocalBuilder;
-      return {
-        available: () => inner.available(),
-        supports: (s) => inner.supports(s),
-        exists: (image: string) => inner.exists(image),
-        async build(request) {
-          await beforeBuild(request);
-          return inner.build(request);
-        },
-      } as LocalBuilder;
-    },
-  };
-  const builders = core.createBuilderRegistry(
-    [[editing, { socketPath: env.dockerSocket, network: 'host', buildkit }]],
-    host,
-  );
-  const events: BuildEvent[] = [];
-  try {
-    const summary = await core.runBuilds({
-      specs: [spec],
-      config: { dir: spec.origin.dir, builders: [], defaults: {}, registries: {}, mirrors: {} },
-      builders,
-      registryClient: core.createRegistryClient({ access }),
-      access,
-      force: false,
-      onEvent: (event) => events.push(event),
-    });
-    return { summary, events };
-  } finally {
-    await builders.dispose();
-    await host.dispose();
-  }
+) {
+  return runEngine([spec], { builder: { buildkit }, beforeBuild });
 }
 
 describe.each([
@@ -126,7 +68,7 @@ describe.each([
     expect(failed?.error?.hint).toContain('Run the build again');
     expect(first.events.map((e) => e.type)).not.toContain('pushed');
     // Nothing under the old tag, nor anywhere in the repository; no local image either.
-    expect(await manifestStatus(oldImage)).toBe(404);
+    expect(await manifestStatus(env.registry.url, oldImage)).toBe(404);
     expect(await tags(name)).toEqual([]);
     expect(() => docker('image', 'inspect', oldImage)).toThrow();
 
@@ -136,7 +78,7 @@ describe.each([
     expect(pushed?.status).toBe('pushed');
     expect(pushed?.image).not.toBe(oldImage);
     expect(pushed?.image).toBe((await core.computeImageIdentity(spec)).image);
-    expect(await manifestStatus(pushed?.image ?? '')).toBe(200);
+    expect(await manifestStatus(env.registry.url, pushed?.image ?? '')).toBe(200);
     expect(await tags(name)).toEqual([pushed?.image.split(':').at(-1)]);
     expect(docker('run', '--rm', '--network', 'none', pushed?.image ?? '', 'cat', '/app/main.py')).toBe(
       'print("new")\n',

@@ -4,17 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { createBuildRequest } from '@imagespec/core/testing';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import {
-  createTestBuilder,
-  docker,
-  makeProject,
-  prepareBuild,
-  resolveSpec,
-  runEngine,
-  uniqueName,
-} from '../test/e2e-harness.js';
+import { createTestBuilder, docker, makeProject, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
 
 const env = testEnv();
 
@@ -32,7 +25,7 @@ describe('engine connection', () => {
       reason: expect.stringContaining(`no Docker engine answers at unix://${socketPath}`),
     });
     const spec = await resolveSpec({ name: 'x', baseImage: env.baseImages.busybox }, await makeProject({}));
-    const error = await builder.build((await prepareBuild(spec, { push: false })).request).catch((e) => e);
+    const error = await builder.build((await createBuildRequest(spec, { push: false })).request).catch((e) => e);
     expect(error.code).toBe('DAEMON_UNREACHABLE');
     expect(error.message).toContain(`unix://${socketPath}`);
     expect(error.hint).toMatch(/Start the Docker engine/);
@@ -66,13 +59,14 @@ describe.each([
       await makeProject({}),
     );
     const controller = new AbortController();
-    const prepared = await prepareBuild(spec, { push: false, signal: controller.signal });
-    const originalEmit = prepared.request.events.emit;
-    // Abort once the sleeping command has printed its marker: it is running on the engine.
-    (prepared.request.events as { emit: typeof originalEmit }).emit = (event) => {
-      originalEmit(event);
-      if (event.type === 'log' && event.line === marker) setTimeout(() => controller.abort(), 300);
-    };
+    const prepared = await createBuildRequest(spec, {
+      push: false,
+      signal: controller.signal,
+      // Abort once the sleeping command has printed its marker: it is running on the engine.
+      onEvent: (event) => {
+        if (event.type === 'log' && event.line === marker) setTimeout(() => controller.abort(), 300);
+      },
+    });
     const error = await (await createTestBuilder({ buildkit })).build(prepared.request).catch((e) => e);
     expect(error.code).toBe('CANCELLED');
     expect(docker('ps', '-a', '--no-trunc', '--format', '{{.Command}}')).not.toContain(marker);
@@ -95,7 +89,7 @@ describe.each([
       await makeProject({}),
     );
     const builder = await createTestBuilder({ buildkit });
-    const prepared = await prepareBuild(spec);
+    const prepared = await createBuildRequest(spec);
     expect(prepared.request.push).toBe(false);
     expect(await builder.exists(prepared.request.image)).toBe(false);
     expect(await builder.build(prepared.request)).toMatchObject({ image: prepared.request.image, pushed: false });
@@ -114,7 +108,7 @@ describe.each([
       { name: uniqueName('options'), baseImage: env.baseImages.busybox },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec, { push: false });
+    const prepared = await createBuildRequest(spec, { push: false });
     const dockerfile = [
       `FROM ${env.baseImages.busybox} AS first`,
       'ARG FLAVOUR=plain',
@@ -178,7 +172,7 @@ describe.each([
       ok: false,
       reason: expect.stringContaining('@imagespec/builder-buildkit'),
     });
-    const prepared = await prepareBuild(spec, { push: false });
+    const prepared = await createBuildRequest(spec, { push: false });
     const error = await builder.build(prepared.request).catch((e) => e);
     expect(error.code).toBe('BUILDER_UNSUPPORTED');
     expect(prepared.events).toEqual([]);

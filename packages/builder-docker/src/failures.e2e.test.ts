@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { errorCategory } from '@imagespec/core';
+import { createBuildRequest } from '@imagespec/core/testing';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,6 @@ import {
   docker,
   makeProject,
   manifestStatus,
-  prepareBuild,
   registryAccess,
   resolveSpec,
   runEngine,
@@ -71,7 +71,7 @@ describe.each([
       },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec);
+    const prepared = await createBuildRequest(spec);
     const error = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
     expect(error.code).toBe('VERIFY_FAILED');
     expect(error.message).toContain('echo checking-missing-file && test -f /not-there');
@@ -90,7 +90,7 @@ describe.each([
       { name: uniqueName('no-registry-there'), registry: host, baseImage: env.baseImages.busybox, commands: ['true'] },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec);
+    const prepared = await createBuildRequest(spec);
     const error = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
     expect(error.code).toBe('REGISTRY_UNREACHABLE');
     expect(error.message).toContain(host);
@@ -112,7 +112,7 @@ describe.each([
       },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec);
+    const prepared = await createBuildRequest(spec);
     const anonymous = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
     expect(anonymous.code).toBe('REGISTRY_AUTH');
     expect(anonymous.message).toContain(host);
@@ -135,7 +135,7 @@ describe.each([
       { name: 'private-base', baseImage: env.baseImages.busybox, commands: ['echo private > /private'] },
       await makeProject({}),
     );
-    const seeded = await prepareBuild(seed, { push: false });
+    const seeded = await createBuildRequest(seed, { push: false });
     await (await createTestBuilder({ buildkit }, right)).build(seeded.request);
     docker('tag', seeded.request.image, base);
     await (await createTestBuilder({ buildkit }, right)).build({ ...seeded.request, image: base, push: true });
@@ -145,7 +145,7 @@ describe.each([
       { name: uniqueName('from-private'), baseImage: base, commands: [`cat /private && echo ${uniqueName('nonce')}`] },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec, { push: false });
+    const prepared = await createBuildRequest(spec, { push: false });
     const denied = await caught((await createTestBuilder({ buildkit })).build(prepared.request));
     expect(denied.code).toBe('REGISTRY_AUTH');
     expect(denied.message).toContain(host);

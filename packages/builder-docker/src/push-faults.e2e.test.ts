@@ -1,3 +1,4 @@
+import { createBuildRequest } from '@imagespec/core/testing';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -6,7 +7,6 @@ import {
   docker,
   makeProject,
   manifestStatus,
-  prepareBuild,
   resolveSpec,
   stepLines,
   uniqueName,
@@ -30,7 +30,7 @@ async function throughStandIn(fault: StandInFault, signal?: AbortSignal) {
     },
     await makeProject({}),
   );
-  const prepared = await prepareBuild(spec, { push: true, ...(signal && { signal }) });
+  const prepared = await createBuildRequest(spec, { push: true, ...(signal && { signal }) });
   onTestFinished(() => {
     try {
       docker('rmi', prepared.request.image);

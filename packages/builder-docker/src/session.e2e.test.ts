@@ -1,23 +1,21 @@
 // The BuildKit session transport on the real engine: the context and the Dockerfile served
 // through file sync (DiffCopy), registry credentials through the session's Auth service.
-// Requests get `contextEntries` from core's own context tar (test/sync-harness.ts) until core
-// lists them itself.
+// Requests are core's own (createBuildRequest): their `contextEntries` are the engine's.
 import { chmodSync, symlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImagespecError } from '@imagespec/core';
+import { createBuildRequest } from '@imagespec/core/testing';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  caught,
   createTestBuilder,
   docker,
   makeProject,
-  prepareBuild,
   registryAccess,
   resolveSpec,
   uniqueName,
 } from '../test/e2e-harness.js';
-import { withContextEntries } from '../test/sync-harness.js';
 import { openSessionCount } from './session.js';
 
 const env = testEnv();
@@ -61,15 +59,6 @@ function transfers(debug: string[]): Transfer[] {
   return out;
 }
 
-async function caught(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a failure');
-}
-
 function containerCount(): number {
   return docker('ps', '-aq').split('\n').filter(Boolean).length;
 }
@@ -96,8 +85,8 @@ describe('BuildKit session transport (file sync)', () => {
       dir,
     );
     const { builder, debug } = await syncBuilder();
-    const { request } = await prepareBuild(spec, { push: false });
-    const result = await builder.build(await withContextEntries(request));
+    const { request } = await createBuildRequest(spec, { push: false });
+    const result = await builder.build(request);
     images.push(result.image);
     expect(result.pushed).toBe(false);
     const listing = docker(
@@ -152,16 +141,16 @@ describe('BuildKit session transport (file sync)', () => {
     };
     const { builder, debug } = await syncBuilder();
 
-    const first = await prepareBuild(await resolveSpec(specInput, dir), { push: false });
-    images.push((await builder.build(await withContextEntries(first.request))).image);
+    const first = await createBuildRequest(await resolveSpec(specInput, dir), { push: false });
+    images.push((await builder.build(first.request)).image);
     const firstContext = transfers(debug).filter((t) => t.dir === 'context');
     expect(firstContext.reduce((sum, t) => sum + t.requested, 0)).toBe(300);
 
     // Same size, other bytes: only the stat's mtime (from the content digest) tells them apart.
     await writeFile(join(dir, 'app/pkg7/file137.txt'), `${nonce.toUpperCase()} CONTENT 137\n`.repeat(20));
-    const second = await prepareBuild(await resolveSpec(specInput, dir), { push: false });
+    const second = await createBuildRequest(await resolveSpec(specInput, dir), { push: false });
     expect(second.request.image).not.toBe(first.request.image);
-    const rebuilt = await builder.build(await withContextEntries(second.request));
+    const rebuilt = await builder.build(second.request);
     images.push(rebuilt.image);
     const sent = transfers(debug);
     const context = sent.filter((t) => t.dir === 'context');
@@ -183,50 +172,39 @@ describe('BuildKit session transport (file sync)', () => {
     );
 
     // Nothing changed: nothing is sent, and the image is the same.
-    const third = await prepareBuild(await resolveSpec(specInput, dir), { push: false });
-    await builder.build(await withContextEntries(third.request));
+    const third = await createBuildRequest(await resolveSpec(specInput, dir), { push: false });
+    await builder.build(third.request);
     expect(transfers(debug).reduce((sum, t) => sum + t.requested, 0)).toBe(0);
   });
 
-  it('a file whose read() fails with CONTEXT_CHANGED fails the build with that error; nothing is pushed', {
+  it('a file changed after the tag was computed fails the build with CONTEXT_CHANGED; nothing is pushed', {
     timeout: 120_000,
   }, async () => {
-    const dir = await makeProject({ 'app/main.py': 'print(1)\n', 'app/other.txt': 'other\n' });
+    // Content of this run only: a file the engine's sync cache already holds is never read.
+    const nonce = uniqueName('nonce');
+    const dir = await makeProject({ 'app/main.py': `print("${nonce}")\n`, 'app/other.txt': 'other\n' });
     const name = uniqueName('imagespec-test/session-changed');
     const spec = await resolveSpec(
       {
         name,
         registry: env.registry.host,
         baseImage: env.baseImages.busybox,
-        commands: [`echo ${uniqueName('nonce')}`],
+        commands: [`echo ${nonce}`],
         sourceRoot: 'app',
       },
       dir,
     );
     const { builder } = await syncBuilder();
-    const { request } = await prepareBuild(spec);
+    const { request } = await createBuildRequest(spec);
     expect(request.push).toBe(true);
-    const changed = new ImagespecError(
-      'CONTEXT_CHANGED',
-      `${dir}/app/main.py has different content than when the tag was computed`,
-    );
-    const failing = await withContextEntries(request, (entry) =>
-      entry.path.endsWith('/main.py')
-        ? {
-            ...entry,
-            async *read() {
-              yield new Uint8Array(3);
-              throw changed;
-            },
-          }
-        : entry,
-    );
+    // Same size, other bytes: the listing still fits, the read's digest does not.
+    await writeFile(join(dir, 'app/main.py'), `print("${nonce.toUpperCase()}")\n`);
     const containers = containerCount();
-    const error = await caught(builder.build(failing));
-    expect(error).toBe(changed);
+    const error = await caught(builder.build(request));
+    expect(error.code).toBe('CONTEXT_CHANGED');
+    expect(error.message).toContain(`${dir}/app/main.py has different content than when the tag was computed`);
     expect(() => docker('image', 'inspect', request.image)).toThrow();
-    const repository = name;
-    const tags = await fetch(`http://${env.registry.host}/v2/${repository}/tags/list`);
+    const tags = await fetch(`http://${env.registry.host}/v2/${name}/tags/list`);
     expect(tags.status === 404 || ((await tags.json()) as { tags?: string[] | null }).tags == null).toBe(true);
     expect(containerCount()).toBe(containers);
     expect(openSessionCount()).toBe(0);
@@ -243,7 +221,7 @@ describe('BuildKit session transport (file sync)', () => {
       { name: 'session-private-base', baseImage: env.baseImages.busybox, commands: ['echo private > /private'] },
       await makeProject({}),
     );
-    const seeded = await prepareBuild(seed, { push: false });
+    const seeded = await createBuildRequest(seed, { push: false });
     const tarBuilder = await createTestBuilder({ contextTransport: 'tar' }, right);
     await tarBuilder.build(seeded.request);
     docker('tag', seeded.request.image, base);
@@ -258,8 +236,8 @@ describe('BuildKit session transport (file sync)', () => {
       },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec, { push: false });
-    const request = await withContextEntries(prepared.request);
+    const prepared = await createBuildRequest(spec, { push: false });
+    const request = prepared.request;
     const anonymous = await syncBuilder();
     const denied = await caught(anonymous.builder.build(request));
     expect((denied as { code?: string }).code).toBe('REGISTRY_AUTH');
@@ -281,7 +259,7 @@ describe('BuildKit session transport (file sync)', () => {
       await makeProject({ 'data.txt': 'x\n' }),
     );
     const controller = new AbortController();
-    const { request, events } = await prepareBuild(spec, { push: false, signal: controller.signal });
+    const { request, events } = await createBuildRequest(spec, { push: false, signal: controller.signal });
     const containers = containerCount();
     const { builder } = await syncBuilder();
     const started = Date.now();
@@ -290,7 +268,7 @@ describe('BuildKit session transport (file sync)', () => {
         controller.abort();
     }, 50);
     try {
-      const error = await caught(builder.build(await withContextEntries(request)));
+      const error = await caught(builder.build(request));
       expect((error as { code?: string }).code).toBe('CANCELLED');
     } finally {
       clearInterval(timer);
@@ -307,8 +285,8 @@ describe('BuildKit session transport (file sync)', () => {
       await makeProject({ 'a.txt': 'from tar\n' }),
     );
     const { builder, debug } = await syncBuilder({ contextTransport: 'tar' });
-    const { request } = await prepareBuild(spec, { push: false });
-    const result = await builder.build(await withContextEntries(request));
+    const { request } = await createBuildRequest(spec, { push: false });
+    const result = await builder.build(request);
     images.push(result.image);
     expect(transfers(debug)).toEqual([]);
     expect(docker('run', '--rm', '--network', 'none', result.image, 'cat', '/a.txt')).toBe('from tar\n');

@@ -1,14 +1,7 @@
+import { createBuildRequest } from '@imagespec/core/testing';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import {
-  createTestBuilder,
-  docker,
-  makeProject,
-  prepareBuild,
-  resolveSpec,
-  uniqueName,
-  waitUntil,
-} from '../test/e2e-harness.js';
+import { createTestBuilder, docker, makeProject, resolveSpec, uniqueName, waitUntil } from '../test/e2e-harness.js';
 
 const env = testEnv();
 
@@ -59,7 +52,7 @@ describe.each([
       },
       await makeProject({}),
     );
-    const prepared = await prepareBuild(spec, { push: false, signal: controller.signal });
+    const prepared = await createBuildRequest(spec, { push: false, signal: controller.signal });
     const building = (await createTestBuilder({ buildkit })).build(prepared.request).catch((error: unknown) => error);
     expect(await waitUntil(() => verifyContainers(marker).length > 0, 60_000)).toBe(true);
     const [container] = verifyContainers(marker);

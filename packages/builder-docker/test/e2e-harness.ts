@@ -1,7 +1,8 @@
 /**
  * Test-only helpers for the end-to-end tests: a real builder on the test engine, specs
- * resolved by core, build requests made with core's identity, renderer and context tar, and
- * core's engine (runBuilds) with this builder configured as a definition object.
+ * resolved by core, and core's engine (runBuilds) with this builder configured as a
+ * definition object. A single build's request is core's own: `createBuildRequest` from
+ * `@imagespec/core/testing`.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,6 @@ import { dirname, join } from 'node:path';
 import type {
   BuildEvent,
   Builder,
-  BuilderEvent,
   BuildRequest,
   ImageSpecInput,
   RegistryAccess,
@@ -77,39 +77,6 @@ export async function createTestBuilder(
   return builder as LocalBuilder;
 }
 
-export interface Prepared {
-  readonly request: BuildRequest;
-  readonly events: BuilderEvent[];
-  readonly tag: string;
-}
-
-/** The build request core's engine makes for a spec (its real identity, Dockerfile and context). */
-export async function prepareBuild(
-  spec: ResolvedImageSpec,
-  options: { push?: boolean; signal?: AbortSignal } = {},
-): Promise<Prepared> {
-  const identity = await core.computeImageIdentity(spec);
-  const { baseImage, hash } = identity;
-  const events: BuilderEvent[] = [];
-  const request: BuildRequest = {
-    spec,
-    image: identity.image,
-    hash,
-    baseImage,
-    push: options.push ?? spec.registry !== undefined,
-    platforms: spec.platforms,
-    secrets: spec.pipSecretMounts,
-    dockerfile: (dialect) => core.renderDockerfile(spec, { dialect, baseImage, hash }),
-    context: ({ dialect, gzip }) =>
-      core.createContextStream(spec, core.renderDockerfile(spec, { dialect, baseImage, hash }), {
-        gzip: gzip ?? false,
-      }),
-    events: { emit: (event) => events.push(event) },
-    signal: options.signal ?? new AbortController().signal,
-  };
-  return { request, events, tag: identity.tag };
-}
-
 /** One run of core's engine with this builder (a definition object in the config) on the test engine. */
 export async function runEngine(
   specs: readonly ResolvedImageSpec[],
@@ -121,8 +88,10 @@ export async function runEngine(
     signal?: AbortSignal;
     /** The builder host's environment (secrets read from variables). */
     env?: Record<string, string>;
+    /** Runs after the engine made the request (the tag is computed), before the builder gets it. */
+    beforeBuild?: (request: BuildRequest) => Promise<void>;
   } = {},
-): Promise<{ summary: RunSummary; events: BuildEvent[]; builderEvents: BuilderEvent[] }> {
+): Promise<{ summary: RunSummary; events: BuildEvent[]; builderEvents: BuildEvent[] }> {
   const access = options.access ?? registryAccess();
   const cwd = await mkdtemp(join(tmpdir(), 'imagespec-e2e-run-'));
   const host = core.createBuilderHost({
@@ -132,31 +101,25 @@ export async function runEngine(
     env: options.env ?? {},
   });
   const builderOptions = { socketPath: testEnv().dockerSocket, network: 'host', ...options.builder };
-  // The engine stamps builder events with the spec's name, which hides a step's own name
-  // (both are `name`); the tests read the builder's events before that.
-  const builderEvents: BuilderEvent[] = [];
-  const recording: typeof definition = {
-    ...definition,
-    async create(options, builderHost) {
-      const inner = (await definition.create(options, builderHost)) as LocalBuilder;
-      return {
-        available: () => inner.available(),
-        supports: (spec) => inner.supports(spec),
-        exists: (image: string) => inner.exists(image),
-        build: (request) =>
-          inner.build({
-            ...request,
-            events: {
-              emit: (event) => {
-                builderEvents.push(event);
-                request.events.emit(event);
-              },
+  const { beforeBuild } = options;
+  const configured: typeof definition = beforeBuild
+    ? {
+        ...definition,
+        async create(options, builderHost) {
+          const inner = (await definition.create(options, builderHost)) as LocalBuilder;
+          return {
+            available: () => inner.available(),
+            supports: (spec) => inner.supports(spec),
+            exists: (image: string) => inner.exists(image),
+            async build(request) {
+              await beforeBuild(request);
+              return inner.build(request);
             },
-          }),
-      } as LocalBuilder;
-    },
-  };
-  const builders = core.createBuilderRegistry([[recording, builderOptions]], host);
+          } as LocalBuilder;
+        },
+      }
+    : definition;
+  const builders = core.createBuilderRegistry([[configured, builderOptions]], host);
   const events: BuildEvent[] = [];
   try {
     const summary = await core.runBuilds({
@@ -170,6 +133,8 @@ export async function runEngine(
       ...(options.signal && { signal: options.signal }),
       onEvent: (event) => events.push(event),
     });
+    // What the builder emitted (steps and logs), as the engine stamped it.
+    const builderEvents = events.filter((event) => event.type === 'step' || event.type === 'log');
     return { summary, events, builderEvents };
   } finally {
     await builders.dispose();
@@ -179,7 +144,7 @@ export async function runEngine(
 }
 
 /** Step events of a build, as "status name". */
-export function stepLines(events: readonly (BuilderEvent | BuildEvent)[]): string[] {
+export function stepLines(events: readonly BuildEvent[]): string[] {
   return events.flatMap((event) => (event.type === 'step' ? [`${event.status} ${event.name}`] : []));
 }
 
