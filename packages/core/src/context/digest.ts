@@ -70,6 +70,7 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
       ...(project !== undefined && { project }),
       ...(options.dockerignore !== undefined && { dockerignore: options.dockerignore }),
       onExcluded: excluded.add,
+      stamps: seen !== undefined,
     })) {
       entries.push(file);
       if (file.kind !== 'file') continue;

@@ -169,15 +169,8 @@ export class TreeRun {
 
   /** The recorded sha256 of a walked file whose stat is unchanged, else undefined (hash it). */
   known(file: ContextFile): string | undefined {
-    let stats: BigIntStats;
-    try {
-      stats = lstatSync(file.absPath, { bigint: true });
-    } catch {
-      // Gone or unreadable since the walk: hashing it says what is wrong.
-      return undefined;
-    }
-    if (!stats.isFile()) return undefined;
-    const stamp = `${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}:${stats.ino}:${stats.dev}:${stats.mode}`;
+    const stamp = file.stamp ?? stampOf(file.absPath);
+    if (stamp === undefined) return undefined;
     const old = this.#old?.[file.path];
     if (
       typeof old === 'string' &&
@@ -189,7 +182,8 @@ export class TreeRun {
       this.#kept++;
       return old.slice(stamp.length + 1);
     }
-    if (stats.mtimeNs < this.#racyFrom && stats.ctimeNs < this.#racyFrom) this.#stamps.set(file.path, stamp);
+    const [, mtimeNs, ctimeNs] = stamp.split(':', 3);
+    if (BigInt(mtimeNs!) < this.#racyFrom && BigInt(ctimeNs!) < this.#racyFrom) this.#stamps.set(file.path, stamp);
     return undefined;
   }
 
@@ -201,6 +195,21 @@ export class TreeRun {
     }
     const before = this.#old ? Object.keys(this.#old).length : 0;
     this.#end(this.#entries, this.#stamps.size > 0 || this.#kept !== before);
+  }
+}
+
+/** What a file's digest is keyed on: size, mtime and ctime in ns, inode, device, mode (`size:mtimeNs:ctimeNs:ino:dev:mode`). */
+export function statStamp(stats: BigIntStats): string {
+  return `${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}:${stats.ino}:${stats.dev}:${stats.mode}`;
+}
+
+/** The stamp of a regular file, undefined when it is gone, unreadable or no longer a file (hashing it says what is wrong). */
+function stampOf(absPath: string): string | undefined {
+  try {
+    const stats = lstatSync(absPath, { bigint: true });
+    return stats.isFile() ? statStamp(stats) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

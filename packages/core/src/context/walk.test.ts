@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImagespecError } from '../errors.js';
+import { statStamp } from './stat-cache.js';
 import { type ContextFile, compareBytes, walkFiles } from './walk.js';
 
 let root: string;
@@ -138,6 +140,19 @@ describe('walkFiles', () => {
       'build/Dockerfile.dockerignore',
     ]);
     expect(excluded).toEqual(['b.txt Dockerfile.dockerignore:1 `b.txt`']);
+  });
+
+  it('gives files the stat cache stamp of the lstat it listed them with, only when asked', async () => {
+    await put('dir/a.txt', 'hello\n', 0o640);
+    await symlink('a.txt', join(root, 'dir/link'));
+    const stamped = await list(root, { stamps: true });
+    expect(stamped.map((file) => [file.path, file.stamp])).toEqual([
+      ['dir', undefined],
+      ['dir/a.txt', statStamp(lstatSync(join(root, 'dir/a.txt'), { bigint: true }))],
+      ['dir/link', undefined],
+    ]);
+    expect(stamped[1]!.stamp).toMatch(/^6:\d+:\d+:\d+:\d+:33184$/);
+    expect((await list()).some((file) => file.stamp !== undefined)).toBe(false);
   });
 
   it('fails with FILE_NOT_FOUND naming a missing path', async () => {

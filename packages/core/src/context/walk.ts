@@ -1,4 +1,4 @@
-import { type BigIntStats, type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -6,6 +6,7 @@ import { ImagespecError } from '../errors.js';
 import { fileError } from '../fs/file-error.js';
 import { kindOf } from '../fs/read-regular-file.js';
 import { checkInsideProject, findGitRoot, isInside } from './project.js';
+import { statStamp } from './stat-cache.js';
 import { createTreeIgnore, type FolderRules, type TreeIgnore } from './tree-ignore.js';
 
 export { fileError };
@@ -29,10 +30,10 @@ export interface ContextFile {
   /** The `.dockerignore` `!` line that keeps this path, when one decided it: listed on purpose. */
   readonly keptBy?: string;
   /**
-   * The lstat the walk listed a file inside the tree with (not a single-file root, which is
-   * followed): the stat cache compares it instead of a second lstat per file.
+   * With the walk's `stamps`, for a file inside the tree (not a single-file root, which is
+   * followed): the stat it was listed with, as the stat cache keys it (`statStamp`).
    */
-  readonly stats?: BigIntStats;
+  readonly stamp?: string;
 }
 
 /** An entry the ignore rules left out (a left-out folder is reported once, its contents not at all). */
@@ -53,6 +54,11 @@ export interface WalkOptions {
   readonly project?: string;
   /** Told about every entry the ignore rules leave out, and every FIFO, socket or device skipped. */
   readonly onExcluded?: (entry: ExcludedEntry) => void;
+  /**
+   * Give each file its `stamp`, for the stat cache: the walk's lstat serves it, so a
+   * file is not stat'ed twice (carrying the whole BigIntStats instead costs more in GC).
+   */
+  readonly stamps?: boolean;
   /** Read this file instead of the root's `.dockerignore` (a Dockerfile spec's `<Dockerfile>.dockerignore`). */
   readonly dockerignore?: string;
 }
@@ -111,7 +117,7 @@ export async function* walkFiles(hostPath: string, options: WalkOptions = {}): A
   const root = resolve(hostPath);
   const real = realRoot ?? (await realpath(root));
   const ignore = await createTreeIgnore(root, real, await gitignoreTop(real, project), options.dockerignore);
-  const walker: Walker = { root, ignore, onExcluded: options.onExcluded };
+  const walker: Walker = { root, ignore, onExcluded: options.onExcluded, stamps: options.stamps === true };
   // Depth-first with an explicit stack: each frame is a directory's sorted steps.
   const stack: { steps: Step[]; next: number }[] = [{ steps: listDirectory(walker, '', ignore.root, false), next: 0 }];
   let turn = performance.now();
@@ -151,6 +157,7 @@ interface Walker {
   readonly root: string;
   readonly ignore: TreeIgnore;
   readonly onExcluded: WalkOptions['onExcluded'];
+  readonly stamps: boolean;
 }
 
 /** A directory's entry (`file`) sorts by its name; its contents (`dir`) by `name/`. */
@@ -165,7 +172,7 @@ interface Step {
 }
 
 function listDirectory(walker: Walker, rel: string, parent: FolderRules, excluded: boolean): Step[] {
-  const { root, ignore, onExcluded } = walker;
+  const { root, ignore, onExcluded, stamps } = walker;
   const absDir = rel === '' ? root : `${root}/${rel}`;
   let dirents: Dirent[];
   try {
@@ -181,13 +188,14 @@ function listDirectory(walker: Walker, rel: string, parent: FolderRules, exclude
   for (const dirent of dirents) {
     const path = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
     const isDir = dirent.isDirectory();
-    const verdict = ignore.decide(path, dirent.name, isDir, `${root}/${path}`, rules);
+    const absPath = `${root}/${path}`;
+    const verdict = ignore.decide(path, dirent.name, isDir, absPath, rules);
     if (!verdict.keep) {
       if (!verdict.quiet) onExcluded?.({ path, isDir, rule: verdict.rule });
       if (verdict.descend) steps.push({ key: `${dirent.name}/`, dir: path, rules, excluded: true });
       continue;
     }
-    const entry = entryOf(root, path);
+    const entry = entryOf(path, absPath, stamps);
     if (!entry) continue;
     if ('special' in entry) {
       onExcluded?.({ path, isDir: false, rule: `not a file, folder or symlink (${entry.special})` });
@@ -203,13 +211,17 @@ function listDirectory(walker: Walker, rel: string, parent: FolderRules, exclude
 }
 
 /** The entry at `path`; FIFOs, sockets and devices come back as `special` (Docker cannot COPY them, and reading a FIFO blocks). */
-function entryOf(root: string, path: string): ContextFile | { special: string } | undefined {
-  const absPath = `${root}/${path}`;
+function entryOf(path: string, absPath: string, stamps: boolean): ContextFile | { special: string } | undefined {
   try {
-    // BigInt: the stat cache keys on ns times, and one lstat serves both.
+    // BigInt: the stat cache keys on ns times.
     const stats = lstatSync(absPath, { bigint: true });
     const mode = Number(stats.mode) & 0o7777;
-    if (stats.isFile()) return { path, absPath, kind: 'file', mode, size: Number(stats.size), stats };
+    if (stats.isFile()) {
+      const size = Number(stats.size);
+      return stamps
+        ? { path, absPath, kind: 'file', mode, size, stamp: statStamp(stats) }
+        : { path, absPath, kind: 'file', mode, size };
+    }
     if (stats.isDirectory()) return { path, absPath, kind: 'dir', mode, size: 0 };
     if (stats.isSymbolicLink())
       return { path, absPath, kind: 'symlink', mode, size: 0, linkTarget: readlinkSync(absPath) };

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { type BigIntStats, closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ImagespecError } from '../errors.js';
 
@@ -81,7 +81,7 @@ function loopOr(error: unknown, path: string): unknown {
 }
 
 /** What a non-regular file is, for messages ("a FIFO (named pipe)"). */
-export function kindOf(stats: Stats): string {
+export function kindOf(stats: Stats | BigIntStats): string {
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
   if (stats.isSocket()) return 'a socket';
   if (stats.isCharacterDevice()) return 'a character device';
