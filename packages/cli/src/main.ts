@@ -1,3 +1,4 @@
+import { errorCategory } from '@imagespec/core';
 import { type CliIo, ExitCode } from './io.js';
 import { colorsWanted, createColors } from './output/colors.js';
 import { formatError } from './output/format-error.js';
@@ -41,14 +42,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 export function exitCodeFor(error: unknown): number {
   const e = error as { name?: string; code?: string; category?: string };
   if (e?.name !== 'ImagespecError') return EXIT_FAILED;
-  const category = e.category ?? categoryFromCode(e.code ?? '');
+  // An error from a plugin's own copy of core may have lost its `category` getter (serialized):
+  // this core's table of codes decides then.
+  const category = e.category ?? errorCategory(e.code ?? '');
   return category === 'input' ? EXIT_BAD_INPUT : EXIT_FAILED;
-}
-
-// An error from a plugin's own copy of core has no `category` getter after serialization:
-// fall back to the code's prefix, which is how every input code is named.
-function categoryFromCode(code: string): string {
-  return /^(SPEC|CONFIG|FLAG|IMAGE_REF|PLUGIN|BUILDER_NOT_FOUND|FILE_NOT_FOUND|LOCK_INVALID)/.test(code)
-    ? 'input'
-    : 'build';
 }

@@ -3,7 +3,7 @@
  * `@imagespec/core` loads besides (zod, yaml, the spec loader, the registry client, the
  * context tar). A builder is imported into a CLI that already holds all of that in its
  * bundle; through the main entry every build loaded a second copy of core and its
- * dependencies (~80 ms). The builder contract is `contract/`.
+ * dependencies. The builder contract is `contract/`.
  */
 
 export { contentMtimeNs } from './context/content-mtime.js';

@@ -5,7 +5,8 @@ import { colorsWanted, createColors } from '../output/colors.js';
 import { formatError } from '../output/format-error.js';
 import { writeGithubReport } from '../output/github.js';
 import { checkMetadataPath, renderMetadata, writeMetadataFile } from '../output/metadata.js';
-import { createRenderer, type ProgressMode, type SummaryRow } from '../output/renderer.js';
+import { createRenderer } from '../output/renderer.js';
+import type { ProgressMode, SummaryRow } from '../output/types.js';
 import { loadProject } from '../project.js';
 
 export interface BuildOptions {

@@ -1,6 +1,6 @@
 import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
-import type { Renderer, RunExtra, SummaryRow } from './renderer.js';
+import type { Renderer, RunExtra, SummaryRow } from './types.js';
 
 /** `--json`: one event object per line, then one summary object. Each line is one write. */
 export function createJsonRenderer(out: Writer): Renderer {

@@ -2,9 +2,9 @@ import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
 import { type Colors, stripAnsi } from './colors.js';
 import { renderPlans } from './plan-text.js';
-import type { Renderer, RunExtra, SummaryRow } from './renderer.js';
 import { createWarningCollector, describeStatus, prefixWidth } from './status.js';
 import { renderSummaryTable } from './summary-table.js';
+import type { Renderer, RunExtra, SummaryRow } from './types.js';
 
 /**
  * Piped output: the same information as the terminal view, without cursor movement.

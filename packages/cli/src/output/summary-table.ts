@@ -1,5 +1,5 @@
 import type { Colors } from './colors.js';
-import type { SummaryRow } from './renderer.js';
+import type { SummaryRow } from './types.js';
 
 /** The end-of-run table: image, tag, builder, result, duration. */
 export function renderSummaryTable(rows: readonly SummaryRow[], colors: Colors): string {

@@ -2,9 +2,9 @@ import type { BuildEvent } from '@imagespec/core';
 import type { Writer } from '../io.js';
 import { type Colors, stripAnsi } from './colors.js';
 import { renderPlans } from './plan-text.js';
-import type { Renderer, RunExtra, SummaryRow } from './renderer.js';
 import { createWarningCollector, foundIn, prefixWidth } from './status.js';
 import { formatDuration, renderSummaryTable } from './summary-table.js';
+import type { Renderer, RunExtra, SummaryRow } from './types.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const REDRAW_MS = 120;

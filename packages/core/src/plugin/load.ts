@@ -87,7 +87,7 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
 }
 
 async function createLoader() {
-  // Only builders written in TypeScript and package resolution need jiti (~60 ms to load).
+  // Only builders written in TypeScript and package resolution need jiti, which is slow to load.
   const { createJiti } = await import('jiti');
   return createJiti(import.meta.url, { moduleCache: false });
 }

@@ -32,8 +32,8 @@ const MAX_REDIRECTS = 5;
 
 /**
  * The registry client's HTTP, on node:http and node:https rather than Node's fetch: the
- * first use of the global fetch (or Response, or Headers) loads undici, ~45 ms of every
- * `imagespec build` here, for a few HEAD requests on loopback. It also takes a private CA,
+ * first use of the global fetch (or Response, or Headers) loads undici, a large share of
+ * an `imagespec build`'s start, for a few HEAD requests on loopback. It also takes a private CA,
  * which Node 20's fetch accepts only through an undici Agent it does not export. It covers
  * what the client sends: GET/HEAD/POST, string or byte bodies, redirects as fetch follows
  * them, signals; failures below HTTP reject as fetch's do (TypeError "fetch failed" with

@@ -22,7 +22,7 @@ const SHELL_META = /[$`\\|&{}\n\r\t\0]/;
 function commonProblem(value: string, what: string, optionHint: string): string | undefined {
   if (value.trim() === '') return `${what} is empty`;
   // The longest real ones (a requirement with a wheel URL) are a few hundred; the match-spec
-  // grammar's regex is quadratic in the length (20,000 characters: 0.65 s).
+  // grammar's regex is quadratic in the length.
   if (value.length > MAX_PACKAGE_LENGTH)
     return `${what} is ${value.length.toLocaleString('en-US')} characters long; at most ${MAX_PACKAGE_LENGTH.toLocaleString('en-US')}`;
   const bad = CONTROL.exec(value) ?? SHELL_META.exec(value) ?? /[^\x20-\x7e]/u.exec(value);
