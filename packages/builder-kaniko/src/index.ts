@@ -2,8 +2,8 @@ import { defineBuilder } from '@imagespec/core/builder';
 import { createKanikoBuilder } from './kaniko-builder.js';
 import { type KanikoOptions, kanikoOptionsSchema } from './options.js';
 
-export type { KanikoLogFormat, KanikoLogLine } from './logs.js';
-export { parseKanikoLogLine } from './logs.js';
+export type { KanikoLogFormat, KanikoLogLine } from './kaniko-log.js';
+export { parseKanikoLogLine } from './kaniko-log.js';
 export type { PodManifest } from './manifest.js';
 export type { KanikoOptions, KanikoOptionsInput } from './options.js';
 export { DEFAULT_EXECUTOR_IMAGE, kanikoOptionsSchema } from './options.js';

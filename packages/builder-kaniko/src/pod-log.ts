@@ -1,6 +1,6 @@
 /**
  * Follows the executor's log (client-node's Log with follow=true) and hands it on line by
- * line. The log is best effort: when it cannot be read, the termination message (the log
+ * line (kaniko-log.ts reads what the lines say). The log is best effort: when it cannot be read, the termination message (the log
  * tail, by FallbackToLogsOnError) still explains a failure.
  */
 import { createInterface } from 'node:readline';

@@ -1,5 +1,6 @@
 /**
- * Kaniko's log, line by line (pure). The executor's own records come as JSON
+ * What Kaniko's log says, line by line (pure); pod-log.ts follows the pod's log stream that
+ * carries it. The executor's own records come as JSON
  * (`--log-format=json`) or as logrus text (`INFO[0000] msg` when coloured, `time=... level=...
  * msg=...` when not); everything else is output of a RUN step or the final plain-text
  * `error building image: ...` line. Steps begin where Kaniko logs an instruction.

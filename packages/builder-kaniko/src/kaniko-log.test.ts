@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BuilderEvent } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
-import { createKanikoLogTracker, type KanikoLogFormat, parseKanikoLogLine } from './logs.js';
+import { createKanikoLogTracker, type KanikoLogFormat, parseKanikoLogLine } from './kaniko-log.js';
 
 const KANIKO_FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 const fixture = (name: string) => readFileSync(`${KANIKO_FIXTURES}${name}`, 'utf8').replace(/\n$/, '').split('\n');
