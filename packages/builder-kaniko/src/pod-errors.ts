@@ -1,7 +1,7 @@
 /** The errors a Kaniko pod can end a build with, each naming the pod and the cluster's own words. */
 import { ImagespecError } from '@imagespec/core/builder';
-import type { KubeClients } from './kube-client.js';
 import type { KanikoLogSummary } from './kaniko-log.js';
+import type { KubeClients } from './kube-client.js';
 import { ECR_INIT_CONTAINER, KANIKO_CONTAINER } from './manifest.js';
 import { containerStatus, type PodView } from './pod-watch.js';
 

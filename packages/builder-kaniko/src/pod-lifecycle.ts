@@ -6,8 +6,8 @@
  */
 import { type BuilderEvent, ImagespecError, type Logger } from '@imagespec/core/builder';
 import { streamContextToPod } from './context-stream.js';
-import { describeApiError, type KubeClients } from './kube-client.js';
 import { createKanikoLogTracker, type KanikoLogFormat } from './kaniko-log.js';
+import { describeApiError, type KubeClients } from './kube-client.js';
 import { KANIKO_CONTAINER, type PodManifest } from './manifest.js';
 import { failedBuildError, formatTail, notStartedError, terminatedBeforeRunError } from './pod-errors.js';
 import { followPodLog } from './pod-log.js';
