@@ -146,6 +146,25 @@ export const FIELD_DOCS = {
     description: 'Options for the chosen builder, checked against its options schema and merged over the config’s.',
     example: { network: 'host' },
   },
+  dockerfile: {
+    description:
+      'A Dockerfile of your own, relative to the spec file: the image is what `docker build` makes of it, tagged by its bytes, its context’s files, target, buildArgs, platform and the images it pulls (pinned by imagespec.lock.json). Such a spec sets no Python-layer field (baseImage, packages, commands, copy, env...); another spec of the file layers them on it with `baseImage: <its key>`. Must be inside the project.',
+    example: 'services/api/Dockerfile',
+  },
+  context: {
+    description:
+      'The build context of `dockerfile`: a folder relative to the spec file, inside the project. Default: the Dockerfile’s folder. Its `.dockerignore` applies (or `<Dockerfile>.dockerignore` when it exists), as do .gitignore files and the built-in list, as for sourceRoot.',
+    example: 'services/api',
+  },
+  target: {
+    description: 'The stage of `dockerfile` to build (`docker build --target`). Default: the last stage.',
+    example: 'runtime',
+  },
+  buildArgs: {
+    description:
+      '`docker build --build-arg` values for `dockerfile`: they resolve ARGs used in FROM lines and set every ARG the Dockerfile declares. Part of the hash.',
+    example: { NODE_VERSION: '22', APP_ENV: 'prod' },
+  },
 } as const satisfies Record<string, FieldDoc>;
 
 export type DocumentedField = keyof typeof FIELD_DOCS;

@@ -52,6 +52,15 @@ export interface ImageSpec {
   withVerify(...commands: Items): ImageSpec;
   /** Names the builder; options merge into builderOptions. */
   withBuilder(builder: string, options?: Readonly<Record<string, unknown>>): ImageSpec;
+  /**
+   * Builds your own Dockerfile (relative to `dir`) instead of Python layers: the context
+   * defaults to its folder; `buildArgs` merge. Layer packages on it with another spec's
+   * `withBaseImage(this)`.
+   */
+  withDockerfile(
+    dockerfile: string,
+    options?: { context?: string; target?: string; buildArgs?: Readonly<Record<string, string | number | boolean>> },
+  ): ImageSpec;
   /** Validates and normalizes (normalizeSpec); throws SPEC_INVALID listing every problem. */
   resolve(): ResolvedImageSpec;
 }
@@ -87,7 +96,10 @@ class FluentImageSpec implements ImageSpec {
     return this.with({ [key]: [...list, ...items] } as Partial<ImageSpecInput>);
   }
 
-  #merge<K extends 'env' | 'labels' | 'builderOptions'>(key: K, values: Readonly<Record<string, unknown>>): ImageSpec {
+  #merge<K extends 'env' | 'labels' | 'builderOptions' | 'buildArgs'>(
+    key: K,
+    values: Readonly<Record<string, unknown>>,
+  ): ImageSpec {
     return this.with({ [key]: { ...(this.input[key] ?? {}), ...values } } as Partial<ImageSpecInput>);
   }
 
@@ -178,6 +190,21 @@ class FluentImageSpec implements ImageSpec {
     const next = this.with({ builder });
     return options ? (next as FluentImageSpec).#merge('builderOptions', options) : next;
   }
+  withDockerfile(
+    dockerfile: string,
+    options: {
+      context?: string;
+      target?: string;
+      buildArgs?: Readonly<Record<string, string | number | boolean>>;
+    } = {},
+  ) {
+    const next = this.with({
+      dockerfile,
+      ...(options.context !== undefined && { context: options.context }),
+      ...(options.target !== undefined && { target: options.target }),
+    });
+    return options.buildArgs ? (next as FluentImageSpec).#merge('buildArgs', options.buildArgs) : next;
+  }
 
   resolve(): ResolvedImageSpec {
     this.#resolved ??= normalizeSpec(this.input, { dir: this.dir });
@@ -197,6 +224,8 @@ function absolutize(input: Readonly<ImageSpecInput>, dir: string): ImageSpecInpu
     ...input,
     ...(input.requirements !== undefined && { requirements: abs(input.requirements) }),
     ...(input.sourceRoot !== undefined && { sourceRoot: abs(input.sourceRoot) }),
+    ...(input.dockerfile !== undefined && { dockerfile: abs(input.dockerfile) }),
+    ...(input.context !== undefined && { context: abs(input.context) }),
     ...(input.copy && {
       copy: input.copy.map((entry) =>
         typeof entry === 'string' ? { src: abs(entry), dest: entry } : { ...entry, src: abs(entry.src) },

@@ -109,6 +109,10 @@ const FIELD_SCHEMAS: Record<keyof typeof FIELD_DOCS, Schema> = {
   verify: list(text),
   builder: textMatching('^[A-Za-z0-9@][A-Za-z0-9@/._-]*$'),
   builderOptions: { type: 'object' },
+  dockerfile: text,
+  context: text,
+  target: textMatching('^[A-Za-z0-9][A-Za-z0-9_.-]*$'),
+  buildArgs: map({ type: ['string', 'number', 'boolean'] }, '^[A-Za-z_][A-Za-z0-9_]*$'),
 };
 
 /** `null` too: the loader drops a field that is null. */

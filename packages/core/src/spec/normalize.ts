@@ -1,9 +1,10 @@
-import { posix, resolve } from 'node:path';
+import { dirname, posix, resolve } from 'node:path';
 import { DEFAULT_WORKDIR } from '../context/layout.js';
 import type {
   ImageSpecInput,
   MaybeArray,
   ResolvedCopyEntry,
+  ResolvedDockerfile,
   ResolvedImageSpec,
   ResolvedSecretMount,
   SpecOrigin,
@@ -79,9 +80,12 @@ function transform(input: ImageSpecInput, origin: SpecOrigin, base: ResolvedImag
   const hostPath = (path: string) => resolve(origin.dir, path);
   const baseImage =
     base ??
-    (typeof input.baseImage === 'object'
-      ? transform(input.baseImage, origin, undefined)
-      : (input.baseImage ?? defaultBaseImage(input.pythonVersion)));
+    // A Dockerfile names its own images; `scratch` says the spec has no base of imagespec's.
+    (input.dockerfile !== undefined
+      ? 'scratch'
+      : typeof input.baseImage === 'object'
+        ? transform(input.baseImage, origin, undefined)
+        : (input.baseImage ?? defaultBaseImage(input.pythonVersion)));
   const spec: ResolvedImageSpec = {
     name: input.name,
     ...(input.registry !== undefined && { registry: input.registry }),
@@ -133,8 +137,20 @@ function transform(input: ImageSpecInput, origin: SpecOrigin, base: ResolvedImag
     ...(input.builder !== undefined && { builder: input.builder }),
     builderOptions: Object.freeze({ ...(input.builderOptions ?? {}) }),
     origin: Object.freeze({ ...origin }),
+    ...(input.dockerfile !== undefined && { dockerfile: resolveDockerfile(input, hostPath) }),
   };
   return deepFreeze(spec);
+}
+
+/** Paths absolute (the context defaults to the Dockerfile's folder), the target lower-cased as BuildKit compares stage names. */
+function resolveDockerfile(input: ImageSpecInput, hostPath: (path: string) => string): ResolvedDockerfile {
+  const path = hostPath(input.dockerfile as string);
+  return {
+    path,
+    context: input.context !== undefined ? hostPath(input.context) : dirname(path),
+    ...(input.target !== undefined && { target: input.target.toLowerCase() }),
+    buildArgs: sortedMap(input.buildArgs ?? {}, String),
+  };
 }
 
 /**

@@ -36,8 +36,19 @@ describe('imageSpecSchema', () => {
       builder: 'docker',
       builderOptions: { network: 'host' },
     };
-    expect(Object.keys(full).sort()).toEqual([...SPEC_FIELDS].sort());
+    // A spec with its own Dockerfile takes the four Dockerfile fields instead of the Python layers.
+    const dockerfileSpec = {
+      name: 'web',
+      dockerfile: 'Dockerfile',
+      context: '.',
+      target: 'runtime',
+      buildArgs: { A: '1', B: 2, C: true },
+    };
+    expect([...new Set([...Object.keys(full), ...Object.keys(dockerfileSpec)])].sort()).toEqual(
+      [...SPEC_FIELDS].sort(),
+    );
     expect(imageSpecSchema.safeParse(full).success).toBe(true);
+    expect(imageSpecSchema.safeParse(dockerfileSpec).success).toBe(true);
   });
 
   it('is strict about unknown keys', () => {

@@ -320,9 +320,62 @@ const specFields = {
     pattern(/^[A-Za-z0-9@][A-Za-z0-9@/._-]*$/, (value) => `builder \`${value}\` is not a builder name`),
   ).optional(),
   builderOptions: keysChecked(builderOptionValue, protoKeyCheck).optional(),
+  dockerfile: checked(nonEmpty('dockerfile'), noControl('dockerfile')).optional(),
+  context: checked(nonEmpty('context'), noControl('context')).optional(),
+  target: checked(
+    pattern(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+      (value) => `target \`${value}\` is not a stage name (an \`AS name\` of a FROM line)`,
+    ),
+  ).optional(),
+  buildArgs: keysChecked(envValue, (key) =>
+    /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+      ? undefined
+      : `build arg \`${key}\` is not an ARG name (letters, digits and _)`,
+  ).optional(),
 };
 
+/** What a spec with its own Dockerfile may set beside it: where the image goes and how it is checked, not what is in it. */
+const DOCKERFILE_SPEC_FIELDS: ReadonlySet<string> = new Set([
+  'name',
+  'registry',
+  'tagFormat',
+  'tags',
+  'platform',
+  'labels',
+  'verify',
+  'builder',
+  'builderOptions',
+  'dockerfile',
+  'context',
+  'target',
+  'buildArgs',
+]);
+
+/** Fields that describe a Dockerfile's build and mean nothing without one. */
+const DOCKERFILE_ONLY_FIELDS = ['context', 'target', 'buildArgs'] as const;
+
+/** Python-layer fields beside `dockerfile`, and Dockerfile fields without it: each an issue at its path. */
+function checkDockerfileFields(spec: ImageSpecInput, ctx: z.RefinementCtx): void {
+  if (spec.dockerfile === undefined) {
+    for (const field of DOCKERFILE_ONLY_FIELDS) {
+      if (spec[field] === undefined) continue;
+      ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to a Dockerfile: set dockerfile too` });
+    }
+    return;
+  }
+  for (const field of Object.keys(spec)) {
+    if (DOCKERFILE_SPEC_FIELDS.has(field) || spec[field as keyof ImageSpecInput] === undefined) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `${field} cannot be set on a spec with its own dockerfile, which is built as the Dockerfile says; to add ${field} on top of that image, write a second spec in this file with \`baseImage: <this spec's key>\` (it is built first, then layered on)`,
+    });
+  }
+}
+
 export const imageSpecSchema: z.ZodType<ImageSpecInput> = z.strictObject(specFields).superRefine((spec, ctx) => {
+  checkDockerfileFields(spec, ctx);
   if (typeof spec.name !== 'string' || spec.name.length > IMAGE_NAME_MAX_LENGTH) return; // reported on name
   const full = typeof spec.registry === 'string' ? `${spec.registry}/${spec.name}` : spec.name;
   if (full.length > IMAGE_NAME_MAX_LENGTH) {
