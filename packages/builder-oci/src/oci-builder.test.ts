@@ -1,5 +1,5 @@
-import { normalizeSpec, validateBuilderDefinition } from '@imagespec/core';
-import type { BuilderHost, RegistryBlobClient } from '@imagespec/core/builder';
+import { createBuilderHost, createBuilderRegistry, normalizeSpec, validateBuilderDefinition } from '@imagespec/core';
+import { type BuilderHost, defineBuilder, type RegistryBlobClient } from '@imagespec/core/builder';
 import { describe, expect, it } from 'vitest';
 import oci from './index.js';
 
@@ -47,5 +47,46 @@ describe('@imagespec/builder-oci', () => {
       reason:
         'verify needs a local Docker engine to run the commands in before the tag is put, and the oci builder has engine: false',
     });
+  });
+});
+
+describe('selection with builder-oci configured', () => {
+  it('passes a Dockerfile spec to the next builder by priority, saying why oci does not take it', async () => {
+    const debug: string[] = [];
+    const host = createBuilderHost({
+      logger: { debug: (message) => debug.push(message), info: () => {}, warn: () => {} },
+      registries: { credentials: async () => undefined, insecure: () => true, mirror: (r: string) => r },
+      cwd: '/project',
+      env: {},
+    });
+    const daemon = defineBuilder({
+      apiVersion: 1,
+      name: 'daemon',
+      priority: 50,
+      create: () => ({
+        available: () => ({ ok: true }),
+        supports: () => ({ ok: true }),
+        build: async (request) => ({ image: request.image, pushed: false }),
+      }),
+    });
+    const builders = createBuilderRegistry(
+      [
+        [oci, { engine: false }],
+        [daemon, {}],
+      ],
+      host,
+    );
+    try {
+      const own = normalizeSpec({ name: 'app', dockerfile: 'Dockerfile' }, { dir: '/project' });
+      expect((await builders.select(own)).name).toBe('daemon');
+      expect(debug).toContainEqual(expect.stringContaining('oci does not support app: builder-oci writes files'));
+      expect((await builders.select(withVerify)).name).toBe('daemon');
+      expect((await builders.select(normalizeSpec({ name: 'app', copy: ['x'] }, { dir: '/project' }))).name).toBe(
+        'oci',
+      );
+    } finally {
+      await builders.dispose();
+      await host.dispose();
+    }
   });
 });

@@ -65,4 +65,13 @@ describe('ociSupports', () => {
       reason: 'its base is the spec "base", which has no registry to read its layers from',
     });
   });
+
+  it('refuses a spec that brings its own Dockerfile, naming the field', () => {
+    const own = normalizeSpec({ name: 'app', dockerfile: 'docker/Dockerfile', target: 'runtime' }, { dir: '/project' });
+    expect(ociSupports(own, engine)).toEqual({
+      ok: false,
+      reason:
+        'builder-oci writes files and settings only, and dockerfile (/project/docker/Dockerfile) is a Dockerfile whose steps need a daemon (docker, buildkit or kaniko)',
+    });
+  });
 });

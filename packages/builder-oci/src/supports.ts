@@ -31,6 +31,12 @@ export function fieldsNeedingRun(spec: ResolvedImageSpec): string[] {
 
 /** Whether builder-oci can build the spec; `runner` says whether a local engine can run verify commands. */
 export function ociSupports(spec: ResolvedImageSpec, runner: { ok: boolean; why?: string }): Availability {
+  if (spec.dockerfile) {
+    return {
+      ok: false,
+      reason: `builder-oci writes files and settings only, and dockerfile (${spec.dockerfile.path}) is a Dockerfile whose steps need a daemon (docker, buildkit or kaniko)`,
+    };
+  }
   const fields = fieldsNeedingRun(spec);
   if (fields.length > 0) {
     return {
