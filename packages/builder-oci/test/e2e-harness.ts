@@ -8,7 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { BuildEvent, ImageSpecInput, RegistryAccess, ResolvedImageSpec, RunSummary } from '@imagespec/core';
+import type {
+  BuildEvent,
+  BuilderOption,
+  ImageSpecInput,
+  RegistryAccess,
+  ResolvedImageSpec,
+  RunSummary,
+} from '@imagespec/core';
 import * as core from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { onTestFinished } from 'vitest';
@@ -45,13 +52,16 @@ export function registryAccess(
   });
 }
 
-/** One run of core's engine with the oci builder alone. */
+/** One run of core's engine with the oci builder alone, or with `others` configured beside it (`oci: false`: without it). */
 export async function runEngine(
   specs: readonly ResolvedImageSpec[],
   options: {
     builder?: OciBuilderOptionsInput;
+    others?: readonly BuilderOption[];
+    oci?: boolean;
     access?: RegistryAccess;
     force?: boolean;
+    dryRun?: boolean;
     push?: boolean;
     signal?: AbortSignal;
     onEvent?: (event: BuildEvent) => void;
@@ -65,8 +75,9 @@ export async function runEngine(
     cwd,
     env: {},
   });
+  const oci: BuilderOption = [definition, { engine: testEnv().dockerSocket, network: 'host', ...options.builder }];
   const builders = core.createBuilderRegistry(
-    [[definition, { engine: testEnv().dockerSocket, network: 'host', ...options.builder }]],
+    [...(options.oci === false ? [] : [oci]), ...(options.others ?? [])],
     host,
   );
   const events: BuildEvent[] = [];
@@ -78,6 +89,7 @@ export async function runEngine(
       registryClient: core.createRegistryClient({ access }),
       access,
       force: options.force ?? false,
+      ...(options.dryRun && { dryRun: true }),
       ...(options.push !== undefined && { push: options.push }),
       ...(options.signal && { signal: options.signal }),
       onEvent: (event) => {

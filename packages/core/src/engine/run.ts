@@ -13,6 +13,7 @@ import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';
 import { redactingSink } from './redact.js';
 import { buildRequest } from './request.js';
+import { type BasePartResult, chooseSplit, createBaseParts, topPart } from './split-build.js';
 
 export const DEFAULT_CONCURRENCY = 2;
 
@@ -55,6 +56,8 @@ export interface ImageResult {
   readonly digest?: string;
   /** The extra tags put on the same digest, as full references (spec `tags`). */
   readonly tags?: readonly string[];
+  /** Built in two parts (split.ts): the base part (the spec up to its commands) as the run found or made it; `builder` then appended the rest. */
+  readonly split?: BasePartResult;
   readonly durationMs: number;
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
 }
@@ -67,6 +70,8 @@ export interface PlannedBuild {
   readonly availability?: string;
   /** What the builder would run; absent when the builder has no `plan`. */
   readonly plan?: BuildPlan;
+  /** In a split build: `base` is the spec up to its commands (its own image), `top` the source layer and settings appended to it under the spec's tag. */
+  readonly part?: 'base' | 'top';
 }
 
 export interface RunSummary {
@@ -128,6 +133,15 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
   const results = new Map<string, Promise<ImageResult>>();
   for (const item of planned)
     emit({ type: 'queued', image: item.identity.image, spec: item.spec.name, hash: item.identity.hash });
+  const baseParts = createBaseParts({
+    registryClient: options.registryClient,
+    force: Boolean(options.force),
+    dryRun: Boolean(options.dryRun),
+    signal,
+    emit,
+    plans,
+    ...(options.resolveBase && { resolveBase: options.resolveBase }),
+  });
 
   const processImage = async (item: PlannedImage, baseResult: ImageResult | undefined): Promise<ImageResult> => {
     const t0 = Date.now();
@@ -150,7 +164,18 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       const push = (options.push ?? true) && spec.registry !== undefined;
       // A base spec built by a builder that returned another image (noop: the base as is) is FROM that image.
       const baseImage = options.access.mirror(baseResult ? baseResult.image : identity.baseImage);
-      const request = buildRequest(item, { baseImage, push, signal, emit });
+      const split = await chooseSplit(spec, selected, options.builders, {
+        push,
+        explicit: options.builder,
+        dryRun: Boolean(options.dryRun),
+      });
+      // Split: the base part first (found in the registry, or built by its builder), then the top appended FROM it.
+      const part = split && (await baseParts(split, baseImage));
+      if (split) selected = split.top;
+      const request =
+        split && part
+          ? buildRequest(topPart(item, split), { baseImage: options.access.mirror(part.image), push, signal, emit })
+          : buildRequest(item, { baseImage, push, signal, emit });
       // A dry run whose builder was not checked must not reach its daemon.
       if (!options.force && spec.registry === undefined && selected.availability === undefined) {
         if (selected.builder.exists && (await selected.builder.exists(image, { signal }))) {
@@ -166,9 +191,10 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
           builder: selected.name,
           ...(selected.availability && { availability: selected.availability }),
           ...(plan && { plan }),
+          ...(part && { part: 'top' as const }),
         });
         emit({ type: 'skipped', ...stamp, reason: 'dry-run' });
-        return result(item, 'planned', t0, { builder: selected.name });
+        return result(item, 'planned', t0, { builder: selected.name, ...(part && { split: part }) });
       }
       emit({ type: 'building', ...stamp, builder: selected.name });
       const built = await selected.builder.build(request);
@@ -182,6 +208,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
         status: built.pushed ? 'pushed' : 'built',
         builder: selected.name,
         ...(built.digest && { digest: built.digest }),
+        ...(part && { split: part }),
         durationMs,
       };
       return built.pushed ? await tagged(item, done) : done;
@@ -243,7 +270,7 @@ function result(
   item: PlannedImage,
   status: ImageStatus,
   t0: number,
-  extra: { builder?: string; digest?: string } = {},
+  extra: { builder?: string; digest?: string; split?: BasePartResult } = {},
 ): ImageResult {
   return {
     name: item.spec.name,

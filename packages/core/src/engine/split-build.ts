@@ -1,0 +1,171 @@
+import type { BuildRequest } from '../contract/builder.js';
+import type { BuildEvent } from '../contract/events.js';
+import type { ResolvedImageSpec } from '../contract/spec.js';
+import { ImagespecError, isImagespecError } from '../errors.js';
+import { computeImageIdentity, type ImageIdentity } from '../hash/identity.js';
+import type { BuilderRegistry, SelectedBuilder } from '../plugin/selection.js';
+import type { RegistryClient } from '../registry/client.js';
+import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
+import type { PlannedImage, ResolveBase } from './plan.js';
+import { buildRequest } from './request.js';
+import type { PlannedBuild } from './run.js';
+import { type SplitSpec, splitSpec } from './split.js';
+
+/** A spec built in two parts, and who builds each. */
+export interface SplitChoice {
+  readonly cut: SplitSpec;
+  /** Builds `cut.base` (a daemon builder: it runs the steps). */
+  readonly base: SelectedBuilder;
+  /** Appends `cut.top` (the source layer and the settings after it). */
+  readonly top: SelectedBuilder;
+}
+
+/** The base part as the run found or made it. */
+export interface BasePartResult {
+  readonly image: string;
+  readonly hash: string;
+  readonly builder: string;
+  readonly status: 'skipped' | 'pushed' | 'planned';
+  readonly digest?: string;
+}
+
+/**
+ * Whether to build a spec in two parts. Automatic, when all of these hold: the run pushes
+ * it (the top's builder reads the base part from the registry), no builder is named (a
+ * named builder builds the whole spec), the spec copies source, and the builder chosen for
+ * the top by priority is not the one chosen for the whole spec: a builder that cannot take
+ * the whole (no RUN) but takes the top, builder-oci, appends the source layer without a
+ * daemon, so a source edit builds nothing on one.
+ */
+export async function chooseSplit(
+  spec: ResolvedImageSpec,
+  whole: SelectedBuilder,
+  builders: BuilderRegistry,
+  options: { readonly push: boolean; readonly explicit: string | undefined; readonly dryRun: boolean },
+): Promise<SplitChoice | undefined> {
+  if (!options.push || options.explicit !== undefined || spec.builder !== undefined) return undefined;
+  const cut = splitSpec(spec);
+  if (!cut) return undefined;
+  const select = { dryRun: options.dryRun };
+  const top = await builders.select(cut.top, undefined, select).catch((error: unknown) => {
+    // No builder takes the top alone: build the whole spec as one image.
+    if (isImagespecError(error) && error.code === 'BUILDER_UNAVAILABLE') return undefined;
+    throw error;
+  });
+  if (!top || top.name === whole.name) return undefined;
+  return { cut, base: await builders.select(cut.base, undefined, select), top };
+}
+
+/** The whole spec's identity with only the source files expected: the top's context is the source alone. */
+export function topPart(item: PlannedImage, choice: SplitChoice): PlannedImage {
+  const { files } = item.identity;
+  return {
+    spec: choice.cut.top,
+    identity: { ...item.identity, files: { copy: [], ...(files.source && { source: files.source }) } },
+  };
+}
+
+export interface BasePartContext {
+  readonly registryClient: Pick<RegistryClient, 'checkManifest'>;
+  readonly force: boolean;
+  readonly dryRun: boolean;
+  readonly signal: AbortSignal;
+  readonly emit: (event: BuildEvent) => void;
+  readonly resolveBase?: ResolveBase;
+  /** Dry-run plans go here. */
+  readonly plans: PlannedBuild[];
+}
+
+/**
+ * Makes sure each base part is in the registry, once per run however many specs share it:
+ * tagged by its own hash, skipped when the registry has it, else built and pushed by its
+ * builder. It has its own events (queued, skipped or building, built, pushed) under its
+ * own image name. Rejects with the part's error, worded as the base part's.
+ */
+export function createBaseParts(context: BasePartContext) {
+  const parts = new Map<string, Promise<BasePartResult>>();
+  const { emit, signal } = context;
+  const identityCache = new Map<string, Promise<ImageIdentity>>();
+
+  const run = async (choice: SplitChoice, identity: ImageIdentity, baseImage: string): Promise<BasePartResult> => {
+    const spec = choice.cut.base;
+    const { image, hash } = identity;
+    const stamp = { image, spec: spec.name };
+    const done = (status: BasePartResult['status'], digest?: string): BasePartResult => ({
+      image,
+      hash,
+      builder: choice.base.name,
+      status,
+      ...(digest && { digest }),
+    });
+    emit({ type: 'queued', ...stamp, hash });
+    try {
+      throwIfAborted(signal, image);
+      if (!context.force) {
+        const check = await context.registryClient.checkManifest(image, { signal });
+        if (check.status === 'exists') {
+          emit({ type: 'skipped', ...stamp, reason: 'exists', where: 'registry' });
+          return done('skipped', check.digest);
+        }
+        if (check.status === 'unknown') throw unknownAnswer(image, check);
+      }
+      const request: BuildRequest = buildRequest({ spec, identity }, { baseImage, push: true, signal, emit });
+      if (context.dryRun) {
+        const plan = choice.base.builder.plan ? await choice.base.builder.plan(request) : undefined;
+        context.plans.push({
+          name: spec.name,
+          image,
+          builder: choice.base.name,
+          part: 'base',
+          ...(choice.base.availability && { availability: choice.base.availability }),
+          ...(plan && { plan }),
+        });
+        emit({ type: 'skipped', ...stamp, reason: 'dry-run' });
+        return done('planned');
+      }
+      const t0 = Date.now();
+      emit({ type: 'building', ...stamp, builder: choice.base.name });
+      const built = await choice.base.builder.build(request);
+      emit({ type: 'built', ...stamp, ...(built.digest && { digest: built.digest }), durationMs: Date.now() - t0 });
+      if (!built.pushed) {
+        throw new ImagespecError(
+          'BUILD_FAILED',
+          `Builder "${choice.base.name}" did not push ${image}, the base part the source layer goes on.`,
+          { hint: 'Build the spec with that builder alone (`--builder`), or report this as a bug of the builder.' },
+        );
+      }
+      emit({ type: 'pushed', ...stamp, ...(built.digest && { digest: built.digest }) });
+      return done('pushed', built.digest);
+    } catch (error) {
+      const problem = toImagespecError(error, image, signal, choice.base.name);
+      emit({
+        type: 'failed',
+        ...stamp,
+        error: { code: problem.code, message: problem.message, ...(problem.hint && { hint: problem.hint }) },
+      });
+      throw new ImagespecError(
+        problem.code,
+        `The base part ${image} (the spec up to its commands, built by "${choice.base.name}") failed: ${problem.message}`,
+        {
+          ...(problem.hint && { hint: problem.hint }),
+          cause: problem,
+          ...(problem.details && { details: problem.details }),
+        },
+      );
+    }
+  };
+
+  return async (choice: SplitChoice, baseImage: string): Promise<BasePartResult> => {
+    const identity = await computeImageIdentity(choice.cut.base, {
+      ...(context.resolveBase && { resolveBase: context.resolveBase }),
+      signal,
+      cache: identityCache,
+    });
+    let part = parts.get(identity.image);
+    if (!part) {
+      part = run(choice, identity, baseImage);
+      parts.set(identity.image, part);
+    }
+    return part;
+  };
+}
