@@ -139,7 +139,7 @@ export function analyzeStages(parsed: ParsedDockerfile, options: StagesOptions):
       throw new ImagespecError(
         'SPEC_INVALID',
         `${options.file}: target "${options.target}" names no stage; the stages are ${names.length > 0 ? names.join(', ') : `unnamed (0-${stages.length - 1})`}.`,
-        { hint: 'Set target to a stage name from an `AS name` of a FROM line.' },
+        { hint: 'Set target to a stage name from an `AS name` of a FROM line.', details: { field: 'target' } },
       );
     }
     target = stages[wanted] as (typeof stages)[number];

@@ -20,8 +20,11 @@ export function renderExplain(identity: ImageIdentity): string {
     `hash input (${identity.input.v}):`,
     indent(prettySortedJson(redactCredentials(identity.input)), '  '),
   ];
-  const { requirements, copy, source } = identity.files;
-  if (requirements || copy.length > 0 || source) lines.push('', 'files:');
+  const { requirements, copy, source, dockerfile, context } = identity.files;
+  if (requirements || copy.length > 0 || source || dockerfile) lines.push('', 'files:');
+  if (dockerfile) lines.push(`  dockerfile  ${dockerfile.path}  sha256 ${dockerfile.sha256}`);
+  if (context) lines.push(...renderTree('context', context), `    ignore file: ${context.dockerignore}`);
+  if (identity.dockerfile) lines.push(...renderPulledImages(identity));
   if (requirements)
     lines.push(`  requirements  ${requirements.path}  (${requirements.kind})  sha256 ${requirements.sha256}`);
   for (const [index, tree] of copy.entries()) lines.push(...renderTree(`copy[${index}]`, tree));
@@ -29,6 +32,19 @@ export function renderExplain(identity: ImageIdentity): string {
   if (identity.base)
     lines.push('', `base spec ${identity.base.image}:`, indent(renderExplain(identity.base).trimEnd(), '  '));
   return `${lines.join('\n')}\n`;
+}
+
+/** A Dockerfile spec's pulled images, each at its line, with the reference the hash and the build use. */
+function renderPulledImages(identity: ImageIdentity): string[] {
+  const { source, pinned } = identity.dockerfile!;
+  return [
+    '',
+    'images the target pulls:',
+    ...source.images.map((image) => {
+      const to = pinned[image.ref] ?? image.ref;
+      return `  ${source.path}:${image.line}  ${image.via} ${image.ref}${to === image.ref ? '  (not locked)' : `  -> ${to}`}`;
+    }),
+  ];
 }
 
 function renderTree(label: string, tree: HashedFileTree): string[] {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DockerfileHashInput } from '../dockerfile-spec/hash-input.js';
 import { ImagespecError } from '../errors.js';
 import { validateTag } from '../spec/grammar.js';
 import { canonicalJson } from './canonical-json.js';
@@ -28,7 +29,7 @@ export function base32(bytes: Uint8Array): string {
 }
 
 /** The content hash: lowercase base32 of sha256(canonical JSON of the input), first 26 characters. */
-export function hashOf(input: HashInput): string {
+export function hashOf(input: HashInput | DockerfileHashInput): string {
   const digest = createHash('sha256').update(canonicalJson(input), 'utf8').digest();
   return base32(digest).slice(0, HASH_LENGTH);
 }

@@ -6,6 +6,7 @@ import type { ImageSpecInput } from '../contract/spec.js';
 import { isAbortError, isImagespecError } from '../errors.js';
 import { normalizeSpec } from '../spec/normalize.js';
 import { renderExplain } from './explain.js';
+import type { HashInput } from './hash-input.js';
 import { computeImageIdentity } from './identity.js';
 
 let work: string;
@@ -52,7 +53,7 @@ describe('computeImageIdentity', () => {
     );
     expect(identity.base?.image).toBe(`localhost:5000/base:${identity.base?.hash}`);
     expect(identity.baseImage).toBe(identity.base?.image);
-    expect(identity.input.baseImage).toBe(identity.base?.image);
+    expect((identity.input as HashInput).baseImage).toBe(identity.base?.image);
     expect(identity.image).toBe(`localhost:5000/app:${identity.tag}`);
 
     const renamedBase = await computeImageIdentity(
@@ -115,7 +116,7 @@ describe('computeImageIdentity', () => {
   it('skips the source tree when sourceCopyMode is none', async () => {
     const identity = await computeImageIdentity(spec({ name: 'app', sourceRoot: 'src', sourceCopyMode: 'none' }));
     expect(identity.files.source).toBeUndefined();
-    expect(identity.input.source).toBeUndefined();
+    expect((identity.input as HashInput).source).toBeUndefined();
   });
 });
 

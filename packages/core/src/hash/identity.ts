@@ -5,11 +5,12 @@ import { computeContextLayout } from '../context/layout.js';
 import { checkInsideProject, projectRootOf } from '../context/project.js';
 import { type StatCache, statCacheFor } from '../context/stat-cache.js';
 import type { RequirementsKind, ResolvedImageSpec } from '../contract/spec.js';
-import { ImagespecError, isImagespecError } from '../errors.js';
+import { type DockerfileSource, gatherDockerfileFacts } from '../dockerfile-spec/facts.js';
+import { computeDockerfileHashInput, type DockerfileHashInput } from '../dockerfile-spec/hash-input.js';
 import { normalizeImageRef } from '../image-ref/image-ref.js';
-import { placeOf } from '../spec/places.js';
 import { hashOf, imageName, renderTag } from './hash.js';
 import { computeHashInput, type HashInput } from './hash-input.js';
+import { withField } from './with-field.js';
 
 /** What a spec is, by content: its hash, tag and full image name, and everything that went into them. */
 export interface ImageIdentity {
@@ -17,12 +18,23 @@ export interface ImageIdentity {
   readonly tag: string;
   /** `<registry>/<name>:<tag>` (no registry: `<name>:<tag>`). */
   readonly image: string;
-  /** The base as it entered the hash: resolveBase(ref), or a base spec's `image`. */
+  /**
+   * The base as it entered the hash: resolveBase(ref), or a base spec's `image`. For a
+   * Dockerfile spec: the image the target's first stage starts FROM (pinned), or `scratch`.
+   */
   readonly baseImage: string;
-  readonly input: HashInput;
+  readonly input: HashInput | DockerfileHashInput;
   readonly files: IdentityFiles;
   /** The base spec's identity, when the base is a spec. */
   readonly base?: ImageIdentity;
+  /** For a Dockerfile spec: its Dockerfile as read and hashed, and each pulled image as pinned. */
+  readonly dockerfile?: DockerfileIdentity;
+}
+
+export interface DockerfileIdentity {
+  readonly source: DockerfileSource;
+  /** Normalized reference -> the reference FROM gets (the lock's `name:tag@digest`, or itself). */
+  readonly pinned: Readonly<Record<string, string>>;
 }
 
 export interface HashedFileTree {
@@ -41,6 +53,10 @@ export interface IdentityFiles {
   readonly requirements?: { readonly path: string; readonly kind: RequirementsKind; readonly sha256: string };
   readonly copy: readonly HashedFileTree[];
   readonly source?: HashedFileTree;
+  /** A Dockerfile spec's Dockerfile, by its bytes. */
+  readonly dockerfile?: { readonly path: string; readonly sha256: string };
+  /** A Dockerfile spec's context (`dest` is `/`: it is the build's context, not a path in the image). */
+  readonly context?: HashedFileTree & { readonly dockerignore: string };
 }
 
 export interface IdentityOptions {
@@ -105,6 +121,7 @@ function cacheKey(spec: ResolvedImageSpec): string {
 async function identify(spec: ResolvedImageSpec, options: IdentityOptions): Promise<ImageIdentity> {
   const { signal } = options;
   signal?.throwIfAborted();
+  if (spec.dockerfile) return identifyDockerfile(spec, options);
   const base = typeof spec.baseImage === 'string' ? undefined : await computeImageIdentity(spec.baseImage, options);
   // Normalized, so `python:3.12` and `docker.io/library/python:3.12` are one base and one tag.
   const baseImage = base
@@ -162,31 +179,53 @@ async function identify(spec: ResolvedImageSpec, options: IdentityOptions): Prom
   };
 }
 
-/** File errors that name a path the spec gave: they get the spec and field in front. */
-const FIELD_ERRORS: ReadonlySet<string> = new Set([
-  'FILE_NOT_FOUND',
-  'FILE_NOT_REGULAR',
-  'CONTEXT_ESCAPES',
-  'IGNORE_FILE_INVALID',
-]);
+/** A Dockerfile spec: its Dockerfile's bytes, its context, target, build args, platforms and pulled images. */
+async function identifyDockerfile(spec: ResolvedImageSpec, options: IdentityOptions): Promise<ImageIdentity> {
+  const { signal } = options;
+  const project = projectRootOf(spec);
+  const statCache = options.statCache === false ? undefined : (options.statCache ?? statCacheFor(project));
+  const facts = await gatherDockerfileFacts(spec, {
+    project,
+    ...(options.resolveBase && { resolveImage: options.resolveBase }),
+    ...(signal && { signal }),
+    ...(statCache && { statCache }),
+  });
+  statCache?.save();
+  const { source, context, pinned } = facts;
+  const input = computeDockerfileHashInput(spec, {
+    dockerfileSha256: source.sha256,
+    contextDigest: context.digest,
+    images: Object.values(pinned),
+  });
+  const hash = hashOf(input);
+  const tag = renderTag(spec.tagFormat, hash);
+  const dockerfile = spec.dockerfile!;
+  return {
+    hash,
+    tag,
+    image: imageName(spec, tag),
+    baseImage: rootImage(source, pinned),
+    input,
+    files: {
+      copy: [],
+      dockerfile: { path: source.path, sha256: source.sha256 },
+      context: {
+        src: dockerfile.context,
+        dest: '/',
+        digest: context.digest,
+        files: context.files,
+        excluded: context.excluded,
+        dockerignore: facts.dockerignore,
+      },
+    },
+    dockerfile: { source, pinned },
+  };
+}
 
-/** Names the spec and field in a file error: "copy[1] of image spec `app`: /x does not exist." */
-async function withField<T>(spec: ResolvedImageSpec, field: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (!isImagespecError(error) || !FIELD_ERRORS.has(error.code)) throw error;
-    // `copy[1]` -> ['copy', 1]: where the loader saw that field, for a file:line:col.
-    const place = placeOf(
-      spec,
-      field.split(/[[\].]+/).flatMap((part) => (part === '' ? [] : [/^\d+$/.test(part) ? Number(part) : part])),
-    );
-    const at = place ? `${place.file}:${place.line}:${place.column}` : spec.origin.file;
-    const where = at ? ` (${at})` : '';
-    throw new ImagespecError(error.code, `${field} of image spec \`${spec.name}\`${where}: ${error.message}`, {
-      ...(error.hint !== undefined && { hint: error.hint }),
-      cause: error,
-      details: { ...error.details, spec: spec.name, field, ...(place && { line: place.line, column: place.column }) },
-    });
-  }
+/** The image the target's first stage starts FROM, following `FROM <stage>` back. */
+function rootImage(source: DockerfileSource, pinned: Readonly<Record<string, string>>): string {
+  let stage = source.stages.target;
+  while (stage.fromStage !== undefined) stage = source.stages.stages[stage.fromStage]!;
+  const from = source.stages.images.find((image) => image.line === stage.line && image.via === 'FROM');
+  return from ? (pinned[from.ref] ?? from.ref) : 'scratch';
 }
