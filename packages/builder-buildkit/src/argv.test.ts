@@ -18,6 +18,7 @@ const call = (overrides: Partial<BuildctlInvocation> = {}): BuildctlInvocation =
   platforms: [],
   secrets: [],
   paths: { context: '/tmp/b/context', dockerfile: '/tmp/b/dockerfile', metadataFile: '/tmp/b/metadata.json' },
+  filename: 'Dockerfile',
   insecure: () => false,
   ...overrides,
 });
@@ -33,6 +34,8 @@ describe('buildctl argv', () => {
       'build',
       '--frontend',
       'dockerfile.v0',
+      '--opt',
+      'filename=Dockerfile',
       '--local',
       'context=/tmp/b/context',
       '--local',
@@ -135,6 +138,23 @@ describe('buildctl argv', () => {
       'build-arg:PIP_INDEX_URL=http://pypi.local',
       '--opt',
       'add-hosts=pypi.local=127.0.0.1',
+      '--opt',
+      'filename=Dockerfile',
+    ]);
+  });
+
+  it("names the Dockerfile the builder wrote, after the frontend options (a user's own file name for a Dockerfile spec)", () => {
+    const argv = renderBuildArgv(
+      options({ frontendOpts: { 'add-hosts': 'a=127.0.0.1' } }),
+      call({ filename: 'app.Dockerfile' }),
+    );
+    expect(argv.slice(argv.indexOf('--frontend'), argv.indexOf('--local'))).toEqual([
+      '--frontend',
+      'dockerfile.v0',
+      '--opt',
+      'add-hosts=a=127.0.0.1',
+      '--opt',
+      'filename=app.Dockerfile',
     ]);
   });
 
@@ -142,22 +162,17 @@ describe('buildctl argv', () => {
     const opts = options({ cache: { type: 'registry' } });
     const verify = renderBuildArgv(opts, call({ solve: 'verify' }));
     const image = renderBuildArgv(opts, call({ solve: 'image' }));
-    expect(verify.slice(verify.indexOf('--opt'), verify.indexOf('--opt') + 2)).toEqual([
-      '--opt',
-      'target=imagespec-verify',
-    ]);
+    const beforeLocals = (argv: string[]) => argv.slice(argv.indexOf('--local') - 2, argv.indexOf('--local'));
+    expect(beforeLocals(verify)).toEqual(['--opt', 'target=imagespec-verify']);
     expect(verify.slice(verify.indexOf('--local') + 4)).toEqual([
       '--import-cache',
       'type=registry,ref=registry.example:5000/team/app:buildcache',
       '--progress',
       'rawjson',
     ]);
-    expect(image).toEqual([
-      ...renderBuildArgv(opts, call()).slice(0, verify.indexOf('--opt')),
-      '--opt',
-      'target=imagespec-image',
-      ...renderBuildArgv(opts, call()).slice(verify.indexOf('--opt')),
-    ]);
+    const plain = renderBuildArgv(opts, call());
+    const locals = plain.indexOf('--local');
+    expect(image).toEqual([...plain.slice(0, locals), '--opt', 'target=imagespec-image', ...plain.slice(locals)]);
   });
 
   it('passes secrets by file or by environment variable, never by value, quoting commas', () => {

@@ -19,6 +19,8 @@ export interface BuildctlInvocation {
   readonly secrets: readonly ResolvedSecretMount[];
   /** Folders handed to the daemon with --local, and where buildctl writes the metadata. */
   readonly paths: { readonly context: string; readonly dockerfile: string; readonly metadataFile: string };
+  /** The Dockerfile's name in the `dockerfile` folder (`--opt filename=`). */
+  readonly filename: string;
   /** Registries to talk to over plain HTTP (`registry.insecure=true`). */
   readonly insecure: (host: string) => boolean;
   /** Whether the local cache folder already holds a cache (buildctl fails importing a missing one). */
@@ -74,7 +76,8 @@ export function renderBuildArgv(options: ResolvedBuildkitOptions, invocation: Bu
   const platforms = invocation.platforms.length > 0 ? invocation.platforms : options.platforms;
   if (platforms.length > 0) args.push('--opt', `platform=${platforms.join(',')}`);
   for (const [key, value] of Object.entries(options.frontendOpts)) args.push('--opt', `${key}=${value}`);
-  // After frontendOpts: the stage is the builder's to choose, never a user's `target`.
+  // After frontendOpts: the Dockerfile and the stage are the builder's to choose, never a user's.
+  args.push('--opt', `filename=${invocation.filename}`);
   if (invocation.solve) args.push('--opt', `target=${invocation.solve === 'verify' ? VERIFY_STAGE : IMAGE_STAGE}`);
   args.push('--local', `context=${invocation.paths.context}`, '--local', `dockerfile=${invocation.paths.dockerfile}`);
   for (const secret of invocation.secrets) args.push('--secret', renderSecret(secret));

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuilderEvent, BuilderHost, BuildRequest, ResolvedImageSpec } from '@imagespec/core';
+import type { BuilderEvent, BuilderHost, BuildRequest, ContextOptions, ResolvedImageSpec } from '@imagespec/core';
 import { isImagespecError } from '@imagespec/core';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,9 +62,10 @@ function setup(script: FakeScript, input: BuildkitOptionsInput = {}, env: Record
   return { builder, host, temps, warnings, recordFile, signalFile, record, calls };
 }
 
-function contextTar(): NodeJS.ReadableStream {
+/** Like core's context tar: the Dockerfile at its root unless asked for the context alone. */
+function contextTar(options: ContextOptions): NodeJS.ReadableStream {
   const p = pack();
-  p.entry({ name: 'Dockerfile', mtime: new Date(0) }, 'FROM from-the-tar\n');
+  if (options.dockerfile !== false) p.entry({ name: 'Dockerfile', mtime: new Date(0) }, 'FROM from-the-tar\n');
   p.entry({ name: '_imagespec/copy/0/app.txt', mtime: new Date(0) }, 'app content\n');
   p.finalize();
   return p as unknown as NodeJS.ReadableStream;
@@ -86,7 +87,7 @@ function request(overrides: Partial<BuildRequest> = {}): BuildRequest & { emitte
     platforms: [],
     secrets: [],
     dockerfile: (dialect) => `FROM 127.0.0.1:5000/busybox:1\n# dialect: ${dialect}\n`,
-    context: () => contextTar(),
+    context: (options) => contextTar(options),
     events: { emit: (event) => emitted.push(event) },
     signal: new AbortController().signal,
     emitted,
@@ -160,7 +161,8 @@ describe('buildkit builder: build()', () => {
 
     const seen = await record();
     // buildctl saw the extracted context and the Dockerfile in the buildkit dialect, in their own folders.
-    expect(seen.contextFiles).toEqual(['_imagespec/copy/0/app.txt', 'Dockerfile']);
+    expect(seen.contextFiles).toEqual(['_imagespec/copy/0/app.txt']);
+    expect(seen.dockerfileFiles).toEqual(['Dockerfile', 'Dockerfile.dockerignore']);
     expect(seen.dockerfile).toBe('FROM 127.0.0.1:5000/busybox:1\n# dialect: buildkit\n');
     // No credentials known for 127.0.0.1:5000: buildctl keeps the user's own Docker config.
     expect(seen.dockerConfigDir).toBeNull();
@@ -177,6 +179,8 @@ describe('buildkit builder: build()', () => {
         "build",
         "--frontend",
         "dockerfile.v0",
+        "--opt",
+        "filename=Dockerfile",
         "--local",
         "context=<temp>/context",
         "--local",

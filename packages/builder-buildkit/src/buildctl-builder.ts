@@ -1,5 +1,5 @@
 import { access, constants, copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type {
   Availability,
   Builder,
@@ -66,6 +66,7 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
       platforms: request.platforms,
       secrets: request.secrets,
       paths,
+      filename: dockerfileName(request),
       insecure: (registry) => host.registries.insecure(registry),
       localCacheExists,
       ...(verifies(request) && { solve: 'image' as const }),
@@ -184,10 +185,10 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
       const temp = await host.tempDir('imagespec-buildkit-');
       try {
         const paths = planPaths(temp.path);
-        await extractTar(request.context({ dialect: 'buildkit' }), paths.context, request.signal);
-        // The Dockerfile gets its own --local folder, so the context's files never shadow it.
-        await mkdir(paths.dockerfile, { recursive: true });
-        await writeFile(join(paths.dockerfile, 'Dockerfile'), dockerfileOf(request));
+        // The context alone, its ignore rules applied by core; the Dockerfile gets its own --local
+        // folder, so the context's files never shadow it and a `COPY . .` never ships it.
+        await extractTar(request.context({ dialect: 'buildkit', dockerfile: false }), paths.context, request.signal);
+        await writeDockerfileFolder(paths.dockerfile, dockerfileName(request), dockerfileOf(request));
         const localCacheExists =
           options.cache?.type === 'local' && (await exists(join(options.cache.dir, 'index.json')));
         const call = invocation(request, staged(out, temp.path), paths, localCacheExists);
@@ -253,6 +254,30 @@ function verifies(request: BuildRequest): boolean {
 /** The Dockerfile buildctl gets: with verify commands, the image stage plus the verify stage. */
 function dockerfileOf(request: BuildRequest): string {
   return renderVerifyStage(request.dockerfile('buildkit'), request.spec);
+}
+
+/**
+ * The Dockerfile's name for buildctl: the user's own for a spec that brings one (BuildKit's
+ * messages then name the file the user knows, at its line numbers), else `Dockerfile`.
+ */
+function dockerfileName(request: BuildRequest): string {
+  return request.spec.dockerfile ? basename(request.spec.dockerfile.path) : 'Dockerfile';
+}
+
+/**
+ * Writes the Dockerfile, and beside it `<name>.dockerignore`, which BuildKit's Dockerfile
+ * frontend reads instead of the context's `.dockerignore`: core sent the context with its
+ * ignore rules applied (a `<Dockerfile>.dockerignore` of the user's included), so a second
+ * pass over the context's own `.dockerignore` could only drop files the tag was computed with.
+ */
+async function writeDockerfileFolder(dir: string, name: string, dockerfile: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, name), dockerfile);
+  // Not empty: an empty file may read as a missing one.
+  await writeFile(
+    join(dir, `${name}.dockerignore`),
+    '# imagespec: the context was sent with its ignore rules applied\n',
+  );
 }
 
 /** An OCI tarball is written into the temp folder first. */

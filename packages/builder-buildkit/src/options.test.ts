@@ -23,6 +23,9 @@ describe('buildkit options', () => {
     expect(issues({ frontendOpts: { target: 'other' } })).toEqual([
       'frontendOpts: target is the builder’s: it builds the image stage, and the verify stage before it',
     ]);
+    expect(issues({ frontendOpts: { filename: 'Other.Dockerfile' } })).toEqual([
+      'frontendOpts: filename is the builder’s: it writes the Dockerfile it hands buildctl',
+    ]);
   });
 
   it('takes the address from the option, then BUILDKIT_HOST, then buildctl’s default', () => {

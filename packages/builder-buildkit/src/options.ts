@@ -74,6 +74,9 @@ export const buildkitOptionsSchema = z
       .refine((opts) => !('target' in opts), {
         message: 'target is the builder’s: it builds the image stage, and the verify stage before it',
       })
+      .refine((opts) => !('filename' in opts), {
+        message: 'filename is the builder’s: it writes the Dockerfile it hands buildctl',
+      })
       .default({}),
     /** Write an OCI tarball into this folder when the image is not pushed (else such builds are refused). */
     ociDir: path.optional(),

@@ -19,7 +19,7 @@ export interface FakeScript {
   readonly build?: FakeSolve;
   /** What the solve of the verify stage (`--opt target=imagespec-verify`) does; default: succeed quietly. */
   readonly verify?: FakeSolve;
-  /** The stand-in writes {argv, dockerConfig, contextFiles, dockerfile} here (the last call). */
+  /** The stand-in writes {argv, dockerConfig, contextFiles, dockerfile, dockerfileFiles} here (the last call). */
   readonly recordFile?: string;
   /** The stand-in appends each call's argv here, one JSON array per line. */
   readonly callsFile?: string;
@@ -46,7 +46,10 @@ const path = require('node:path');
 const script = JSON.parse(process.env.FAKE_BUILDCTL || '{}');
 const argv = process.argv.slice(2);
 const flag = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-const locals = Object.fromEntries(argv.flatMap((a, i) => argv[i - 1] === '--local' ? [a.split(/=(.*)/s).slice(0, 2)] : []));
+const named = (flagName) => Object.fromEntries(argv.flatMap((a, i) => argv[i - 1] === flagName ? [a.split(/=(.*)/s).slice(0, 2)] : []));
+const locals = named('--local');
+// Like BuildKit's Dockerfile frontend: the Dockerfile is read from the dockerfile folder by its filename opt.
+const filename = named('--opt').filename || 'Dockerfile';
 function walk(dir, prefix = '') {
   if (!dir || !fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) =>
@@ -62,9 +65,10 @@ process.on('SIGTERM', onSignal('SIGTERM', true));
 if (script.callsFile) fs.appendFileSync(script.callsFile, JSON.stringify(argv) + '\n');
 if (script.recordFile) {
   const dockerConfig = process.env.DOCKER_CONFIG ? fs.readFileSync(path.join(process.env.DOCKER_CONFIG, 'config.json'), 'utf8') : null;
-  const dockerfile = locals.dockerfile ? fs.readFileSync(path.join(locals.dockerfile, 'Dockerfile'), 'utf8') : null;
+  const dockerfile = locals.dockerfile ? fs.readFileSync(path.join(locals.dockerfile, filename), 'utf8') : null;
   fs.writeFileSync(script.recordFile + '.tmp', JSON.stringify({ argv, dockerConfig: dockerConfig && JSON.parse(dockerConfig),
-    dockerConfigDir: process.env.DOCKER_CONFIG || null, contextDir: locals.context || null, contextFiles: walk(locals.context), dockerfile }));
+    dockerConfigDir: process.env.DOCKER_CONFIG || null, contextDir: locals.context || null, contextFiles: walk(locals.context), dockerfile,
+    dockerfileFiles: walk(locals.dockerfile) }));
   fs.renameSync(script.recordFile + '.tmp', script.recordFile);
 }
 const forever = () => setInterval(() => {}, 1000);
