@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI_DIST, importRepoTs, median, requireDockerBenchBuilt, round, timeProcessAsync } from './lib/common.mjs';
+import { heavyWheels, naivePipDockerfile } from './lib/heavy-wheels.mjs';
 import { BENCH_DIR, ensureTree } from './lib/tree.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -43,27 +44,6 @@ const { startPipIndex } = await importRepoTs('test-env/src/pip-index.ts');
 const { env, stop: stopEnv } = await ensureTestEnvironment(log);
 await stopEnv();
 
-/**
- * A dependency set that stands for a real one (a scientific stack installs tens of MB in
- * thousands of files): four pure-Python wheels of 600 modules each, ~2.5 MB installed per
- * package, deterministic text. The test wheels (a few hundred bytes) would make the naive
- * reinstall look free.
- */
-function heavyWheels() {
-  const words = 'import def class return self value data model train config path name list dict'.split(' ');
-  return [1, 2, 3, 4].map((n) => {
-    const files = {};
-    for (let m = 0; m < 600; m++) {
-      const body = Array.from(
-        { length: 120 },
-        (_, line) => `# ${words[(n * 7 + m * 3 + line) % words.length]} ${n}.${m}.${line}`,
-      ).join('\n');
-      files[`isp_heavy${n}/mod${m}.py`] = `${body}\nVALUE_${m} = ${m}\n`;
-    }
-    files[`isp_heavy${n}/__init__.py`] = `NAME = 'heavy${n}'\n`;
-    return { name: `isp-heavy${n}`, version: '1.0.0', files };
-  });
-}
 const index = await startPipIndex(heavyWheels());
 const stop = () => index.stop();
 try {
@@ -99,17 +79,7 @@ try {
       '',
     ].join('\n'),
   );
-  // The naive Dockerfile, as often hand-written: source first, then the same pip install.
-  await writeFile(
-    join(project, 'Dockerfile.naive'),
-    [
-      `FROM ${env.baseImages.python}`,
-      'WORKDIR /app',
-      'COPY . /app',
-      `RUN PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --disable-pip-version-check --no-cache-dir --index-url '${index.url}' ${packages.join(' ')}`,
-      '',
-    ].join('\n'),
-  );
+  await writeFile(join(project, 'Dockerfile.naive'), naivePipDockerfile(env.baseImages.python, index.url, packages));
   await writeFile(join(project, '.dockerignore'), 'Dockerfile.naive\n');
 
   const subject = async () => {

@@ -1,0 +1,31 @@
+// The floor of a daemonless rebuild: what any tool must do at least to publish one changed layer.
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { importRepoTs } from './common.mjs';
+
+/**
+ * Measures the floor in-process with core's registry client: one fresh blob the size of
+ * `image`'s last layer (the source layer) uploaded to `repository`, and `image`'s manifest
+ * put there under a new tag. Returns `{ layerBytes, measure }`; `measure()` resolves with seconds.
+ */
+export async function registryFloor(image, repository, tagPrefix) {
+  // From core's modules, not an entry: the floor is the registry client's own cost, wherever core exports it.
+  const { createRegistryBlobClient } = await importRepoTs('packages/core/src/registry/blob-client.ts');
+  const { createRegistryAccess } = await importRepoTs('packages/core/src/registry/access.ts');
+  const client = createRegistryBlobClient({ access: createRegistryAccess({ env: {} }) });
+  const manifest = await client.getManifest(image);
+  const layers = JSON.parse(Buffer.from(manifest.body).toString('utf8')).layers;
+  const size = layers.at(-1).size;
+  let puts = 0;
+  const measure = async () => {
+    const started = process.hrtime.bigint();
+    const blob = randomBytes(size);
+    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    await client.pushBlob(repository, { digest, size, open: () => Readable.from([blob]) });
+    puts += 1;
+    // The manifest names blobs of another repository: the registry may refuse it, the PUT's cost is what counts.
+    await client.putManifest(`${repository}:${tagPrefix}-${puts}`, manifest).catch(() => undefined);
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  };
+  return { layerBytes: size, measure };
+}
