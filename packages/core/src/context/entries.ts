@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, constants as fsConstants, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ContextSyncEntry } from '../contract/builder.js';
-import type { ResolvedImageSpec } from '../contract/spec.js';
+import type { ResolvedDockerfile, ResolvedImageSpec } from '../contract/spec.js';
+import { chooseDockerignore } from '../dockerfile-spec/facts.js';
 import { ImagespecError } from '../errors.js';
 import { contentMtimeNs } from './content-mtime.js';
 import { type ContextEntry, type ContextLayout, computeContextLayout } from './layout.js';
@@ -37,6 +38,10 @@ export async function* listContext(
 ): AsyncGenerator<ListedEntry> {
   const { expected, signal } = options;
   signal?.throwIfAborted();
+  if (spec.dockerfile) {
+    yield* listDockerfileContext(spec, spec.dockerfile, options);
+    return;
+  }
   const layout = computeContextLayout(spec);
   const project = projectRootOf(spec);
   if (expected) checkShape(spec, layout, expected);
@@ -77,6 +82,45 @@ export async function* listContext(
     }
     check?.end();
   }
+}
+
+/**
+ * A Dockerfile spec's context: the folder's own entries at the root of the context, as
+ * `docker build` sends them, listed with the ignore file the tag was computed with.
+ */
+async function* listDockerfileContext(
+  spec: ResolvedImageSpec,
+  dockerfile: ResolvedDockerfile,
+  options: { readonly expected?: ExpectedContext; readonly signal?: AbortSignal },
+): AsyncGenerator<ListedEntry> {
+  const { expected, signal } = options;
+  if (expected && !expected.context) {
+    throw new ImagespecError(
+      'INTERNAL',
+      `The files expected in the build context of \`${spec.name}\` are not its own: it builds a Dockerfile, and they hold no context.`,
+    );
+  }
+  const check = expected?.context && RootCheck.tree(dockerfile.context, true, expected.context.files);
+  const dockerignore = expected?.context?.dockerignore ?? (await chooseDockerignore(dockerfile));
+  for await (const file of walkFiles(dockerfile.context, {
+    project: projectRootOf(spec),
+    dockerignore,
+    ...(signal && { signal }),
+  })) {
+    const sha256 = check?.entry(file);
+    const { path } = file;
+    if (file.kind === 'dir') yield { path, kind: 'dir', mode: 0o755 };
+    else if (file.kind === 'symlink') yield { path, kind: 'symlink', mode: 0o777, linkTarget: file.linkTarget ?? '' };
+    else
+      yield {
+        path,
+        kind: 'file',
+        mode: file.mode & 0o111 ? 0o755 : 0o644,
+        file,
+        ...(sha256 !== undefined && { sha256 }),
+      };
+  }
+  check?.end();
 }
 
 /**
@@ -163,7 +207,7 @@ async function* readVerified(
 }
 
 /** A small file in one read of up to size + 1 bytes (a file that grew then fails the digest check). */
-function readWhole(file: ContextFile, sha256: string): Buffer {
+export function readWhole(file: ContextFile, sha256: string): Buffer {
   let fd: number;
   try {
     fd = openSync(file.absPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);

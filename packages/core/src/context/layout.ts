@@ -7,6 +7,11 @@ import type { ResolvedImageSpec } from '../contract/spec.js';
  */
 
 export const DOCKERFILE_PATH = 'Dockerfile';
+/**
+ * Where the context tar of a spec with its own Dockerfile carries the rendered Dockerfile:
+ * its context may hold a `Dockerfile` of its own, which must reach the build unchanged.
+ */
+export const DOCKERFILE_SPEC_PATH = '.imagespec.Dockerfile';
 /** Everything imagespec puts in the context lives under this prefix, except the Dockerfile. */
 export const CONTEXT_PREFIX = '_imagespec';
 

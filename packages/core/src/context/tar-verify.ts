@@ -10,6 +10,8 @@ export interface ExpectedContext {
   readonly requirements?: { readonly sha256: string };
   readonly copy: readonly { readonly files: readonly FileDigest[] }[];
   readonly source?: { readonly files: readonly FileDigest[] };
+  /** A Dockerfile spec's context, and the ignore file it was listed with. */
+  readonly context?: { readonly files: readonly FileDigest[]; readonly dockerignore: string };
 }
 
 const HINT =

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isAbortError, isImagespecError } from '../errors.js';
-import { listContext, readError } from './entries.js';
-import { DOCKERFILE_PATH } from './layout.js';
+import { type ListedEntry, listContext, readError, readWhole } from './entries.js';
+import { DOCKERFILE_PATH, DOCKERFILE_SPEC_PATH } from './layout.js';
 import { BLOCK, type EntryType, headerLength, padding, writeHeader } from './tar-header.js';
 import { contentChanged, contextChanged, type ExpectedContext } from './tar-verify.js';
 import type { ContextFile } from './walk.js';
@@ -41,6 +41,10 @@ const NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
  * The build context as a deterministic tar: `Dockerfile` first, then every entry of
  * `computeContextLayout(spec)` at its context path, listed by `walkFiles` (the listing the
  * tag was computed from), in byte order of the names, parents before children.
+ * `dockerfile: false` leaves the Dockerfile out. For a spec with its own Dockerfile: that
+ * Dockerfile's context at the root, the Dockerfile given at DOCKERFILE_SPEC_PATH, and the
+ * root `.dockerignore` listing it (the context's own with a line appended, or one listing
+ * itself too, written last).
  *
  * Directory names end in `/`, as Docker's and GNU tar's do. Same inputs, same bytes:
  * mtime 0, uid/gid 0, no user or group names, and modes normalized to 0644/0755 for files
@@ -64,7 +68,7 @@ const NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
  */
 export function createContextStream(
   spec: ResolvedImageSpec,
-  dockerfile: string,
+  dockerfile: string | false,
   options: ContextStreamOptions = {},
 ): Readable {
   const { signal, expected } = options;
@@ -219,22 +223,54 @@ class TarOutput extends Readable {
 async function writeContext(
   out: TarOutput,
   spec: ResolvedImageSpec,
-  dockerfile: string,
+  dockerfile: string | false,
   signal: AbortSignal | undefined,
   expected: ExpectedContext | undefined,
 ): Promise<void> {
   signal?.throwIfAborted();
-  out.entry(DOCKERFILE_PATH, 0o644, Buffer.from(dockerfile));
+  // A Dockerfile spec's context may hold a Dockerfile of its own: ours goes beside it, and a
+  // root .dockerignore lists ours, so executors that apply it keep it out of the image.
+  const ownDockerfile = spec.dockerfile !== undefined && dockerfile !== false;
+  if (dockerfile !== false)
+    out.entry(ownDockerfile ? DOCKERFILE_SPEC_PATH : DOCKERFILE_PATH, 0o644, Buffer.from(dockerfile));
+  let dockerignoreSent = false;
   const verifying = expected !== undefined;
   for await (const entry of listContext(spec, { ...(expected && { expected }), ...(signal && { signal }) })) {
     const ready = out.wait();
     if (ready) await ready;
+    if (ownDockerfile && entry.path === DOCKERIGNORE) {
+      dockerignoreSent = true;
+      if (entry.kind === 'file') {
+        out.entry(
+          entry.path,
+          entry.mode,
+          Buffer.concat([dockerignoreBytes(entry), Buffer.from(`\n${DOCKERFILE_SPEC_PATH}\n`)]),
+        );
+        continue;
+      }
+    }
     if (entry.kind === 'dir') out.header(`${entry.path}/`, 'directory', 0o755);
     else if (entry.kind === 'symlink') out.header(entry.path, 'symlink', 0o777, 0, entry.linkTarget ?? '');
     else {
       const streamed = writeFile(out, entry.path, entry.mode, entry.file!, entry.sha256, verifying);
       if (streamed) await streamed;
     }
+  }
+  // None sent: one that lists itself too, so the classic engine drops both, as if neither was there.
+  if (ownDockerfile && !dockerignoreSent)
+    out.entry(DOCKERIGNORE, 0o644, Buffer.from(`${DOCKERIGNORE}\n${DOCKERFILE_SPEC_PATH}\n`));
+}
+
+const DOCKERIGNORE = '.dockerignore';
+
+/** The context's own .dockerignore as the tag was computed from it (checked when verifying). */
+function dockerignoreBytes(entry: ListedEntry): Buffer {
+  const file = entry.file!;
+  if (entry.sha256 !== undefined) return readWhole(file, entry.sha256);
+  try {
+    return readFileSync(file.absPath);
+  } catch (error) {
+    throw readError(error, file.absPath, false);
   }
 }
 

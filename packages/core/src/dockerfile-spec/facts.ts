@@ -162,7 +162,7 @@ async function insideProject(path: string, project: string, what: string): Promi
 }
 
 /** Docker's rule: `<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`. */
-async function chooseDockerignore(dockerfile: ResolvedDockerfile): Promise<string> {
+export async function chooseDockerignore(dockerfile: ResolvedDockerfile): Promise<string> {
   const own = join(dirname(dockerfile.path), `${basename(dockerfile.path)}.dockerignore`);
   try {
     if ((await stat(own)).isFile()) return own;

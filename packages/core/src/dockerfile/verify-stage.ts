@@ -13,6 +13,9 @@ import { checkCommand } from './quote.js';
  *     FROM imagespec-image AS imagespec-verify
  *     RUN <verify[0]>
  *
+ * A spec's own Dockerfile (renderUserDockerfile) already ends in a stage named
+ * `imagespec-image`: the verify stage is appended after it the same way.
+ *
  * A RUN runs like the Docker builder's verify container: `/bin/sh -c` as the image's USER,
  * in its WORKDIR, with its ENV, ENTRYPOINT ignored. The builder solves the verify stage
  * first and pushes the image stage only when it passed; the verify stage is never pushed.
@@ -31,6 +34,11 @@ export function renderVerifyStage(
 ): string {
   if (spec.verify.length === 0) return dockerfile;
   const froms = dockerfile.match(FROM_LINE) ?? [];
+  // A spec's own Dockerfile comes with its last stage named already (renderUserDockerfile).
+  if (new RegExp(`^FROM \\S+ AS ${IMAGE_STAGE}$`).test(froms[froms.length - 1] ?? '')) {
+    const body = dockerfile.endsWith('\n') ? dockerfile : `${dockerfile}\n`;
+    return `${body}FROM ${IMAGE_STAGE} AS ${VERIFY_STAGE}\n${verifyRunLines(spec).join('\n')}\n`;
+  }
   if (froms.length !== 1 || !dockerfile.startsWith('FROM ') || /\sAS\s/i.test(froms[0] as string)) {
     throw new ImagespecError(
       'INTERNAL',

@@ -1,8 +1,9 @@
 import { contextSyncEntries } from '../context/entries.js';
+import { DOCKERFILE_PATH, DOCKERFILE_SPEC_PATH } from '../context/layout.js';
 import { createContextStream } from '../context/tar.js';
 import type { BuildRequest, DockerfileDialect } from '../contract/builder.js';
 import type { BuildEvent } from '../contract/events.js';
-import { renderDockerfile } from '../dockerfile/render.js';
+import { renderSpecDockerfile } from '../dockerfile-spec/spec-dockerfile.js';
 import type { PlannedImage } from './plan.js';
 
 /**
@@ -20,7 +21,7 @@ export function buildRequest(
   const dockerfile = (dialect: DockerfileDialect): string => {
     let text = dockerfiles.get(dialect);
     if (text === undefined) {
-      text = renderDockerfile(spec, { dialect, baseImage: context.baseImage, hash: identity.hash });
+      text = renderSpecDockerfile(spec, identity, { dialect, baseImage: context.baseImage });
       dockerfiles.set(dialect, text);
     }
     return text;
@@ -34,10 +35,15 @@ export function buildRequest(
     platforms: spec.platforms,
     secrets: spec.pipSecretMounts,
     dockerfile,
+    dockerfilePath: spec.dockerfile ? DOCKERFILE_SPEC_PATH : DOCKERFILE_PATH,
     context: (options) =>
       createContextStream(
         spec,
-        typeof options.dockerfile === 'string' ? options.dockerfile : dockerfile(options.dialect),
+        options.dockerfile === false
+          ? false
+          : typeof options.dockerfile === 'string'
+            ? options.dockerfile
+            : dockerfile(options.dialect),
         {
           ...(options.gzip && { gzip: true }),
           signal: context.signal,
