@@ -57,6 +57,7 @@ describe('computeExecutorArgs', () => {
     image: 'registry.example/app:abc',
     push: true,
     context: 'tar://stdin',
+    dockerfile: 'Dockerfile',
     logFormat: 'json' as const,
     cache: false as const,
     insecureRegistries: [],
@@ -71,6 +72,13 @@ describe('computeExecutorArgs', () => {
       '--destination=registry.example/app:abc',
       '--digest-file=/dev/termination-log',
       '--log-format=json',
+    ]);
+  });
+
+  it("reads the Dockerfile where the context has it (a spec's own Dockerfile: .imagespec.Dockerfile)", () => {
+    expect(computeExecutorArgs({ ...base, dockerfile: '.imagespec.Dockerfile' }).slice(0, 2)).toEqual([
+      '--context=tar://stdin',
+      '--dockerfile=.imagespec.Dockerfile',
     ]);
   });
 

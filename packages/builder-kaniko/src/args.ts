@@ -61,6 +61,8 @@ export interface ExecutorArgsInput {
   readonly target?: string | undefined;
   /** `tar://stdin` when the context is streamed, else the URL Kaniko fetches. */
   readonly context: string;
+  /** The Dockerfile's path in the context (`--dockerfile`). */
+  readonly dockerfile: string;
   readonly contextSubPath?: string | undefined;
   readonly logFormat: 'json' | 'text' | 'color';
   readonly cache: false | { readonly repo?: string | undefined; readonly ttl?: string | undefined };
@@ -76,7 +78,7 @@ export const TERMINATION_LOG = '/dev/termination-log';
 export function computeExecutorArgs(input: ExecutorArgsInput): string[] {
   const args = [`--context=${input.context}`];
   if (input.contextSubPath) args.push(`--context-sub-path=${input.contextSubPath}`);
-  args.push('--dockerfile=Dockerfile', `--destination=${input.image}`);
+  args.push(`--dockerfile=${input.dockerfile}`, `--destination=${input.image}`);
   if (input.target) args.push(`--target=${input.target}`);
   // With --no-push the destination still names the cache repo Kaniko infers; nothing is pushed.
   if (!input.push) args.push('--no-push', ...(input.pushCache ? [] : ['--no-push-cache']));

@@ -22,7 +22,7 @@ import type { KanikoOptions } from './options.js';
 import { runKanikoPod } from './pod-lifecycle.js';
 import { verifyFailureOf } from './verify-failure.js';
 
-type PlanInput = Pick<BuildRequest, 'image' | 'hash' | 'push' | 'platforms' | 'baseImage'>;
+type PlanInput = Pick<BuildRequest, 'image' | 'hash' | 'push' | 'platforms' | 'baseImage' | 'dockerfilePath'>;
 type Stage = PodManifestInput['stage'];
 
 const verifies = (spec: ResolvedImageSpec) => spec.verify.length > 0;
@@ -51,6 +51,7 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
         platforms: request.platforms,
         insecureRegistries: hosts.filter((registry) => host.registries.insecure(registry)),
         ...(stage && { stage }),
+        ...(request.dockerfilePath !== undefined && { dockerfile: request.dockerfilePath }),
       },
       options,
     );
@@ -65,6 +66,12 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
     }
     if (spec.pipSecretMounts.length > 0) {
       return { ok: false, reason: 'Kaniko cannot mount build secrets (pipSecretMounts) from this machine' };
+    }
+    if (spec.dockerfile && options.contextUrl !== undefined) {
+      return {
+        ok: false,
+        reason: `the spec brings its own Dockerfile (${spec.dockerfile.path}), and with contextUrl Kaniko reads the context and Dockerfile from ${options.contextUrl}, which cannot carry the Dockerfile imagespec hands the build (its images pinned, build args set, the hash label) nor be checked against the files the tag was computed from`,
+      };
     }
     if (verifies(spec) && options.contextUrl !== undefined) {
       return {

@@ -84,6 +84,8 @@ export interface PodManifestInput {
    * to reuse) or `image` (built and pushed as usual). Absent: the Dockerfile's only stage.
    */
   readonly stage?: 'verify' | 'image';
+  /** Where the Dockerfile is in the context (core's `BuildRequest.dockerfilePath`); default `Dockerfile`. */
+  readonly dockerfile?: string;
 }
 
 export interface PodPlan {
@@ -114,6 +116,7 @@ export function computePodPlan(input: PodManifestInput, options: KanikoOptions):
     ...(pushCache && { pushCache }),
     ...(input.stage && { target: verify ? VERIFY_STAGE : IMAGE_STAGE }),
     context: options.contextUrl ?? 'tar://stdin',
+    dockerfile: input.dockerfile ?? 'Dockerfile',
     contextSubPath: options.contextSubPath,
     logFormat: options.logFormat,
     cache,

@@ -110,7 +110,7 @@ export function buildRequest(
       if (overrides.context) return overrides.context();
       if (options.dialect !== 'plain' || !options.gzip) throw new Error('kaniko must ask for a plain, gzipped context');
       // Like core: the builder's Dockerfile, when it passes one, replaces the rendered one at the root.
-      const root = options.dockerfile === undefined ? files : { ...files, Dockerfile: options.dockerfile };
+      const root = typeof options.dockerfile === 'string' ? { ...files, Dockerfile: options.dockerfile } : files;
       return contextStream(root, overrides.gzip ?? true);
     },
     events: { emit: (event) => emitted.push(event) },

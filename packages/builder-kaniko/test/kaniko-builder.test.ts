@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Builder, isImagespecError } from '@imagespec/core';
+import { type Builder, isImagespecError, normalizeSpec } from '@imagespec/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import kaniko from '../src/index.js';
 import { type KanikoOptionsInput, resolveKanikoOptions } from '../src/options.js';
@@ -246,6 +246,16 @@ describe('plan() and supports()', () => {
     });
     expect(b.supports({ ...spec, pipSecretMounts: [{ id: 'x' }] } as never)).toMatchObject({ ok: false });
     expect(b.supports(spec)).toEqual({ ok: true });
+  });
+
+  it('refuses a spec that brings its own Dockerfile with contextUrl, whose context cannot carry the Dockerfile imagespec hands the build', async () => {
+    const own = normalizeSpec({ name: 'app', dockerfile: 'docker/app.Dockerfile' }, { dir: '/project' });
+    expect((await builder({ contextUrl: 's3://bucket/ctx.tar.gz' })).supports(own)).toEqual({
+      ok: false,
+      reason:
+        'the spec brings its own Dockerfile (/project/docker/app.Dockerfile), and with contextUrl Kaniko reads the context and Dockerfile from s3://bucket/ctx.tar.gz, which cannot carry the Dockerfile imagespec hands the build (its images pinned, build args set, the hash label) nor be checked against the files the tag was computed from',
+    });
+    expect((await builder()).supports(own)).toEqual({ ok: true });
   });
 });
 
