@@ -1,4 +1,7 @@
+import { projectRootOf } from '../context/project.js';
 import type { ResolvedImageSpec } from '../contract/spec.js';
+import { readDockerfileSource } from '../dockerfile-spec/facts.js';
+import { lintDockerfile } from '../dockerfile-spec/lint.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
 import type { LockFile } from '../lock/lock-file.js';
 import { listCopiedTrees } from './context-trees.js';
@@ -40,6 +43,7 @@ export async function lintSpecs(
       ...(lockText !== undefined && { lockText }),
     });
     findings.push(...lintSecretFiles(spec, await listCopiedTrees(spec)));
+    findings.push(...(await lintOwnDockerfile(spec, options.lock)));
     for (const finding of findings) {
       const warning = place(finding, spec, locate);
       const key = `${warning.file}:${warning.line}:${warning.message}`;
@@ -51,9 +55,26 @@ export async function lintSpecs(
   return warnings;
 }
 
+/** A Dockerfile spec's Dockerfile rules, at its lines; none when it cannot be read (tag and build say why). */
+async function lintOwnDockerfile(spec: ResolvedImageSpec, lock: LockFile): Promise<LintFinding[]> {
+  if (!spec.dockerfile) return [];
+  const source = await readDockerfileSource(spec, projectRootOf(spec)).catch(() => undefined);
+  if (!source) return [];
+  // Every platform's images: TARGETARCH may name another image per platform.
+  return lintDockerfile(source.parsed, { ...source.stages, images: source.images }, lock).map((finding) => ({
+    rule: finding.rule,
+    image: spec.name,
+    message: finding.message,
+    dockerfileLine: finding.line,
+  }));
+}
+
 function place(finding: LintFinding, spec: ResolvedImageSpec, locate: Locate | undefined): LintWarning {
   if (finding.requirementsLine !== undefined && spec.requirements) {
     return { ...finding, file: spec.requirements.path, line: finding.requirementsLine };
+  }
+  if (finding.dockerfileLine !== undefined && spec.dockerfile) {
+    return { ...finding, file: spec.dockerfile.path, line: finding.dockerfileLine };
   }
   const file = spec.origin.file;
   if (!finding.path || !locate) return { ...finding, ...(file && { file }) };

@@ -1,4 +1,5 @@
 import type { ResolvedImageSpec } from '../contract/spec.js';
+import type { DockerfileLintRule } from '../dockerfile-spec/lint.js';
 import { normalizeImageRef, parseImageRef } from '../image-ref/image-ref.js';
 import type { LockFile } from '../lock/lock-file.js';
 import { lintHashes } from './lock-hashes.js';
@@ -15,7 +16,8 @@ export type LintRule =
   | 'runtime-override'
   | 'lock-hashes'
   | 'secret-env'
-  | 'secret-file';
+  | 'secret-file'
+  | DockerfileLintRule;
 
 /** A finding; `path` is the field path in the spec (for file:line), `requirementsLine` a line of the requirements file. */
 export interface LintFinding {
@@ -24,6 +26,8 @@ export interface LintFinding {
   readonly message: string;
   readonly path?: readonly (string | number)[];
   readonly requirementsLine?: number;
+  /** A line of the spec's own Dockerfile. */
+  readonly dockerfileLine?: number;
 }
 
 export interface LintInput {
@@ -100,7 +104,8 @@ export function lintSpec({ spec, lock, requirementsText, lockText }: LintInput):
       });
     }
   }
-  if (typeof spec.baseImage === 'string') {
+  // A Dockerfile spec's images are linted in its Dockerfile (dockerfile-spec/lint.ts).
+  if (typeof spec.baseImage === 'string' && !spec.dockerfile) {
     const ref = parseImageRef(spec.baseImage);
     const locked = Boolean(ref.digest) || Boolean(lock.images[normalizeImageRef(spec.baseImage)]);
     // parseImageRef reads a reference without tag or digest as `:latest`, as docker does.
