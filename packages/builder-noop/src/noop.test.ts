@@ -63,6 +63,15 @@ describe('@imagespec/builder-noop', () => {
     });
   });
 
+  it('refuses a spec that brings its own Dockerfile (#12)', async () => {
+    const builder = await noop.create({}, host);
+    const dockerfile = { path: '/project/Dockerfile', context: '/project', buildArgs: {} };
+    expect(builder.supports(spec({ baseImage: 'scratch', dockerfile }))).toEqual({
+      ok: false,
+      reason: 'it builds its own Dockerfile (/project/Dockerfile); noop builds nothing',
+    });
+  });
+
   it('builds nothing: returns the base image FROM would use, not pushed, and says so', async () => {
     const builder = await noop.create({}, host);
     const lines: string[] = [];

@@ -33,6 +33,8 @@ export function droppedFields(spec: ResolvedImageSpec): string[] {
 }
 
 export function noopSupports(spec: ResolvedImageSpec): Availability {
+  if (spec.dockerfile)
+    return { ok: false, reason: `it builds its own Dockerfile (${spec.dockerfile.path}); noop builds nothing` };
   if (typeof spec.baseImage !== 'string') {
     return {
       ok: false,
