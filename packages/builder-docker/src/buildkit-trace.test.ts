@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeBuildkitTrace } from './buildkit-trace.js';
-import { readProtoFields } from './protobuf-reader.js';
+import { readProtoFields } from './session/protobuf-reader.js';
 
 function traces(file: string): string[] {
   return readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8')

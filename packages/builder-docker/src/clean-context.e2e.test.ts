@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as core from '@imagespec/core';
+import { computeImageIdentity } from '@imagespec/core/hash';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
 import { docker, makeProject, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
@@ -49,7 +49,7 @@ describe('clean build contexts on the real engine', () => {
     // A new bytecode file (and a stale one rewritten) changes nothing: same tag, nothing to build.
     await writeFile(join(dir, 'app/pkg/__pycache__/__init__.cpython-312.pyc'), 'other bytecode');
     await writeFile(join(dir, 'app/pkg/new.pyc'), 'bytecode');
-    const again = await core.computeImageIdentity(spec);
+    const again = await computeImageIdentity(spec);
     expect(again.image).toBe(image);
     const second = await runEngine([spec]);
     expect(second.summary.images[0]).toMatchObject({ status: 'skipped', image });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildRequest, ResolvedImageSpec } from '@imagespec/core';
-import * as core from '@imagespec/core';
+import { computeImageIdentity } from '@imagespec/core/hash';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
 import { docker, makeProject, manifestStatus, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
@@ -53,7 +53,7 @@ describe.each([
       dir,
     );
     const edited = join(dir, 'app/main.py');
-    const oldImage = (await core.computeImageIdentity(spec)).image;
+    const oldImage = (await computeImageIdentity(spec)).image;
 
     let requested = '';
     const first = await runWithEdit(spec, buildkit, async (request) => {
@@ -77,7 +77,7 @@ describe.each([
     const [pushed] = second.summary.images;
     expect(pushed?.status).toBe('pushed');
     expect(pushed?.image).not.toBe(oldImage);
-    expect(pushed?.image).toBe((await core.computeImageIdentity(spec)).image);
+    expect(pushed?.image).toBe((await computeImageIdentity(spec)).image);
     expect(await manifestStatus(env.registry.url, pushed?.image ?? '')).toBe(200);
     expect(await tags(name)).toEqual([pushed?.image.split(':').at(-1)]);
     expect(docker('run', '--rm', '--network', 'none', pushed?.image ?? '', 'cat', '/app/main.py')).toBe(

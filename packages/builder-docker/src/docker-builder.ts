@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type {
   Availability,
   Builder,
@@ -9,21 +8,19 @@ import type {
   DockerfileDialect,
   ResolvedImageSpec,
 } from '@imagespec/core/builder';
-import { contentMtimeNs, ImagespecError } from '@imagespec/core/builder';
+import { ImagespecError } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
 import { type BuildOutcome, followBuildStream } from './build-stream.js';
 import { describeConnection, dockerodeOptions, type EngineConnection, resolveConnection } from './connection.js';
 import { daemonMessage, isConnectionError, registryErrorCode, sessionLost, unreachable } from './engine-errors.js';
 import { type EngineInfo, pingEngine, readEngineInfo } from './engine-info.js';
-import { SyncTree } from './file-sync.js';
-import { fromRegistryHosts, registryHost, splitImageName } from './image-name.js';
+import { fromRegistryHosts, registryHost } from './image-name.js';
 import { discardUntagged, tagImage } from './image-tag.js';
 import type { DockerBuilderOptions } from './options.js';
 import { pushImage } from './push.js';
 import { pushError } from './push-errors.js';
-import { engineAuthFor, sessionCredentials } from './registry-auth.js';
-import { checkSecrets, secretSource } from './secrets.js';
-import { BuildSession } from './session.js';
+import { engineAuthFor } from './registry-auth.js';
+import { runSessionBuild, SESSION_QUERY } from './session/session-build.js';
 import { runVerify } from './verify.js';
 
 const PING_TIMEOUT_MS = 3000;
@@ -105,7 +102,7 @@ export class DockerBuilder implements Builder {
       dialect,
       query: {
         ...this.#buildQuery(request, dialect),
-        ...(this.#usesSession(request, dialect) && { remote: 'client-session', dockerfile: 'Dockerfile' }),
+        ...(this.#usesSession(request, dialect) && SESSION_QUERY),
       },
       dockerfile: request.dockerfile(dialect),
       verify: request.spec.verify,
@@ -195,7 +192,9 @@ export class DockerBuilder implements Builder {
   ): Promise<string> {
     if (this.#usesSession(request, dialect)) {
       try {
-        return await this.#runSessionBuild(docker, request, signal);
+        const query = this.#buildQuery(request, dialect);
+        const outcome = await runSessionBuild(docker, request, { query, host: this.#host, signal });
+        return await this.#builtImage(docker, request, outcome, signal);
       } catch (error) {
         if (signal.aborted || request.secrets.length > 0 || !sessionLost(error)) throw error;
         // Seen with 5 builds of one spec at once (dockerd 20.10, BuildKit 0.8): a build's
@@ -240,62 +239,6 @@ export class DockerBuilder implements Builder {
   /** BuildKit with the context served through the session's file sync, when core lists the context's entries. */
   #usesSession(request: BuildRequest, dialect: DockerfileDialect): boolean {
     return dialect === 'buildkit' && this.#options.contextTransport === 'auto' && request.contextEntries !== undefined;
-  }
-
-  /**
-   * A BuildKit build whose context and Dockerfile the engine fetches through a session
-   * (`remote=client-session`), as `docker build` does: the engine keeps its copy of the
-   * context under the session's shared key and asks only for the files that changed.
-   */
-  async #runSessionBuild(docker: Docker, request: BuildRequest, signal: AbortSignal): Promise<string> {
-    const contextEntries = request.contextEntries?.bind(request);
-    if (!contextEntries) throw new Error('no context entries');
-    await checkSecrets(request, this.#host.env);
-    let context: Promise<SyncTree> | undefined;
-    const session = await BuildSession.open(docker, {
-      name: 'imagespec',
-      sharedKey: sessionSharedKey(request),
-      dirs: {
-        context: () => {
-          context ??= SyncTree.collect(contextEntries());
-          return context;
-        },
-        dockerfile: async () => dockerfileTree(request.dockerfile('buildkit')),
-      },
-      credentials: (host) => sessionCredentials(this.#host.registries, host),
-      ...(request.secrets.length > 0 && { secret: secretSource(request, this.#host.env) }),
-      signal,
-    });
-    // A file that cannot be sent (changed since the tag was computed) stops the build at once.
-    const failed = new AbortController();
-    session.onFailure((error) => failed.abort(error));
-    const buildSignal = AbortSignal.any([signal, failed.signal]);
-    try {
-      const stream = await postBuild(
-        docker,
-        {
-          ...this.#buildQuery(request, 'buildkit'),
-          remote: 'client-session',
-          session: session.id,
-          dockerfile: 'Dockerfile',
-        },
-        buildSignal,
-      );
-      const outcome = await followBuildStream(stream, (event) => request.events.emit(event));
-      (stream as { destroy?: () => void }).destroy?.();
-      if (session.failure !== undefined) throw contextFailure(request.image, session.failure);
-      return await this.#builtImage(docker, request, outcome, signal);
-    } catch (error) {
-      if (session.failure !== undefined) throw contextFailure(request.image, session.failure);
-      throw error;
-    } finally {
-      session.close();
-      for (const transfer of session.transfers) {
-        this.#host.logger.debug(
-          `file sync ${transfer.dir}: ${transfer.requested} of ${transfer.stats} entries asked for, ${transfer.bytes} bytes sent (filters ${JSON.stringify(transfer.filters)}${transfer.dropped.length > 0 ? `, ignored: ${transfer.dropped.join(', ')}` : ''})`,
-        );
-      }
-    }
   }
 
   /** The image id a build stream ended with, or the error it means. */
@@ -442,70 +385,4 @@ function buildFailed(
 
 function formatOutput(lines: readonly string[]): string {
   return lines.length === 0 ? '' : `\nLast output:\n${lines.map((line) => `  ${line}`).join('\n')}`;
-}
-
-/**
- * The session's shared key: the same for every build of one spec into one repository, so
- * the engine diffs against the copy of the context it kept from the previous build.
- */
-function sessionSharedKey(request: BuildRequest): string {
-  const { repository } = splitImageName(request.image);
-  return createHash('sha256').update(`imagespec\0${request.spec.name}\0${repository}`).digest('hex').slice(0, 32);
-}
-
-/** The "dockerfile" directory of the session: the rendered Dockerfile alone. */
-function dockerfileTree(dockerfile: string): SyncTree {
-  const bytes = Buffer.from(dockerfile, 'utf8');
-  // A stat that changes with the content (as core's entries have): the engine asks again when it differs.
-  const mtimeNs = contentMtimeNs(createHash('sha256').update(bytes).digest('hex'));
-  return new SyncTree([
-    {
-      path: 'Dockerfile',
-      kind: 'file',
-      mode: 0o644,
-      size: bytes.length,
-      mtimeNs,
-      async *read() {
-        yield bytes;
-      },
-    },
-  ]);
-}
-
-/** POST /build with no body: the engine fetches the context through the session. */
-function postBuild(
-  docker: Docker,
-  query: Record<string, unknown>,
-  signal: AbortSignal,
-): Promise<NodeJS.ReadableStream> {
-  return new Promise((resolve, reject) => {
-    docker.modem.dial(
-      {
-        path: '/build?',
-        method: 'POST',
-        options: query,
-        file: Buffer.alloc(0),
-        isStream: true,
-        abortSignal: signal,
-        statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
-      } as unknown as Parameters<Docker['modem']['dial']>[0],
-      (error: unknown, stream: unknown) => {
-        if (error) reject(error);
-        else resolve(stream as NodeJS.ReadableStream);
-      },
-    );
-  });
-}
-
-/** A transfer of the session that failed on our side: the file's own error (CONTEXT_CHANGED...) or a clear one. */
-function contextFailure(image: string, error: unknown): unknown {
-  if (error instanceof ImagespecError || (error as { name?: string }).name === 'ImagespecError') return error;
-  return new ImagespecError(
-    'BUILD_FAILED',
-    `Sending the build context of ${image} to the engine's BuildKit failed: ${(error as Error).message ?? String(error)}.`,
-    {
-      hint: "Set contextTransport: 'tar' in the docker builder's options to upload the context as a tar instead.",
-      cause: error,
-    },
-  );
 }

@@ -18,7 +18,10 @@ import type {
   ResolvedImageSpec,
   RunSummary,
 } from '@imagespec/core';
-import * as core from '@imagespec/core';
+import { createBuilderHost, runBuilds } from '@imagespec/core/engine';
+import { createBuilderRegistry } from '@imagespec/core/plugin';
+import { createRegistryAccess, createRegistryClient, parseDockerConfig } from '@imagespec/core/registry';
+import { normalizeSpec } from '@imagespec/core/spec';
 import { testEnv } from '@imagespec/test-env';
 import { onTestFinished } from 'vitest';
 import definition from '../src/index.js';
@@ -39,7 +42,7 @@ export async function makeProject(files: Record<string, string>): Promise<string
 }
 
 export async function resolveSpec(input: ImageSpecInput, dir: string): Promise<ResolvedImageSpec> {
-  return core.normalizeSpec(input, { dir });
+  return normalizeSpec(input, { dir });
 }
 
 /** Registry access with credentials for the htpasswd registry (or the ones given). */
@@ -52,7 +55,7 @@ export function registryAccess(
       { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') },
     ]),
   );
-  return core.createRegistryAccess({ dockerConfig: core.parseDockerConfig(JSON.stringify({ auths })), env: {} });
+  return createRegistryAccess({ dockerConfig: parseDockerConfig(JSON.stringify({ auths })), env: {} });
 }
 
 export async function createTestBuilder(
@@ -94,7 +97,7 @@ export async function runEngine(
 ): Promise<{ summary: RunSummary; events: BuildEvent[]; builderEvents: BuildEvent[] }> {
   const access = options.access ?? registryAccess();
   const cwd = await mkdtemp(join(tmpdir(), 'imagespec-e2e-run-'));
-  const host = core.createBuilderHost({
+  const host = createBuilderHost({
     logger: { debug() {}, info() {}, warn: (m) => console.warn(m) },
     registries: access,
     cwd,
@@ -119,14 +122,14 @@ export async function runEngine(
         },
       }
     : definition;
-  const builders = core.createBuilderRegistry([[configured, builderOptions]], host);
+  const builders = createBuilderRegistry([[configured, builderOptions]], host);
   const events: BuildEvent[] = [];
   try {
-    const summary = await core.runBuilds({
+    const summary = await runBuilds({
       specs,
       config: { dir: cwd, builders: [], defaults: {}, registries: {}, mirrors: {} },
       builders,
-      registryClient: core.createRegistryClient({ access }),
+      registryClient: createRegistryClient({ access }),
       access,
       force: options.force ?? false,
       ...(options.push !== undefined && { push: options.push }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ImageSpecInput } from '@imagespec/core';
 import { testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
-import { createTestBuilder, docker, makeProject, resolveSpec, runEngine, uniqueName } from '../test/e2e-harness.js';
+import { createTestBuilder, docker, makeProject, resolveSpec, runEngine, uniqueName } from '../../test/e2e-harness.js';
 
 const env = testEnv();
 

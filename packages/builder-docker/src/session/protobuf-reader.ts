@@ -1,7 +1,9 @@
 /**
- * A minimal protobuf wire-format reader: enough to walk the few fields of BuildKit's
- * StatusResponse we need. dockerode decodes it too, but only inside a private module
- * (with protobufjs and a .proto file loaded at run time), so it is not ours to call.
+ * A minimal protobuf wire-format reader: the top-level fields of a message, for the session
+ * messages decoded in filesync-proto.ts (fsutil Packet and Stat, the credentials and secret
+ * requests) and the BuildKit trace of a build's progress (progress/buildkit-trace.ts).
+ * dockerode decodes the trace too, but only inside a private module (with protobufjs and a
+ * .proto file loaded at run time), so it is not ours to call.
  */
 export interface ProtoField {
   readonly number: number;

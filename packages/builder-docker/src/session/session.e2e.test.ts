@@ -15,7 +15,7 @@ import {
   registryAccess,
   resolveSpec,
   uniqueName,
-} from '../test/e2e-harness.js';
+} from '../../test/e2e-harness.js';
 import { openSessionCount } from './session.js';
 
 const env = testEnv();

@@ -7,35 +7,23 @@
  * - `/moby.filesync.v1.Auth/Credentials`: registry credentials per host;
  * - `/moby.buildkit.secrets.v1.Secrets/GetSecret`: the values of `RUN --mount=type=secret`,
  *   when the build has secrets. BuildKit mounts them for that RUN only: never in a layer.
- * The messages are encoded by hand (filesync-proto.ts): no .proto files at run time.
+ * The services are defined in services.ts over messages encoded by hand (filesync-proto.ts):
+ * no .proto files at run time.
  */
 import { randomUUID } from 'node:crypto';
 import type * as Grpc from '@grpc/grpc-js';
 import type Docker from 'dockerode';
+import { type PacketStream, SyncCancelled, sendDiffCopy, type TransferStats } from './diff-copy.js';
+import type { Packet } from './filesync-proto.js';
 import {
-  filtersFromMetadata,
-  type PacketStream,
-  SyncCancelled,
-  type SyncFilters,
-  type SyncTree,
-  sendDiffCopy,
-  type TransferStats,
-} from './file-sync.js';
-import {
-  decodeCredentialsRequest,
-  decodePacket,
-  decodeSecretRequest,
-  encodeCredentialsRequest,
-  encodeCredentialsResponse,
-  encodePacket,
-  encodeSecretRequest,
-  encodeSecretResponse,
-  type Packet,
-} from './filesync-proto.js';
-
-export const DIFF_COPY_METHOD = '/moby.filesync.v1.FileSync/DiffCopy';
-export const CREDENTIALS_METHOD = '/moby.filesync.v1.Auth/Credentials';
-export const SECRETS_METHOD = '/moby.buildkit.secrets.v1.Secrets/GetSecret';
+  authService,
+  CREDENTIALS_METHOD,
+  DIFF_COPY_METHOD,
+  fileSyncService,
+  SECRETS_METHOD,
+  secretsService,
+} from './services.js';
+import { filtersFromMetadata, type SyncFilters, type SyncTree } from './sync-tree.js';
 
 /** One DiffCopy call the engine made: which directory, with which filters, and what was sent. */
 export interface TransferReport extends TransferStats {
@@ -225,51 +213,4 @@ export class BuildSession {
     for (const listener of this.#onFailure) listener(error);
     this.#onFailure.clear();
   }
-}
-
-const identity = (value: Buffer) => value;
-
-function fileSyncService(): Grpc.ServiceDefinition {
-  return {
-    DiffCopy: {
-      path: DIFF_COPY_METHOD,
-      requestStream: true,
-      responseStream: true,
-      requestSerialize: encodePacket,
-      requestDeserialize: decodePacket,
-      responseSerialize: encodePacket,
-      responseDeserialize: decodePacket,
-      originalName: 'diffCopy',
-    },
-  } as Grpc.ServiceDefinition;
-}
-
-function authService(): Grpc.ServiceDefinition {
-  return {
-    Credentials: {
-      path: CREDENTIALS_METHOD,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: encodeCredentialsRequest,
-      requestDeserialize: decodeCredentialsRequest,
-      responseSerialize: encodeCredentialsResponse,
-      responseDeserialize: identity,
-      originalName: 'credentials',
-    },
-  } as Grpc.ServiceDefinition;
-}
-
-function secretsService(): Grpc.ServiceDefinition {
-  return {
-    GetSecret: {
-      path: SECRETS_METHOD,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: encodeSecretRequest,
-      requestDeserialize: decodeSecretRequest,
-      responseSerialize: encodeSecretResponse,
-      responseDeserialize: identity,
-      originalName: 'getSecret',
-    },
-  } as Grpc.ServiceDefinition;
 }

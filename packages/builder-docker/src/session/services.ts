@@ -1,0 +1,77 @@
+/**
+ * The gRPC services a build session serves, as grpc-js service definitions over the
+ * hand-written codecs of filesync-proto.ts. Only the server side runs here (the engine's
+ * BuildKit is the client), so the responses are never read back: their deserializers pass
+ * the bytes through.
+ */
+import type * as Grpc from '@grpc/grpc-js';
+import {
+  decodeCredentialsRequest,
+  decodePacket,
+  decodeSecretRequest,
+  encodeCredentialsRequest,
+  encodeCredentialsResponse,
+  encodePacket,
+  encodeSecretRequest,
+  encodeSecretResponse,
+} from './filesync-proto.js';
+
+export const DIFF_COPY_METHOD = '/moby.filesync.v1.FileSync/DiffCopy';
+export const CREDENTIALS_METHOD = '/moby.filesync.v1.Auth/Credentials';
+export const SECRETS_METHOD = '/moby.buildkit.secrets.v1.Secrets/GetSecret';
+
+const passThrough = (value: Buffer) => value;
+
+/** A service of one method at `path` (`/package.Service/Method`). */
+function service<Request, Response>(
+  path: string,
+  codec: {
+    readonly stream: boolean;
+    encodeRequest(request: Request): Buffer;
+    decodeRequest(buffer: Buffer): Request;
+    encodeResponse(response: Response): Buffer;
+    decodeResponse?(buffer: Buffer): Response;
+  },
+): Grpc.ServiceDefinition {
+  const method = path.slice(path.lastIndexOf('/') + 1);
+  return {
+    [method]: {
+      path,
+      requestStream: codec.stream,
+      responseStream: codec.stream,
+      requestSerialize: codec.encodeRequest,
+      requestDeserialize: codec.decodeRequest,
+      responseSerialize: codec.encodeResponse,
+      responseDeserialize: codec.decodeResponse ?? passThrough,
+      originalName: method.charAt(0).toLowerCase() + method.slice(1),
+    },
+  } as Grpc.ServiceDefinition;
+}
+
+/** `DiffCopy`: a bidirectional stream of fsutil Packets. */
+export const fileSyncService = (): Grpc.ServiceDefinition =>
+  service(DIFF_COPY_METHOD, {
+    stream: true,
+    encodeRequest: encodePacket,
+    decodeRequest: decodePacket,
+    encodeResponse: encodePacket,
+    decodeResponse: decodePacket,
+  });
+
+/** `Credentials`: a registry host in, user name and secret out. */
+export const authService = (): Grpc.ServiceDefinition =>
+  service(CREDENTIALS_METHOD, {
+    stream: false,
+    encodeRequest: encodeCredentialsRequest,
+    decodeRequest: decodeCredentialsRequest,
+    encodeResponse: encodeCredentialsResponse,
+  });
+
+/** `GetSecret`: a secret's id in, its value out. */
+export const secretsService = (): Grpc.ServiceDefinition =>
+  service(SECRETS_METHOD, {
+    stream: false,
+    encodeRequest: encodeSecretRequest,
+    decodeRequest: decodeSecretRequest,
+    encodeResponse: encodeSecretResponse,
+  });
