@@ -1,66 +1,19 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { BuilderEvent, BuilderHost, BuildRequest, ContextOptions, ResolvedImageSpec } from '@imagespec/core';
+import type { BuilderEvent, BuildRequest, ContextOptions, ResolvedImageSpec } from '@imagespec/core';
 import { isImagespecError } from '@imagespec/core';
 import { pack } from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeScript, fakeEnv, writeFakeBuildctl } from '../test/fake-buildctl.js';
-import { type BuildkitBuildResult, createBuildkitBuilder } from './buildctl-builder.js';
-import { type BuildkitOptionsInput, buildkitOptionsSchema } from './options.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, success, useStandInBuildctl } from '../test/stand-in-builder.js';
+import type { BuildkitBuildResult } from './buildctl-builder.js';
 
 // The adapter end to end against the buildctl STAND-IN (test/fake-buildctl.ts), which
 // replays real recordings: this checks process handling, temp dirs, credentials and events.
 // The same flow against a real daemon is buildkit.e2e.test.ts.
 
-const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
-
-let root: string;
-let fake: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'imagespec-bk-builder-'));
-  fake = await writeFakeBuildctl(root);
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
-
-let counter = 0;
-function setup(script: FakeScript, input: BuildkitOptionsInput = {}, env: Record<string, string> = {}) {
-  const n = ++counter;
-  const temps: string[] = [];
-  const warnings: string[] = [];
-  const recordFile = join(root, `record-${n}.json`);
-  const callsFile = join(root, `calls-${n}.jsonl`);
-  const signalFile = join(root, `signals-${n}`);
-  const host: BuilderHost = {
-    logger: { debug: () => {}, info: () => {}, warn: (message) => warnings.push(message) },
-    registries: {
-      credentials: async (registry) =>
-        registry === '127.0.0.1:5001' ? { username: 'imagespec', password: 'test-password-1' } : undefined,
-      insecure: (registry) => registry.startsWith('127.0.0.1:'),
-      mirror: (reference) => reference,
-    },
-    cwd: root,
-    env: { ...fakeEnv({ ...script, recordFile, callsFile, signalFile }), ...env },
-    async tempDir(prefix = 'tmp-') {
-      const path = await mkdtemp(join(root, prefix));
-      temps.push(path);
-      return { path, dispose: () => rm(path, { recursive: true, force: true }) };
-    },
-  };
-  const options = buildkitOptionsSchema.parse({ addr: 'tcp://buildkitd.test:1234', buildctl: fake, ...input });
-  const builder = createBuildkitBuilder(options, host);
-  const record = async () => JSON.parse(await readFile(recordFile, 'utf8'));
-  const calls = async (): Promise<string[][]> =>
-    existsSync(callsFile)
-      ? (await readFile(callsFile, 'utf8'))
-          .trimEnd()
-          .split('\n')
-          .map((line) => JSON.parse(line))
-      : [];
-  return { builder, host, temps, warnings, recordFile, signalFile, record, calls };
-}
+const standIn = useStandInBuildctl();
+const { setup } = standIn;
 
 /** Like core's context tar: the Dockerfile at its root unless asked for the context alone. */
 function contextTar(options: ContextOptions): NodeJS.ReadableStream {
@@ -95,10 +48,6 @@ function request(overrides: Partial<BuildRequest> = {}): BuildRequest & { emitte
   };
 }
 
-const success: FakeScript = {
-  build: { stderrFile: `${FIXTURES}progress-rawjson-success.ndjson`, metadataFile: `${FIXTURES}metadata-file.json` },
-};
-
 async function waitForFile(path: string): Promise<void> {
   while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 20));
 }
@@ -126,13 +75,13 @@ describe('buildkit builder: available()', () => {
       reason:
         'buildkitd at tcp://buildkitd.test:1234 (from the addr option) did not answer `buildctl debug workers` within 300 ms',
     });
-    expect(await setup({}, { buildctl: join(root, 'missing', 'buildctl') }).builder.available()).toEqual({
+    expect(await setup({}, { buildctl: join(standIn.root, 'missing', 'buildctl') }).builder.available()).toEqual({
       ok: false,
-      reason: `buildctl not found ("${join(root, 'missing', 'buildctl')}")`,
+      reason: `buildctl not found ("${join(standIn.root, 'missing', 'buildctl')}")`,
     });
     expect(await setup({ workers: 'ok' }, { tls: { ca: 'nope/ca.pem' } }).builder.available()).toEqual({
       ok: false,
-      reason: `the buildkit builder's tls.ca (${join(root, 'nope/ca.pem')}) does not exist`,
+      reason: `the buildkit builder's tls.ca (${join(standIn.root, 'nope/ca.pem')}) does not exist`,
     });
   });
 
@@ -170,7 +119,7 @@ describe('buildkit builder: build()', () => {
     expect(existsSync(temps[0] as string)).toBe(false);
     // plan() is the argv that ran, up to the temp folder.
     const plan = await builder.plan?.(request());
-    expect(plan).toMatchObject({ builder: 'buildkit', command: fake, addr: 'tcp://buildkitd.test:1234' });
+    expect(plan).toMatchObject({ builder: 'buildkit', command: standIn.fake, addr: 'tcp://buildkitd.test:1234' });
     expect(seen.argv.map((arg: string) => arg.replaceAll(temps[0] as string, '<temp>'))).toEqual(plan?.argv);
     expect(plan?.argv).toMatchInlineSnapshot(`
       [
@@ -274,7 +223,7 @@ describe('buildkit builder: build()', () => {
     const { builder, record, temps } = setup(success, { ociDir: 'oci-out' });
     const result = (await builder.build(request({ push: false }))) as BuildkitBuildResult;
     expect(result.pushed).toBe(false);
-    expect(result.ociTarball).toBe(join(root, 'oci-out', '127.0.0.1_5000_bk_app_3kq7.oci.tar'));
+    expect(result.ociTarball).toBe(join(standIn.root, 'oci-out', '127.0.0.1_5000_bk_app_3kq7.oci.tar'));
     expect(await readFile(result.ociTarball as string, 'utf8')).toBe('oci layout tarball from the stand-in');
     // Written into the temp folder, moved out only once the build succeeded.
     expect((await record()).argv).toContain(`type=oci,dest=${temps[0]}/image.oci.tar,name=127.0.0.1:5000/bk/app:3kq7`);
@@ -288,13 +237,15 @@ describe('buildkit builder: build()', () => {
       { ociDir: 'oci-failed' },
     );
     await expect(builder.build(request({ push: false }))).rejects.toMatchObject({ code: 'BUILD_FAILED' });
-    expect(existsSync(join(root, 'oci-failed', '127.0.0.1_5000_bk_app_3kq7.oci.tar'))).toBe(false);
+    expect(existsSync(join(standIn.root, 'oci-failed', '127.0.0.1_5000_bk_app_3kq7.oci.tar'))).toBe(false);
   });
 
   it('checks secret sources before running: a missing file, an unset variable', async () => {
     const { builder, recordFile } = setup(success);
     await expect(
-      builder.build(request({ secrets: [{ id: 'netrc', src: join(root, 'no-netrc'), target: '/root/.netrc' }] })),
+      builder.build(
+        request({ secrets: [{ id: 'netrc', src: join(standIn.root, 'no-netrc'), target: '/root/.netrc' }] }),
+      ),
     ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     await expect(
       builder.build(request({ secrets: [{ id: 'pip', env: 'IMAGESPEC_TEST_UNSET_SECRET', target: '/etc/pip.conf' }] })),
@@ -303,7 +254,7 @@ describe('buildkit builder: build()', () => {
   });
 
   it('passes secrets by reference: the value never appears in argv', async () => {
-    const secretFile = join(root, 'token');
+    const secretFile = join(standIn.root, 'token');
     await writeFile(secretFile, 's3cr3t');
     const { builder, record } = setup(success, {}, { PIP_CONF_SECRET: 'also-s3cr3t' });
     await builder.build(
@@ -416,7 +367,7 @@ describe('buildkit builder: verify', () => {
 
 describe('buildkit builder: plan() for --dry-run', () => {
   it('needs no daemon and no buildctl: nothing is run', async () => {
-    const missing = join(root, 'no-such-dir', 'buildctl');
+    const missing = join(standIn.root, 'no-such-dir', 'buildctl');
     const { builder, calls } = setup(
       { workers: 'hang' },
       { buildctl: missing, addr: 'tcp://unreachable.invalid:1234' },

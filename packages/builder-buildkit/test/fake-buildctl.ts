@@ -19,7 +19,7 @@ export interface FakeScript {
   readonly build?: FakeSolve;
   /** What the solve of the verify stage (`--opt target=imagespec-verify`) does; default: succeed quietly. */
   readonly verify?: FakeSolve;
-  /** The stand-in writes {argv, dockerConfig, contextFiles, dockerfile, dockerfileFiles} here (the last call). */
+  /** The stand-in writes {argv, dockerConfig, contextFiles, contextTexts, dockerfile, dockerfileFiles} here (the last call). */
   readonly recordFile?: string;
   /** The stand-in appends each call's argv here, one JSON array per line. */
   readonly callsFile?: string;
@@ -55,6 +55,9 @@ function walk(dir, prefix = '') {
   return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) =>
     e.isDirectory() ? walk(path.join(dir, e.name), prefix + e.name + '/') : [prefix + e.name]);
 }
+const texts = (dir) => Object.fromEntries(walk(dir).map((file) => {
+  try { return [file, fs.readFileSync(path.join(dir, file), 'utf8')]; } catch { return [file, null]; }
+}));
 // Handlers first: tests signal the stand-in as soon as its record file exists.
 const onSignal = (name, exit) => () => {
   if (script.signalFile) fs.appendFileSync(script.signalFile, name + '\n');
@@ -68,7 +71,7 @@ if (script.recordFile) {
   const dockerfile = locals.dockerfile ? fs.readFileSync(path.join(locals.dockerfile, filename), 'utf8') : null;
   fs.writeFileSync(script.recordFile + '.tmp', JSON.stringify({ argv, dockerConfig: dockerConfig && JSON.parse(dockerConfig),
     dockerConfigDir: process.env.DOCKER_CONFIG || null, contextDir: locals.context || null, contextFiles: walk(locals.context), dockerfile,
-    dockerfileFiles: walk(locals.dockerfile) }));
+    dockerfileFiles: walk(locals.dockerfile), contextTexts: texts(locals.context) }));
   fs.renameSync(script.recordFile + '.tmp', script.recordFile);
 }
 const forever = () => setInterval(() => {}, 1000);
