@@ -10,13 +10,13 @@ import type {
 } from '@imagespec/core/builder';
 import { ImagespecError } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
-import { type BuildOutcome, followBuildStream } from './build-stream.js';
 import { describeConnection, dockerodeOptions, type EngineConnection, resolveConnection } from './connection.js';
 import { daemonMessage, isConnectionError, registryErrorCode, sessionLost, unreachable } from './engine-errors.js';
 import { type EngineInfo, pingEngine, readEngineInfo } from './engine-info.js';
 import { fromRegistryHosts, registryHost } from './image-name.js';
 import { discardUntagged, tagImage } from './image-tag.js';
 import type { DockerBuilderOptions } from './options.js';
+import { type BuildOutcome, followBuildStream } from './progress/build-stream.js';
 import { pushImage } from './push.js';
 import { pushError } from './push-errors.js';
 import { engineAuthFor } from './registry-auth.js';

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { BuilderEvent } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
 import { splitImageName } from './image-name.js';
-import { readJsonLines } from './json-lines.js';
+import { readJsonLines } from './progress/json-lines.js';
 import { type PushFailureKind, pushFailureKind } from './push-errors.js';
 import type { EngineAuthConfig } from './registry-auth.js';
 

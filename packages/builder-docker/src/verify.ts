@@ -1,6 +1,6 @@
 import type { BuilderEvent } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
-import { StepOutput } from './step-output.js';
+import { StepOutput } from './progress/step-output.js';
 
 export interface VerifyFailure {
   readonly command: string;

@@ -12,8 +12,8 @@ import {
   isImagespecError,
 } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
-import { type BuildOutcome, followBuildStream } from '../build-stream.js';
 import { splitImageName } from '../image-name.js';
+import { type BuildOutcome, followBuildStream } from '../progress/build-stream.js';
 import { sessionCredentials } from './credentials.js';
 import { checkSecrets, secretSource } from './secrets.js';
 import { BuildSession } from './session.js';

@@ -1,4 +1,4 @@
-import { fieldString, readProtoFields } from './session/protobuf-reader.js';
+import { fieldString, readProtoFields } from '../session/protobuf-reader.js';
 
 /** The parts of a BuildKit `Vertex` we use (moby.buildkit.v1.Vertex). */
 export interface TraceVertex {

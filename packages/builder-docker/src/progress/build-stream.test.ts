@@ -4,7 +4,7 @@ import type { BuilderEvent } from '@imagespec/core';
 import { describe, expect, it } from 'vitest';
 import { followBuildStream } from './build-stream.js';
 
-const fixture = (file: string) => readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url));
+const fixture = (file: string) => readFileSync(new URL(`../../test/fixtures/${file}`, import.meta.url));
 
 /** Replays a recording in chunks of `size` bytes, so JSON lines are split at arbitrary places. */
 function replay(bytes: Buffer, size = 37): Readable {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readProtoFields } from '../session/protobuf-reader.js';
 import { decodeBuildkitTrace } from './buildkit-trace.js';
-import { readProtoFields } from './session/protobuf-reader.js';
 
 function traces(file: string): string[] {
-  return readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8')
+  return readFileSync(new URL(`../../test/fixtures/${file}`, import.meta.url), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { id?: string; aux?: unknown })
