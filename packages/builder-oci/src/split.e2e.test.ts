@@ -38,7 +38,9 @@ function pulled<T>(image: string, read: (image: string) => T): T {
   try {
     return read(image);
   } finally {
-    docker('rmi', '-f', image);
+    // --no-prune: the classic builder's cache is the image's parent chain, which the split's base part must hit
+    // (a package step run again writes other .pyc timestamps, so the two images would differ by the rebuild alone).
+    docker('rmi', '-f', '--no-prune', image);
   }
 }
 

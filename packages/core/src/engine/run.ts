@@ -160,18 +160,14 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
         if (check.status === 'unknown') throw unknownAnswer(image, check);
       }
       throwIfAborted(signal, image);
-      selected = await options.builders.select(spec, options.builder, { dryRun: Boolean(options.dryRun) });
       const push = (options.push ?? true) && spec.registry !== undefined;
+      const dryRun = Boolean(options.dryRun);
       // A base spec built by a builder that returned another image (noop: the base as is) is FROM that image.
       const baseImage = options.access.mirror(baseResult ? baseResult.image : identity.baseImage);
-      const split = await chooseSplit(spec, selected, options.builders, {
-        push,
-        explicit: options.builder,
-        dryRun: Boolean(options.dryRun),
-      });
+      const split = await chooseSplit(spec, options.builders, { push, explicit: options.builder, dryRun });
       // Split: the base part first (found in the registry, or built by its builder), then the top appended FROM it.
       const part = split && (await baseParts(split, baseImage));
-      if (split) selected = split.top;
+      selected = split ? split.top : await options.builders.select(spec, options.builder, { dryRun });
       const request =
         split && part
           ? buildRequest(topPart(item, split), { baseImage: options.access.mirror(part.image), push, signal, emit })

@@ -14,17 +14,18 @@ import { type SplitSpec, splitSpec } from './split.js';
 /** A spec built in two parts, and who builds each. */
 export interface SplitChoice {
   readonly cut: SplitSpec;
-  /** Builds `cut.base` (a daemon builder: it runs the steps). */
-  readonly base: SelectedBuilder;
   /** Appends `cut.top` (the source layer and the settings after it). */
   readonly top: SelectedBuilder;
+  /** The builder of `cut.base` (a daemon builder: it runs the steps), chosen only when the base part must be built. */
+  readonly selectBase: () => Promise<SelectedBuilder>;
 }
 
 /** The base part as the run found or made it. */
 export interface BasePartResult {
   readonly image: string;
   readonly hash: string;
-  readonly builder: string;
+  /** Who built or would build it; absent when it was found in the registry. */
+  readonly builder?: string;
   readonly status: 'skipped' | 'pushed' | 'planned';
   readonly digest?: string;
 }
@@ -32,14 +33,14 @@ export interface BasePartResult {
 /**
  * Whether to build a spec in two parts. Automatic, when all of these hold: the run pushes
  * it (the top's builder reads the base part from the registry), no builder is named (a
- * named builder builds the whole spec), the spec copies source, and the builder chosen for
- * the top by priority is not the one chosen for the whole spec: a builder that cannot take
- * the whole (no RUN) but takes the top, builder-oci, appends the source layer without a
- * daemon, so a source edit builds nothing on one.
+ * named builder builds the whole spec), the spec copies source, and the builder selection
+ * gives the top by priority cannot build the whole spec: a builder that writes layers
+ * without running steps, builder-oci, appends the source layer without a daemon, so a
+ * source edit builds nothing on one. The base part's builder is not chosen here: a daemon
+ * builder is asked whether it is available only when there is a base part to build.
  */
 export async function chooseSplit(
   spec: ResolvedImageSpec,
-  whole: SelectedBuilder,
   builders: BuilderRegistry,
   options: { readonly push: boolean; readonly explicit: string | undefined; readonly dryRun: boolean },
 ): Promise<SplitChoice | undefined> {
@@ -52,8 +53,8 @@ export async function chooseSplit(
     if (isImagespecError(error) && error.code === 'BUILDER_UNAVAILABLE') return undefined;
     throw error;
   });
-  if (!top || top.name === whole.name) return undefined;
-  return { cut, base: await builders.select(cut.base, undefined, select), top };
+  if (!top || top.builder.supports(spec).ok) return undefined;
+  return { cut, top, selectBase: () => builders.select(cut.base, undefined, select) };
 }
 
 /** The whole spec's identity with only the source files expected: the top's context is the source alone. */
@@ -91,10 +92,11 @@ export function createBaseParts(context: BasePartContext) {
     const spec = choice.cut.base;
     const { image, hash } = identity;
     const stamp = { image, spec: spec.name };
+    let builder: SelectedBuilder | undefined;
     const done = (status: BasePartResult['status'], digest?: string): BasePartResult => ({
       image,
       hash,
-      builder: choice.base.name,
+      ...(builder && { builder: builder.name }),
       status,
       ...(digest && { digest }),
     });
@@ -109,43 +111,45 @@ export function createBaseParts(context: BasePartContext) {
         }
         if (check.status === 'unknown') throw unknownAnswer(image, check);
       }
+      builder = await choice.selectBase();
       const request: BuildRequest = buildRequest({ spec, identity }, { baseImage, push: true, signal, emit });
       if (context.dryRun) {
-        const plan = choice.base.builder.plan ? await choice.base.builder.plan(request) : undefined;
+        const plan = builder.builder.plan ? await builder.builder.plan(request) : undefined;
         context.plans.push({
           name: spec.name,
           image,
-          builder: choice.base.name,
+          builder: builder.name,
           part: 'base',
-          ...(choice.base.availability && { availability: choice.base.availability }),
+          ...(builder.availability && { availability: builder.availability }),
           ...(plan && { plan }),
         });
         emit({ type: 'skipped', ...stamp, reason: 'dry-run' });
         return done('planned');
       }
       const t0 = Date.now();
-      emit({ type: 'building', ...stamp, builder: choice.base.name });
-      const built = await choice.base.builder.build(request);
+      emit({ type: 'building', ...stamp, builder: builder.name });
+      const built = await builder.builder.build(request);
       emit({ type: 'built', ...stamp, ...(built.digest && { digest: built.digest }), durationMs: Date.now() - t0 });
       if (!built.pushed) {
         throw new ImagespecError(
           'BUILD_FAILED',
-          `Builder "${choice.base.name}" did not push ${image}, the base part the source layer goes on.`,
+          `Builder "${builder.name}" did not push ${image}, the base part the source layer goes on.`,
           { hint: 'Build the spec with that builder alone (`--builder`), or report this as a bug of the builder.' },
         );
       }
       emit({ type: 'pushed', ...stamp, ...(built.digest && { digest: built.digest }) });
       return done('pushed', built.digest);
     } catch (error) {
-      const problem = toImagespecError(error, image, signal, choice.base.name);
+      const problem = toImagespecError(error, image, signal, builder?.name);
       emit({
         type: 'failed',
         ...stamp,
         error: { code: problem.code, message: problem.message, ...(problem.hint && { hint: problem.hint }) },
       });
+      const by = builder ? `, built by "${builder.name}"` : '';
       throw new ImagespecError(
         problem.code,
-        `The base part ${image} (the spec up to its commands, built by "${choice.base.name}") failed: ${problem.message}`,
+        `The base part ${image} (the spec up to its commands${by}) failed: ${problem.message}`,
         {
           ...(problem.hint && { hint: problem.hint }),
           cause: problem,
