@@ -5,7 +5,7 @@ import type { BuilderEvent, BuildRequest, ContextOptions, ResolvedImageSpec } fr
 import { isImagespecError } from '@imagespec/core';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, success, useStandInBuildctl } from '../test/stand-in-builder.js';
+import { FIXTURES, failedIn, success, useStandInBuildctl } from '../test/stand-in-builder.js';
 import type { BuildkitBuildResult } from './buildctl-builder.js';
 
 // The adapter end to end against the buildctl STAND-IN (test/fake-buildctl.ts), which
@@ -274,13 +274,6 @@ describe('buildkit builder: build()', () => {
 
 describe('buildkit builder: verify', () => {
   const FAILING = 'echo about to fail; exit 3';
-  // The real recording of a RUN that exits 3, with its vertex named the way BuildKit names a
-  // step of a named stage (`[<stage> N/M] ...`): here the step of the verify stage, or of the image stage.
-  const failedIn = async (stage: string) =>
-    (await readFile(`${FIXTURES}progress-rawjson-failed.ndjson`, 'utf8'))
-      .replaceAll('[2/2] RUN echo about to fail; exit 3', `[${stage}] RUN echo about to fail; exit 3`)
-      .trimEnd()
-      .split('\n');
   const withVerify = (verify: string[], overrides: Partial<BuildRequest> = {}) =>
     request({
       spec: {

@@ -22,6 +22,18 @@ export const success: FakeScript = {
   build: { stderrFile: `${FIXTURES}progress-rawjson-success.ndjson`, metadataFile: `${FIXTURES}metadata-file.json` },
 };
 
+/**
+ * The real recording of a RUN `echo about to fail; exit 3` that exits 3, with its vertex
+ * named the way BuildKit names a step of a named stage (`[<stage> N/M] ...`): a step of the
+ * verify stage, or of the image stage.
+ */
+export async function failedIn(stage: string): Promise<string[]> {
+  return (await readFile(`${FIXTURES}progress-rawjson-failed.ndjson`, 'utf8'))
+    .replaceAll('[2/2] RUN echo about to fail; exit 3', `[${stage}] RUN echo about to fail; exit 3`)
+    .trimEnd()
+    .split('\n');
+}
+
 /** Registers the suite's temp folder (made before, removed after all tests) and returns `setup`. */
 export function useStandInBuildctl() {
   const state = { root: '', fake: '', counter: 0 };
