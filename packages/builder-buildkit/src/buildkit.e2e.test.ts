@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BuilderEvent, BuilderHost, BuildRequest, ResolvedImageSpec } from '@imagespec/core';
+import { createBuildRequest } from '@imagespec/core/testing';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { pack } from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,8 @@ import { buildkitOptionsSchema } from './options.js';
 
 /**
  * The whole flow against a REAL buildkitd: build and push to the test registry, rebuild
- * with the steps cached, a failing RUN, a push that needs credentials. Runs when
+ * with the steps cached, a failing RUN, a push that needs credentials, a spec that brings
+ * its own multi-stage Dockerfile (pulled and run on the test engine afterwards). Runs when
  * BUILDKIT_HOST is set and buildctl is on PATH. The daemon must reach the test registries
  * on 127.0.0.1 (a daemon on this machine, e.g. `buildkitd --addr unix:///run/buildkit/buildkitd.sock`
  * with `[registry."127.0.0.1:5000"] http = true` and the same for 5001 in its buildkitd.toml).
@@ -103,8 +105,68 @@ async function pushedConfig(repository: string, tag: string) {
   const blob = await fetch(`${registry.url}/v2/${repository}/blobs/${config.digest}`);
   return {
     status: 200,
-    config: (await blob.json()) as { config?: { Cmd?: string[] }; history?: { created_by?: string }[] },
+    config: (await blob.json()) as {
+      config?: { Cmd?: string[]; Labels?: Record<string, string> };
+      history?: { created_by?: string }[];
+    },
   };
+}
+
+/** The docker CLI against the test engine (to pull and run what buildkitd pushed). */
+function docker(...args: string[]): string {
+  return execFileSync('docker', ['-H', `unix://${testEnv().dockerSocket}`, ...args], { encoding: 'utf8' });
+}
+
+/**
+ * A spec that brings its own Dockerfile (#12): a build stage and a runtime stage (the
+ * target), a build arg in FROM and one the build stage uses, a stage after the target that
+ * must not be built; its context has a .dockerignore, a Dockerfile of its own, and a file
+ * the ignore file leaves out. The request is core's own (createBuildRequest).
+ */
+async function dockerfileSpecRequest(nonce: string, verify: readonly string[]) {
+  const { registry, baseImages } = testEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'imagespec-bk-dfspec-'));
+  temps.push(dir);
+  const files: Record<string, string> = {
+    'imagespec.yaml': [
+      'images:',
+      '  web:',
+      '    name: imagespec-e2e/bk-dockerfile',
+      `    registry: ${registry.host}`,
+      '    dockerfile: docker/app.Dockerfile',
+      '    context: .',
+      '    target: runtime',
+      '    buildArgs:',
+      `      BASE: ${baseImages.busybox}`,
+      '      MSG: from-the-spec',
+      `    verify: ${JSON.stringify(verify)}`,
+      '',
+    ].join('\n'),
+    'docker/app.Dockerfile': [
+      'ARG BASE=none',
+      'ARG MSG=from-the-default',
+      'FROM ${BASE} AS build',
+      'ARG MSG',
+      'COPY src/ /src/',
+      'RUN mkdir -p /out && cat /src/main.txt > /out/app.txt && echo "$MSG" > /out/msg.txt',
+      'FROM $BASE AS runtime',
+      'COPY --from=build /out/ /srv/',
+      'COPY . /ctx',
+      'CMD ["cat", "/srv/app.txt"]',
+      'FROM runtime AS debug',
+      'RUN echo debug > /debug.txt',
+      '',
+    ].join('\n'),
+    Dockerfile: 'FROM scratch\n',
+    '.dockerignore': 'ignored/\n',
+    'ignored/notes.txt': 'not sent\n',
+    'src/main.txt': `hello ${nonce}\n`,
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return createBuildRequest({ file: join(dir, 'imagespec.yaml') });
 }
 
 const statusOf = (events: readonly BuilderEvent[], namePart: string) =>
@@ -239,6 +301,62 @@ describe.skipIf(skipReason)('buildkit builder against a real buildkitd', () => {
         `FROM ${baseImages.busybox}\nRUN echo auth-${nonce} > /auth\n`,
       );
       expect(await builder.build(request)).toMatchObject({ pushed: true, digest: expect.stringMatching(/^sha256:/) });
+    },
+    TIMEOUT,
+  );
+  it(
+    'a spec that brings its own multi-stage Dockerfile: the target stage built with the build args, verified, pushed, then pulled and run',
+    async () => {
+      const builder = createBuildkitBuilder(buildkitOptionsSchema.parse({}), realHost());
+      const { request, events } = await dockerfileSpecRequest(nonce, ['test -s /srv/app.txt']);
+      const result = await builder.build(request);
+      expect(result).toMatchObject({ image: request.image, pushed: true, digest: expect.stringMatching(/^sha256:/) });
+      expect(events.some((event) => event.type === 'step' && event.name.includes('imagespec-verify'))).toBe(true);
+
+      const tag = request.image.split(':').at(-1) as string;
+      const pushed = await pushedConfig('imagespec-e2e/bk-dockerfile', tag);
+      expect(pushed.status).toBe(200);
+      expect(pushed.config?.config?.Labels?.['dev.imagespec.hash']).toBe(request.hash);
+      expect(pushed.config?.config?.Cmd).toEqual(['cat', '/srv/app.txt']);
+      const history = (pushed.config?.history ?? []).map((entry) => entry.created_by ?? '');
+      expect(history.some((line) => line.includes('debug') || line.includes('test -s'))).toBe(false);
+
+      docker('pull', request.image);
+      try {
+        const ran = docker(
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          request.image,
+          'sh',
+          '-c',
+          ['cat /srv/app.txt /srv/msg.txt', 'ls -A /ctx', 'test ! -e /debug.txt && echo no-debug-stage'].join('; '),
+        );
+        const lines = ran.trim().split('\n');
+        expect(lines.slice(0, 2)).toEqual([`hello ${nonce}`, 'from-the-spec']);
+        // The context as docker build sends it: the user's Dockerfile and .dockerignore, no ignored folder, nothing of imagespec's.
+        expect(lines.slice(2, -1).sort()).toEqual(['.dockerignore', 'Dockerfile', 'docker', 'imagespec.yaml', 'src']);
+        expect(lines.at(-1)).toBe('no-debug-stage');
+      } finally {
+        docker('rmi', '-f', request.image);
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a spec that brings its own Dockerfile: a failing verify command fails the build and leaves no tag',
+    async () => {
+      const builder = createBuildkitBuilder(buildkitOptionsSchema.parse({}), realHost());
+      const failing = `echo checking-${nonce}; exit 4`;
+      const { request } = await dockerfileSpecRequest(`${nonce}-unverified`, ['test -s /srv/app.txt', failing]);
+      await expect(builder.build(request)).rejects.toMatchObject({
+        code: 'VERIFY_FAILED',
+        details: { command: failing, exitCode: 4, output: [`checking-${nonce}`] },
+      });
+      const tag = request.image.split(':').at(-1) as string;
+      expect((await pushedConfig('imagespec-e2e/bk-dockerfile', tag)).status).toBe(404);
     },
     TIMEOUT,
   );
