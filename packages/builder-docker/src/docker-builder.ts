@@ -8,23 +8,20 @@ import type {
   DockerfileDialect,
   ResolvedImageSpec,
 } from '@imagespec/core/builder';
-import { ImagespecError } from '@imagespec/core/builder';
+import { ImagespecError, isImagespecError, verifyFailedError } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
+import { builtImage } from './built-image.js';
 import { describeConnection, dockerodeOptions, type EngineConnection, resolveConnection } from './connection.js';
-import { daemonMessage, isConnectionError, registryErrorCode, sessionLost, unreachable } from './engine-errors.js';
+import { daemonMessage, isConnectionError, sessionLost, unreachable } from './engine-errors.js';
 import { type EngineInfo, pingEngine, readEngineInfo } from './engine-info.js';
-import { fromRegistryHosts, registryHost } from './image-name.js';
 import { discardUntagged, tagImage } from './image-tag.js';
 import type { DockerBuilderOptions } from './options.js';
-import { type BuildOutcome, followBuildStream } from './progress/build-stream.js';
-import { pushImage } from './push.js';
-import { pushError } from './push-errors.js';
-import { engineAuthFor } from './registry-auth.js';
+import { pushBuiltImage } from './push.js';
 import { runSessionBuild, SESSION_QUERY } from './session/session-build.js';
+import { runTarBuild } from './tar-build.js';
 import { runVerify } from './verify.js';
 
 const PING_TIMEOUT_MS = 3000;
-const PUSH_BACKOFF_MS = 1000;
 
 /** The docker builder: one engine connection per run, BuildKit or classic per the engine. */
 export class DockerBuilder implements Builder {
@@ -153,23 +150,23 @@ export class DockerBuilder implements Builder {
         signal,
         emit: (event) => request.events.emit(event),
       });
-      if (failure) {
-        throw new ImagespecError(
-          'VERIFY_FAILED',
-          `Verify command \`${failure.command}\` exited with ${failure.exitCode} in ${request.image}; nothing was pushed.${formatOutput(failure.output)}`,
-          { hint: 'Fix the image (packages, commands) or the verify command in the spec.', details: { ...failure } },
-        );
-      }
+      if (failure) throw verifyFailedError(request.image, failure);
       signal.throwIfAborted();
       await tagImage(docker, imageId, request.image);
       untagged = undefined;
       if (!request.push) return { image: request.image, digest: imageId, pushed: false };
-      return await this.#push(docker, request, signal);
+      const { pushIdleTimeoutMs: idleTimeoutMs, pushRetries: retries } = this.#options;
+      return await pushBuiltImage(docker, request, {
+        registries: this.#host.registries,
+        idleTimeoutMs,
+        retries,
+        signal,
+      });
     } catch (error) {
       // Built but not tagged (verify failed, cancelled during verify): the image is nobody's.
       if (untagged) await discardUntagged(docker, untagged);
       if (signal.aborted) throw this.#abortError(request, signal, error);
-      if (error instanceof ImagespecError || (error as { name?: string }).name === 'ImagespecError') throw error;
+      if (isImagespecError(error)) throw error;
       if (isConnectionError(error)) throw unreachable(engine, error);
       throw new ImagespecError(
         'DAEMON_ERROR',
@@ -190,11 +187,10 @@ export class DockerBuilder implements Builder {
     dialect: DockerfileDialect,
     signal: AbortSignal,
   ): Promise<string> {
+    const options = { query: this.#buildQuery(request, dialect), host: this.#host, signal };
     if (this.#usesSession(request, dialect)) {
       try {
-        const query = this.#buildQuery(request, dialect);
-        const outcome = await runSessionBuild(docker, request, { query, host: this.#host, signal });
-        return await this.#builtImage(docker, request, outcome, signal);
+        return await builtImage(docker, request.image, await runSessionBuild(docker, request, options), signal);
       } catch (error) {
         if (signal.aborted || request.secrets.length > 0 || !sessionLost(error)) throw error;
         // Seen with 5 builds of one spec at once (dockerd 20.10, BuildKit 0.8): a build's
@@ -214,75 +210,12 @@ export class DockerBuilder implements Builder {
         { hint: 'Update @imagespec/core and @imagespec/builder-docker together, or use the buildkit builder.' },
       );
     }
-    const dockerfile = request.dockerfile(dialect);
-    const auth = await engineAuthFor(this.#host.registries, fromRegistryHosts(dockerfile));
-    const credentials = Object.values(auth);
-    if (dialect === 'buildkit' && credentials.length > 1) {
-      this.#host.logger.warn(
-        `BuildKit through the engine API with a tar context takes one credential: using ${credentials[0]?.serveraddress}'s for every base image`,
-      );
-    }
-    const stream = (await docker.buildImage(request.context({ dialect }), {
-      ...this.#buildQuery(request, dialect),
-      // Classic: per-host credentials in X-Registry-Config. BuildKit: dockerode's session answers with one.
-      registryconfig: auth,
-      ...(dialect === 'buildkit' && credentials[0] && { authconfig: credentials[0] }),
-      abortSignal: signal,
-    } as Docker.ImageBuildOptions)) as NodeJS.ReadableStream;
-    const outcome = await followBuildStream(stream, (event) => request.events.emit(event));
-    // dockerode closes its BuildKit session on the stream's `end`, which an aborted or
-    // guarded stream never emits: without this the session socket stays open.
-    if (!(stream as { readableEnded?: boolean }).readableEnded) stream.emit('end');
-    return this.#builtImage(docker, request, outcome, signal);
+    return builtImage(docker, request.image, await runTarBuild(docker, request, dialect, options), signal);
   }
 
   /** BuildKit with the context served through the session's file sync, when core lists the context's entries. */
   #usesSession(request: BuildRequest, dialect: DockerfileDialect): boolean {
     return dialect === 'buildkit' && this.#options.contextTransport === 'auto' && request.contextEntries !== undefined;
-  }
-
-  /** The image id a build stream ended with, or the error it means. */
-  async #builtImage(
-    docker: Docker,
-    request: BuildRequest,
-    outcome: BuildOutcome,
-    signal: AbortSignal,
-  ): Promise<string> {
-    if (signal.aborted || outcome.streamError) {
-      await this.#removeContainers(docker, outcome.containers);
-      if (signal.aborted) throw signal.reason;
-      throw outcome.streamError;
-    }
-    if (outcome.error) throw buildFailed(request.image, outcome.error);
-    if (!outcome.imageId) {
-      throw new ImagespecError(
-        'DAEMON_ERROR',
-        `The Docker engine ended the build of ${request.image} without an image id or an error.`,
-        {
-          hint: 'Check the engine log; the connection may have been cut.',
-        },
-      );
-    }
-    return outcome.imageId;
-  }
-
-  async #push(docker: Docker, request: BuildRequest, signal: AbortSignal): Promise<BuildResult> {
-    const host = registryHost(request.image);
-    const auth = (await engineAuthFor(this.#host.registries, [host]))[host];
-    const step = { type: 'step', id: 'push', name: `push ${request.image}` } as const;
-    request.events.emit({ ...step, status: 'started' });
-    const { pushIdleTimeoutMs: idleTimeoutMs, pushRetries: retries } = this.#options;
-    const pushed = await pushImage(docker, request.image, auth, {
-      signal,
-      emit: (event) => request.events.emit(event),
-      policy: { idleTimeoutMs, retries, backoffMs: PUSH_BACKOFF_MS },
-    });
-    if (!pushed.ok) {
-      request.events.emit({ ...step, status: 'error', error: pushed.error });
-      throw pushError(request.image, host, pushed, { hasCredentials: auth !== undefined, idleTimeoutMs });
-    }
-    request.events.emit({ ...step, status: 'done' });
-    return { image: request.image, pushed: true, ...(pushed.digest && { digest: pushed.digest }) };
   }
 
   #buildQuery(request: BuildRequest, dialect: DockerfileDialect): Record<string, unknown> {
@@ -353,36 +286,4 @@ export class DockerBuilder implements Builder {
     }
     return 'plain';
   }
-
-  async #removeContainers(docker: Docker, ids: readonly string[]): Promise<void> {
-    await Promise.all(
-      ids.map((id) =>
-        docker
-          .getContainer(id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-  }
-}
-
-function buildFailed(
-  image: string,
-  error: { message: string; step?: string; output: readonly string[] },
-): ImagespecError {
-  const where = error.step ? ` at step ${error.step}` : '';
-  const pull = /^\[?\d*\/?\d*\]? ?FROM |load metadata|pull access denied|manifest unknown|not found: manifest/i.test(
-    `${error.step ?? ''} ${error.message}`,
-  );
-  const code = pull ? registryErrorCode(error.message, 'PULL_FAILED') : 'BUILD_FAILED';
-  return new ImagespecError(code, `Building ${image} failed${where}: ${error.message}.${formatOutput(error.output)}`, {
-    hint: pull
-      ? 'Check that the base image exists and that its registry is reachable with the configured credentials.'
-      : 'Fix the failing step in the spec; its output is above.',
-    details: { ...(error.step && { step: error.step }), daemonMessage: error.message, output: error.output },
-  });
-}
-
-function formatOutput(lines: readonly string[]): string {
-  return lines.length === 0 ? '' : `\nLast output:\n${lines.map((line) => `  ${line}`).join('\n')}`;
 }

@@ -49,3 +49,27 @@ export function sessionLost(error: unknown): boolean {
     )
   );
 }
+
+/** A failed step that is the pull of a base image (its FROM, or the engine's words for a missing or refused image). */
+const PULL_FAILURE = /^\[?\d*\/?\d*\]? ?FROM |load metadata|pull access denied|manifest unknown|not found: manifest/i;
+
+/** The error of a build the engine ran and that failed: a step's (BUILD_FAILED) or a base image's pull (PULL_FAILED, REGISTRY_*). */
+export function buildFailed(
+  image: string,
+  error: { message: string; step?: string; output: readonly string[] },
+): ImagespecError {
+  const where = error.step ? ` at step ${error.step}` : '';
+  const pull = PULL_FAILURE.test(`${error.step ?? ''} ${error.message}`);
+  const code = pull ? registryErrorCode(error.message, 'PULL_FAILED') : 'BUILD_FAILED';
+  return new ImagespecError(code, `Building ${image} failed${where}: ${error.message}.${formatOutput(error.output)}`, {
+    hint: pull
+      ? 'Check that the base image exists and that its registry is reachable with the configured credentials.'
+      : 'Fix the failing step in the spec; its output is above.',
+    details: { ...(error.step && { step: error.step }), daemonMessage: error.message, output: error.output },
+  });
+}
+
+/** The last lines a failing command printed, for the end of an error message. */
+function formatOutput(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `\nLast output:\n${lines.map((line) => `  ${line}`).join('\n')}`;
+}

@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { BuilderEvent } from '@imagespec/core/builder';
+import type { BuilderEvent, BuildRequest, BuildResult, RegistryAccess } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
-import { splitImageName } from './image-name.js';
+import { registryHost, splitImageName } from './image-name.js';
 import { readJsonLines } from './progress/json-lines.js';
-import { type PushFailureKind, pushFailureKind } from './push-errors.js';
-import type { EngineAuthConfig } from './registry-auth.js';
+import { type PushFailureKind, pushError, pushFailureKind } from './push-errors.js';
+import { type EngineAuthConfig, engineAuthFor } from './registry-auth.js';
 
 export interface PushPolicy {
   /** The push fails when the engine reports nothing for this long (no byte, no layer status). */
@@ -115,4 +115,31 @@ async function pushOnce(
   }
   if (error !== undefined) return { ok: false, error, kind: pushFailureKind(error) };
   return { ok: true, ...(digest && { digest }) };
+}
+
+/** Wait before the first retry of a push. */
+const PUSH_BACKOFF_MS = 1000;
+
+/** The push of a built and tagged image, as a `push <image>` step; PUSH_FAILED or a registry error when it fails. */
+export async function pushBuiltImage(
+  docker: Docker,
+  request: BuildRequest,
+  options: { registries: RegistryAccess; idleTimeoutMs: number; retries: number; signal: AbortSignal },
+): Promise<BuildResult> {
+  const { idleTimeoutMs, retries } = options;
+  const host = registryHost(request.image);
+  const auth = (await engineAuthFor(options.registries, [host]))[host];
+  const step = { type: 'step', id: 'push', name: `push ${request.image}` } as const;
+  request.events.emit({ ...step, status: 'started' });
+  const pushed = await pushImage(docker, request.image, auth, {
+    signal: options.signal,
+    emit: (event) => request.events.emit(event),
+    policy: { idleTimeoutMs, retries, backoffMs: PUSH_BACKOFF_MS },
+  });
+  if (!pushed.ok) {
+    request.events.emit({ ...step, status: 'error', error: pushed.error });
+    throw pushError(request.image, host, pushed, { hasCredentials: auth !== undefined, idleTimeoutMs });
+  }
+  request.events.emit({ ...step, status: 'done' });
+  return { image: request.image, pushed: true, ...(pushed.digest && { digest: pushed.digest }) };
 }
