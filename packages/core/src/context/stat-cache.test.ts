@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,15 @@ import { testSpec } from '../../test/test-spec.js';
 import { isImagespecError } from '../errors.js';
 import { computeImageIdentity } from '../hash/identity.js';
 import { digestTree } from './digest.js';
-import { RACY_NS, STAT_CACHE_FORMAT, StatCache, statCacheFile, statCacheFor } from './stat-cache.js';
+import {
+  parseStatCache,
+  RACY_NS,
+  STAT_CACHE_FORMAT,
+  StatCache,
+  statCacheFile,
+  statCacheFor,
+  statCacheRecords,
+} from './stat-cache.js';
 import { createContextStream } from './tar.js';
 import { type ContextFile, walkFiles } from './walk.js';
 
@@ -58,6 +66,9 @@ async function recordAs(path: string, digest: string) {
   cache.save();
 }
 
+/** The saved records of the tree, path -> `<stamp>:<sha256>`, in the file's order. */
+const savedRecords = () => new Map(statCacheRecords(parseStatCache(readFileSync(file, 'utf8'))?.get(tree) ?? ''));
+
 const shaOf = async (cache: StatCache | undefined, path: string) =>
   (await digestTree(tree, { ...(cache && { statCache: cache }) })).files.find((f) => f.path === path)?.sha256;
 
@@ -97,7 +108,7 @@ describe('StatCache', () => {
     const recorded = cacheAt();
     expect(await shaOf(recorded, 'a.py')).toBe(sha256('hello\n'));
     recorded.save();
-    expect(JSON.parse(readFileSync(file, 'utf8')).trees[tree]['a.py']).toMatch(new RegExp(`:${sha256('hello\n')}$`));
+    expect(savedRecords().get('a.py')).toMatch(new RegExp(`:${sha256('hello\n')}$`));
   });
 
   it('drops files that are gone and writes nothing when nothing changed', async () => {
@@ -106,7 +117,7 @@ describe('StatCache', () => {
     const first = cacheAt();
     await shaOf(first, 'a.py');
     first.save();
-    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).trees[tree])).toEqual(['a.py', 'b.py']);
+    expect([...savedRecords().keys()]).toEqual(['a.py', 'b.py']);
     const written = (await stat(file)).mtimeMs;
 
     const unchanged = cacheAt();
@@ -119,28 +130,52 @@ describe('StatCache', () => {
     const second = cacheAt();
     await shaOf(second, 'a.py');
     second.save();
-    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).trees[tree])).toEqual(['a.py']);
+    expect([...savedRecords().keys()]).toEqual(['a.py']);
     expect(written).toBeGreaterThan(0);
   });
 
   it.each([
-    ['not JSON', '{"format": "imagespec-stat'],
-    ['another format', JSON.stringify({ format: 'imagespec-stat-cache/0', trees: {} })],
-    ['the wrong shape', JSON.stringify({ format: STAT_CACHE_FORMAT, trees: [1, 2] })],
-  ])('ignores a cache file that is %s and writes it again', async (_what, content) => {
+    ['cut short', (whole: string) => whole.slice(0, -10)],
+    ['of another format', (whole: string) => whole.replace(STAT_CACHE_FORMAT, 'imagespec-stat-cache/1')],
+    ['of a wrong length', (whole: string) => whole.replace(/\0(\d+)\0/, (_, n) => `\0${Number(n) + 1000}\0`)],
+  ])('ignores a cache file %s and writes it again', async (_what, spoil) => {
     await put('a.py', 'hello\n');
     await recordAs('a.py', FAKE);
-    const recorded = JSON.parse(readFileSync(file, 'utf8'));
-    const stale = content.includes('/0')
-      ? JSON.stringify({ format: 'imagespec-stat-cache/0', trees: recorded.trees })
-      : content;
-    await writeFile(file, stale);
+    await writeFile(file, spoil(readFileSync(file, 'utf8')));
+    expect(parseStatCache(readFileSync(file, 'utf8'))).toBeUndefined();
     const cache = cacheAt();
     expect(await shaOf(cache, 'a.py')).toBe(sha256('hello\n'));
     cache.save();
-    const rewritten = JSON.parse(readFileSync(file, 'utf8'));
-    expect(rewritten.format).toBe(STAT_CACHE_FORMAT);
-    expect(rewritten.trees[tree]['a.py']).toMatch(new RegExp(`:${sha256('hello\n')}$`));
+    expect(readFileSync(file, 'utf8').startsWith(`${STAT_CACHE_FORMAT}\n`)).toBe(true);
+    expect(savedRecords().get('a.py')).toMatch(new RegExp(`:${sha256('hello\n')}$`));
+  });
+
+  it('keeps knowing the other files when files are added, removed or changed between recorded ones', async () => {
+    for (const name of ['a', 'c', 'e', 'g']) await put(`${name}.py`, name);
+    await put('d/x.py', 'x');
+    await rm(file, { force: true });
+    const first = cacheAt();
+    await shaOf(first, 'a.py');
+    first.save();
+    // Record lying digests: a file that is read shows its real one.
+    const lying = [...savedRecords()].map(([path, value]) => `${path}\0${value.slice(0, -64)}${FAKE}\0`).join('');
+    writeFileSync(file, `${STAT_CACHE_FORMAT}\n${tree}\0${lying.length}\0${lying}`);
+    await put('b.py', 'b'); // new, before a recorded file
+    await put('h.py', 'h'); // new, after the last one
+    await rm(join(tree, 'e.py'));
+    await put('c.py', 'cc'); // changed
+    const cache = cacheAt();
+    const files = (await digestTree(tree, { statCache: cache })).files.filter((f) => f.mode !== 'dir');
+    expect(files.map((f) => [f.path, f.sha256])).toEqual([
+      ['a.py', FAKE],
+      ['b.py', sha256('b')],
+      ['c.py', sha256('cc')],
+      ['d/x.py', FAKE],
+      ['g.py', FAKE],
+      ['h.py', sha256('h')],
+    ]);
+    cache.save();
+    expect([...savedRecords().keys()]).toEqual(['a.py', 'b.py', 'c.py', 'd/x.py', 'g.py', 'h.py']);
   });
 
   it('is never torn by processes saving at once: every read sees a whole file', { timeout: 120_000 }, async () => {
@@ -179,8 +214,8 @@ describe('StatCache', () => {
         // between a remove and the next rename
       }
       if (text !== undefined) {
-        const parsed = JSON.parse(text); // throws on a torn file
-        expect(Object.keys(parsed.trees[tree])).toHaveLength(200);
+        const parsed = parseStatCache(text); // undefined for a torn file
+        expect(statCacheRecords(parsed?.get(tree) ?? '')).toHaveLength(200);
         reads++;
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -193,7 +228,7 @@ describe('StatCache', () => {
 describe('statCacheFile', () => {
   it('lives under XDG_CACHE_HOME, else ~/.cache, one file per project', () => {
     const a = statCacheFile('/work/a', { XDG_CACHE_HOME: '/xdg', HOME: '/home/u' });
-    expect(a).toMatch(/^\/xdg\/imagespec\/stat-cache\/[0-9a-f]{32}\.json$/);
+    expect(a).toMatch(/^\/xdg\/imagespec\/stat-cache\/[0-9a-f]{32}\.cache$/);
     expect(statCacheFile('/work/a', { HOME: '/home/u' })).toBe(a!.replace('/xdg', '/home/u/.cache'));
     // A relative XDG_CACHE_HOME is invalid (XDG): ignored.
     expect(statCacheFile('/work/a', { XDG_CACHE_HOME: 'rel', HOME: '/home/u' })).toBe(

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImagespecError } from '../errors.js';
-import { statStamp } from './stat-cache.js';
+import { statStamp } from './stat-stamp.js';
 import { type ContextFile, compareBytes, walkFiles } from './walk.js';
 
 let root: string;

@@ -6,7 +6,7 @@ import { ImagespecError } from '../errors.js';
 import { fileError } from '../fs/file-error.js';
 import { kindOf } from '../fs/read-regular-file.js';
 import { checkInsideProject, findGitRoot, isInside } from './project.js';
-import { statStamp } from './stat-cache.js';
+import { statStamp } from './stat-stamp.js';
 import { createTreeIgnore, type FolderRules, type TreeIgnore } from './tree-ignore.js';
 
 export { fileError };
