@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Builder, isImagespecError, normalizeSpec } from '@imagespec/core';
+import { type Builder, isImagespecError } from '@imagespec/core';
+import { normalizeSpec } from '@imagespec/core/spec';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import kaniko from '../src/index.js';
 import { type KanikoOptionsInput, resolveKanikoOptions } from '../src/options.js';

@@ -1,5 +1,7 @@
-import { createBuilderHost, createBuilderRegistry, normalizeSpec, validateBuilderDefinition } from '@imagespec/core';
 import { type BuilderHost, defineBuilder, type RegistryBlobClient } from '@imagespec/core/builder';
+import { createBuilderHost } from '@imagespec/core/engine';
+import { createBuilderRegistry, validateBuilderDefinition } from '@imagespec/core/plugin';
+import { normalizeSpec } from '@imagespec/core/spec';
 import { describe, expect, it } from 'vitest';
 import oci from './index.js';
 
