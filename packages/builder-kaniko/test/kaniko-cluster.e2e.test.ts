@@ -8,8 +8,12 @@
  * `http://127.0.0.1:5000`: the verify tests then also check the registry itself). Skipped,
  * saying why, when they are missing (these machines have no cluster).
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { isImagespecError, parseImageRef } from '@imagespec/core';
-import { describe, expect, it } from 'vitest';
+import { createBuildRequest } from '@imagespec/core/testing';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import kaniko from '../src/index.js';
 import { resolveKanikoOptions } from '../src/options.js';
 import { buildRequest, testHost } from './helpers.js';
@@ -39,6 +43,66 @@ async function manifestStatus(image: string): Promise<number | undefined> {
     },
   });
   return response.status;
+}
+
+/**
+ * A spec that brings its own multi-stage Dockerfile (#12): a build stage, the runtime stage
+ * as target, a stage after it that must not be built; build args in FROM and in a RUN; a
+ * context with a .dockerignore and a Dockerfile of its own. Verify checks the image from the
+ * inside (the cluster's registry may be out of this machine's reach). Core's own request.
+ */
+async function dockerfileSpecRequest(nonce: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'kaniko-dfspec-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const checks = [
+    `grep -qx 'hello ${nonce}' /srv/app.txt`,
+    'grep -qx from-the-spec /srv/msg.txt',
+    'test ! -e /debug.txt',
+    'test -f /ctx/Dockerfile',
+    'test ! -e /ctx/.imagespec.Dockerfile',
+    'test ! -e /ctx/ignored',
+    'echo dockerfile-spec-checked',
+  ];
+  const files: Record<string, string> = {
+    'imagespec.yaml': [
+      'images:',
+      '  web:',
+      '    name: kaniko-e2e-dockerfile',
+      `    registry: ${registry}`,
+      '    dockerfile: docker/app.Dockerfile',
+      '    context: .',
+      '    target: runtime',
+      '    buildArgs:',
+      `      BASE: ${JSON.stringify(env.IMAGESPEC_KANIKO_BASE_IMAGE)}`,
+      '      MSG: from-the-spec',
+      `    verify: [${JSON.stringify(checks.join(' && '))}]`,
+      '',
+    ].join('\n'),
+    'docker/app.Dockerfile': [
+      'ARG BASE=none',
+      'ARG MSG=from-the-default',
+      'FROM ${BASE} AS build',
+      'ARG MSG',
+      'COPY src/ /src/',
+      'RUN mkdir -p /out && cat /src/main.txt > /out/app.txt && echo "$MSG" > /out/msg.txt',
+      'FROM $BASE AS runtime',
+      'COPY --from=build /out/ /srv/',
+      'COPY . /ctx',
+      'CMD ["cat", "/srv/app.txt"]',
+      'FROM runtime AS debug',
+      'RUN echo debug > /debug.txt',
+      '',
+    ].join('\n'),
+    Dockerfile: 'FROM scratch\n',
+    '.dockerignore': 'ignored/\n',
+    'ignored/notes.txt': 'not sent\n',
+    'src/main.txt': `hello ${nonce}\n`,
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return createBuildRequest({ file: join(dir, 'imagespec.yaml') });
 }
 
 async function podsLeft(hash: string): Promise<string[]> {
@@ -133,6 +197,24 @@ describe.skipIf(missing.length > 0)('kaniko builder on a real cluster', () => {
     ).toBe(true);
     const status = await manifestStatus(request.image);
     if (status !== undefined) expect(status).toBe(404);
+    expect(await podsLeft(request.hash)).toEqual([]);
+  }, 900_000);
+  it('a spec that brings its own multi-stage Dockerfile: the target built with the build args, verified from the inside, pushed; no pod left', async () => {
+    const nonce = Date.now().toString(36);
+    const { request, events } = await dockerfileSpecRequest(nonce);
+    const result = await (await builder()).build(request);
+    expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'log',
+        line: 'dockerfile-spec-checked',
+        step: expect.stringMatching(/^verify-/),
+      }),
+    );
+    // The stage after the target is never built.
+    expect(events.some((event) => event.type === 'step' && event.name.includes('/debug.txt'))).toBe(false);
+    const status = await manifestStatus(request.image);
+    if (status !== undefined) expect(status).toBe(200);
     expect(await podsLeft(request.hash)).toEqual([]);
   }, 900_000);
 });
