@@ -209,6 +209,20 @@ describe('HashPool', () => {
     expect((error as Error).message).toContain(join(root, 'gone.txt'));
     expect(await hashInPool([file('a.txt')])).toEqual([HELLO_SHA256]);
   });
+
+  it('gives every sum in order when much is left at finish (the workers it adds then share the rest)', async () => {
+    const files = [];
+    for (let i = 0; i < 600; i++) {
+      await put(`f${i}.txt`, `${i}\n`.repeat(i % 50));
+      files.push({ path: `f${i}.txt`, absPath: join(root, `f${i}.txt`), kind: 'file' as const, mode: 0o644, size: 1 });
+    }
+    const expected = files.map((_, i) =>
+      createHash('sha256')
+        .update(`${i}\n`.repeat(i % 50))
+        .digest('hex'),
+    );
+    expect(await hashInPool(files)).toEqual(expected);
+  });
 });
 
 describe('sha256File', () => {
