@@ -18,10 +18,9 @@ import type {
   ResolvedImageSpec,
   RunSummary,
 } from '@imagespec/core';
-import { createBuilderHost, runBuilds } from '@imagespec/core/engine';
-import { createBuilderRegistry } from '@imagespec/core/plugin';
-import { createRegistryAccess, createRegistryClient, parseDockerConfig } from '@imagespec/core/registry';
+import { createRegistryAccess, parseDockerConfig } from '@imagespec/core/registry';
 import { normalizeSpec } from '@imagespec/core/spec';
+import { type RunWithBuilderOptions, runWithBuilder } from '@imagespec/core/testing';
 import { testEnv } from '@imagespec/test-env';
 import { onTestFinished } from 'vitest';
 import definition from '../src/index.js';
@@ -83,28 +82,13 @@ export async function createTestBuilder(
 /** One run of core's engine with this builder (a definition object in the config) on the test engine. */
 export async function runEngine(
   specs: readonly ResolvedImageSpec[],
-  options: {
+  options: RunWithBuilderOptions & {
     builder?: DockerBuilderOptionsInput;
-    access?: RegistryAccess;
-    force?: boolean;
-    push?: boolean;
-    signal?: AbortSignal;
-    /** The builder host's environment (secrets read from variables). */
-    env?: Record<string, string>;
     /** Runs after the engine made the request (the tag is computed), before the builder gets it. */
     beforeBuild?: (request: BuildRequest) => Promise<void>;
   } = {},
 ): Promise<{ summary: RunSummary; events: BuildEvent[]; builderEvents: BuildEvent[] }> {
-  const access = options.access ?? registryAccess();
-  const cwd = await mkdtemp(join(tmpdir(), 'imagespec-e2e-run-'));
-  const host = createBuilderHost({
-    logger: { debug() {}, info() {}, warn: (m) => console.warn(m) },
-    registries: access,
-    cwd,
-    env: options.env ?? {},
-  });
-  const builderOptions = { socketPath: testEnv().dockerSocket, network: 'host', ...options.builder };
-  const { beforeBuild } = options;
+  const { builder, beforeBuild, ...run } = options;
   const configured: typeof definition = beforeBuild
     ? {
         ...definition,
@@ -122,28 +106,11 @@ export async function runEngine(
         },
       }
     : definition;
-  const builders = createBuilderRegistry([[configured, builderOptions]], host);
-  const events: BuildEvent[] = [];
-  try {
-    const summary = await runBuilds({
-      specs,
-      config: { dir: cwd, builders: [], defaults: {}, registries: {}, mirrors: {} },
-      builders,
-      registryClient: createRegistryClient({ access }),
-      access,
-      force: options.force ?? false,
-      ...(options.push !== undefined && { push: options.push }),
-      ...(options.signal && { signal: options.signal }),
-      onEvent: (event) => events.push(event),
-    });
-    // What the builder emitted (steps and logs), as the engine stamped it.
-    const builderEvents = events.filter((event) => event.type === 'step' || event.type === 'log');
-    return { summary, events, builderEvents };
-  } finally {
-    await builders.dispose();
-    await host.dispose();
-    await rm(cwd, { recursive: true, force: true });
-  }
+  const builderOptions = { socketPath: testEnv().dockerSocket, network: 'host', ...builder };
+  const { summary, events } = await runWithBuilder([configured, builderOptions], specs, run);
+  // What the builder emitted (steps and logs), as the engine stamped it.
+  const builderEvents = events.filter((event) => event.type === 'step' || event.type === 'log');
+  return { summary, events, builderEvents };
 }
 
 /** Step events of a build, as "status name". */

@@ -2,15 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BuildEvent,
-  createBuilderHost,
-  createBuilderRegistry,
-  createRegistryAccess,
-  createRegistryClient,
-  normalizeSpec,
-  runBuilds,
-} from '@imagespec/core';
+import { normalizeSpec } from '@imagespec/core/spec';
+import { runWithBuilder } from '@imagespec/core/testing';
 import { testEnv } from '@imagespec/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import noop from './index.js';
@@ -21,32 +14,12 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function run(specs: Parameters<typeof runBuilds>[0]['specs'], events: BuildEvent[]) {
-  const access = createRegistryAccess({ env: {}, home: dir });
-  const host = createBuilderHost({
-    logger: { debug: () => {}, info: () => {}, warn: () => {} },
-    registries: access,
-    cwd: dir,
-    env: {},
-  });
-  const builders = createBuilderRegistry([noop], host);
-  return runBuilds({
-    specs,
-    config: { dir, builders: [], defaults: {}, registries: {}, mirrors: {} },
-    builders,
-    registryClient: createRegistryClient({ access }),
-    access,
-    onEvent: (event) => events.push(event),
-  }).finally(() => builders.dispose());
-}
-
 describe('noop in the engine', () => {
   it('reports the base image as the image, built and not pushed', async () => {
     const { host } = testEnv().registry;
     const base = `${host}/imagespec-test/busybox:1`;
     const spec = normalizeSpec({ name: 'imagespec-noop-test/as-is', registry: host, baseImage: base }, { dir });
-    const events: BuildEvent[] = [];
-    const summary = await run([spec], events);
+    const { summary, events } = await runWithBuilder(noop, [spec]);
     expect(summary.images).toEqual([
       expect.objectContaining({ name: 'imagespec-noop-test/as-is', image: base, status: 'built', builder: 'noop' }),
     ]);
@@ -55,7 +28,7 @@ describe('noop in the engine', () => {
 
   it('fails a spec it would change, saying what it would drop', async () => {
     const spec = normalizeSpec({ name: 'with-packages', baseImage: 'busybox:1', packages: ['numpy'] }, { dir });
-    const summary = await run([spec], []);
+    const { summary } = await runWithBuilder(noop, [spec]);
     expect(summary.images[0]?.error?.code).toBe('BUILDER_UNAVAILABLE');
     expect(summary.images[0]?.error?.message).toContain(
       'noop (priority 0, inline): does not support this spec: noop uses the base image as is and would drop packages (numpy)',

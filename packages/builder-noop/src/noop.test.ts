@@ -1,4 +1,7 @@
-import { type BuildRequest, normalizeSpec, type ResolvedImageSpec, validateBuilderDefinition } from '@imagespec/core';
+import type { ResolvedImageSpec } from '@imagespec/core';
+import { validateBuilderDefinition } from '@imagespec/core/plugin';
+import { normalizeSpec } from '@imagespec/core/spec';
+import { createBuildRequest } from '@imagespec/core/testing';
 import { describe, expect, it } from 'vitest';
 import noop from './index.js';
 
@@ -75,24 +78,22 @@ describe('@imagespec/builder-noop', () => {
   it('builds nothing: returns the base image FROM would use, not pushed, and says so', async () => {
     const builder = await noop.create({}, host);
     const lines: string[] = [];
-    const request = {
-      spec: spec(),
-      image: '127.0.0.1:5000/app:abc',
-      hash: 'abc',
-      baseImage:
-        '127.0.0.1:5000/imagespec-test/busybox:1@sha256:0000000000000000000000000000000000000000000000000000000000000000',
+    const base =
+      '127.0.0.1:5000/imagespec-test/busybox:1@sha256:0000000000000000000000000000000000000000000000000000000000000000';
+    const made = await createBuildRequest(spec(), {
+      baseImage: base,
       push: true,
-      platforms: [],
-      secrets: [],
+      onEvent: (event) => lines.push(event.type === 'log' ? event.line : event.type),
+    });
+    const request = {
+      ...made.request,
       dockerfile: () => {
         throw new Error('noop renders no Dockerfile');
       },
       context: () => {
         throw new Error('noop sends no context');
       },
-      events: { emit: (event) => lines.push(event.type === 'log' ? event.line : event.name) },
-      signal: new AbortController().signal,
-    } satisfies BuildRequest;
+    };
     expect(await builder.build(request)).toEqual({ image: request.baseImage, pushed: false });
     expect(lines).toEqual([`noop: app is ${request.baseImage} as is (nothing built, nothing pushed)`]);
     expect(await builder.plan?.(request)).toEqual({ action: 'use the base image as is', image: request.baseImage });

@@ -1,7 +1,7 @@
 /**
  * Test-only helpers for builder-oci's end-to-end tests: specs resolved by core, and core's
- * engine (runBuilds) with the oci builder configured as a definition object, on the real
- * registries and engine of test-env.
+ * engine (runWithBuilder from `@imagespec/core/testing`) with the oci builder configured as
+ * a definition object, on the real registries and engine of test-env.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,9 @@ import type {
   ResolvedImageSpec,
   RunSummary,
 } from '@imagespec/core';
-import * as core from '@imagespec/core';
+import { createRegistryAccess, parseDockerConfig } from '@imagespec/core/registry';
+import { normalizeSpec } from '@imagespec/core/spec';
+import { type RunWithBuilderOptions, runWithBuilder } from '@imagespec/core/testing';
 import { testEnv } from '@imagespec/test-env';
 import { onTestFinished } from 'vitest';
 import definition from '../src/index.js';
@@ -38,71 +40,35 @@ export async function makeProject(
 }
 
 export function resolveSpec(input: ImageSpecInput, dir: string): ResolvedImageSpec {
-  return core.normalizeSpec(input, { dir });
+  return normalizeSpec(input, { dir });
 }
 
 export function registryAccess(
   dockerConfig: Record<string, unknown> = { auths: {} },
   registries: Record<string, { ca?: string; insecure?: boolean }> = {},
 ): RegistryAccess {
-  return core.createRegistryAccess({
-    dockerConfig: core.parseDockerConfig(JSON.stringify(dockerConfig)),
+  return createRegistryAccess({
+    dockerConfig: parseDockerConfig(JSON.stringify(dockerConfig)),
     env: {},
     registries,
   });
 }
 
 /** One run of core's engine with the oci builder alone, or with `others` configured beside it (`oci: false`: without it). */
-export async function runEngine(
+export function runEngine(
   specs: readonly ResolvedImageSpec[],
-  options: {
+  options: RunWithBuilderOptions & {
     builder?: OciBuilderOptionsInput;
     others?: readonly BuilderOption[];
     oci?: boolean;
-    access?: RegistryAccess;
-    force?: boolean;
-    dryRun?: boolean;
-    push?: boolean;
-    signal?: AbortSignal;
-    onEvent?: (event: BuildEvent) => void;
   } = {},
 ): Promise<{ summary: RunSummary; events: BuildEvent[] }> {
-  const access = options.access ?? registryAccess();
-  const cwd = await mkdtemp(join(tmpdir(), 'imagespec-oci-run-'));
-  const host = core.createBuilderHost({
-    logger: { debug() {}, info() {}, warn: (m) => console.warn(m) },
-    registries: access,
-    cwd,
-    env: {},
+  const { builder, others = [], oci, ...run } = options;
+  const configured: BuilderOption = [definition, { engine: testEnv().dockerSocket, network: 'host', ...builder }];
+  return runWithBuilder([...(oci === false ? [] : [configured]), ...others], specs, {
+    access: registryAccess(),
+    ...run,
   });
-  const oci: BuilderOption = [definition, { engine: testEnv().dockerSocket, network: 'host', ...options.builder }];
-  const builders = core.createBuilderRegistry(
-    [...(options.oci === false ? [] : [oci]), ...(options.others ?? [])],
-    host,
-  );
-  const events: BuildEvent[] = [];
-  try {
-    const summary = await core.runBuilds({
-      specs,
-      config: { dir: cwd, builders: [], defaults: {}, registries: {}, mirrors: {} },
-      builders,
-      registryClient: core.createRegistryClient({ access }),
-      access,
-      force: options.force ?? false,
-      ...(options.dryRun && { dryRun: true }),
-      ...(options.push !== undefined && { push: options.push }),
-      ...(options.signal && { signal: options.signal }),
-      onEvent: (event) => {
-        events.push(event);
-        options.onEvent?.(event);
-      },
-    });
-    return { summary, events };
-  } finally {
-    await builders.dispose();
-    await host.dispose();
-    await rm(cwd, { recursive: true, force: true });
-  }
 }
 
 export function uniqueName(prefix: string): string {

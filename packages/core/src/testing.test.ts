@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentMtimeNs } from './context/content-mtime.js';
+import type { BuildRequest } from './contract/builder.js';
 import { computeImageIdentity } from './hash/identity.js';
 import { imageSpec } from './spec/fluent.js';
-import { createBuildRequest } from './testing.js';
+import { createBuildRequest, runWithBuilder } from './testing.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -58,5 +59,36 @@ describe('createBuildRequest', () => {
     expect(request.spec.name).toBe('app');
     expect(request.baseImage).toBe(base.request.image);
     await expect(createBuildRequest({ file })).rejects.toMatchObject({ code: 'SPEC_NOT_FOUND' });
+  });
+});
+
+describe('runWithBuilder', () => {
+  it("runs the engine with the builder alone, which gets the engine's request", async () => {
+    const dir = await project({ 'app/main.py': 'print(1)\n' });
+    const spec = imageSpec({ name: 'app', baseImage: 'busybox:1.36', sourceRoot: 'app' }, { dir }).resolve();
+    const requests: BuildRequest[] = [];
+    const builder = {
+      apiVersion: 1 as const,
+      name: 'recording',
+      priority: 0,
+      create: () => ({
+        available: () => ({ ok: true as const }),
+        supports: () => ({ ok: true as const }),
+        build: async (request: BuildRequest) => {
+          requests.push(request);
+          request.events.emit({ type: 'log', stream: 'stdout', line: 'built' });
+          return { image: request.image, pushed: false };
+        },
+      }),
+    };
+    const { summary, events } = await runWithBuilder(builder, [spec]);
+    const { request } = await createBuildRequest(spec);
+    expect(summary.images).toEqual([
+      expect.objectContaining({ image: request.image, status: 'built', builder: 'recording' }),
+    ]);
+    expect(requests.map((r) => [r.image, r.dockerfile('plain')])).toEqual([
+      [request.image, request.dockerfile('plain')],
+    ]);
+    expect(events.map((event) => event.type)).toEqual(['queued', 'building', 'log', 'built']);
   });
 });

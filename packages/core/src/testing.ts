@@ -1,15 +1,24 @@
 /**
- * `@imagespec/core/testing`: the build request core's engine gives a builder, for builder
- * packages' tests. The request is the engine's own (`buildRequest` over the real plan and
- * identity of a spec), so a builder's tests run the Dockerfile, context tar, context
- * entries, event stamping and file checks the engine runs, not a copy of them. Not part of
- * `@imagespec/core/builder`: a builder's runtime never loads it.
+ * `@imagespec/core/testing`: core's engine as a builder package's tests need it. The request
+ * is the engine's own (`buildRequest` over the real plan and identity of a spec), so a
+ * builder's tests run the Dockerfile, context tar, context entries, event stamping and file
+ * checks the engine runs, not a copy of them; a whole run is `runBuilds` with that builder
+ * alone. Not part of `@imagespec/core/builder`: a builder's runtime never loads it.
  */
-import type { BuildEvent, BuildRequest, ResolvedImageSpec } from './builder.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BuildEvent, BuildRequest, RegistryAccess, ResolvedImageSpec } from './builder.js';
+import type { BuilderOption } from './config/define.js';
+import { createBuilderHost } from './engine/host.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './engine/plan.js';
 import { buildRequest } from './engine/request.js';
+import { type RunBuildsOptions, type RunSummary, runBuilds } from './engine/run.js';
 import { ImagespecError } from './errors.js';
 import type { ImageIdentity } from './hash/identity.js';
+import { createBuilderRegistry } from './plugin/selection.js';
+import { createRegistryAccess } from './registry/access.js';
+import { createRegistryClient } from './registry/client.js';
 import type { ImageSpec } from './spec/fluent.js';
 import { loadSpecFile } from './spec/load.js';
 
@@ -82,4 +91,55 @@ async function resolveSource(source: TestSpecSource): Promise<ResolvedImageSpec>
     `${source.file} has ${named.length === 0 ? 'no spec' : 'several specs'}${source.name === undefined ? '' : ` named ${source.name}`}: createBuildRequest needs one.`,
     { hint: `Pass the spec's name: { file, name } (the file has ${specs.map((spec) => spec.name).join(', ')}).` },
   );
+}
+
+export interface RunWithBuilderOptions
+  extends Partial<Pick<RunBuildsOptions, 'force' | 'push' | 'dryRun' | 'signal' | 'concurrency' | 'onEvent'>> {
+  /** Registries and credentials (default: loopback registries, no credentials). */
+  readonly access?: RegistryAccess;
+  /** The builder host's environment (default: empty). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One run of the engine (`runBuilds`) with these builders alone (a definition, or
+ * `[definition, options]`, or a list of them, as a config lists them), from a temp folder
+ * removed afterwards.
+ */
+export async function runWithBuilder(
+  builder: BuilderOption,
+  specs: readonly ResolvedImageSpec[],
+  options: RunWithBuilderOptions = {},
+): Promise<{ summary: RunSummary; events: BuildEvent[] }> {
+  const { access: given, env, onEvent, ...run } = options;
+  const dir = await mkdtemp(join(tmpdir(), 'imagespec-run-'));
+  // No home of the user's: no Docker config, so no credentials but the ones given.
+  const access = given ?? createRegistryAccess({ env: {}, home: dir });
+  const host = createBuilderHost({
+    logger: { debug() {}, info() {}, warn: (message) => console.warn(message) },
+    registries: access,
+    cwd: dir,
+    env: env ?? {},
+  });
+  const builders = createBuilderRegistry([builder], host);
+  const events: BuildEvent[] = [];
+  try {
+    const summary = await runBuilds({
+      ...run,
+      specs,
+      config: { dir, builders: [], defaults: {}, registries: {}, mirrors: {} },
+      builders,
+      registryClient: createRegistryClient({ access }),
+      access,
+      onEvent: (event) => {
+        events.push(event);
+        onEvent?.(event);
+      },
+    });
+    return { summary, events };
+  } finally {
+    await builders.dispose();
+    await host.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
