@@ -210,7 +210,15 @@ export class DockerBuilder implements Builder {
         { hint: 'Update @imagespec/core and @imagespec/builder-docker together, or use the buildkit builder.' },
       );
     }
-    return builtImage(docker, request.image, await runTarBuild(docker, request, dialect, options), signal);
+    // A spec's own Dockerfile rides in the tar beside the context's files (dockerfilePath),
+    // listed in the tar's .dockerignore: the classic builder drops it there, BuildKit applies
+    // no .dockerignore to a tar and a `COPY . .` would ship it. So such a tar build is classic.
+    const tarDialect = request.spec.dockerfile ? 'plain' : dialect;
+    const tarOptions = {
+      ...options,
+      query: { ...this.#buildQuery(request, tarDialect), dockerfile: request.dockerfilePath ?? 'Dockerfile' },
+    };
+    return builtImage(docker, request.image, await runTarBuild(docker, request, tarDialect, tarOptions), signal);
   }
 
   /** BuildKit with the context served through the session's file sync, when core lists the context's entries. */
