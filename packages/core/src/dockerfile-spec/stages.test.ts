@@ -86,6 +86,15 @@ describe('analyzeStages', () => {
     ]);
   });
 
+  it('resolves FROM only with ARGs declared before the first FROM, as BuildKit does: a build arg reaches no other', () => {
+    const text = 'FROM busybox:1.36 AS tools\nARG BASE\nFROM $BASE\n';
+    const error = failure(() => analyze(text, { buildArgs: { BASE: 'alpine:3.20' } }));
+    expect(error.message).toContain(
+      '/p/Dockerfile:3: FROM uses $BASE, which has no value: no ARG before the first FROM declares it',
+    );
+    expect(analyze(`ARG BASE\n${text}`, { buildArgs: { BASE: 'alpine:3.20' } }).target.line).toBe(4);
+  });
+
   it('refuses a FROM whose ARG has no value, at its line', () => {
     const error = failure(() => analyze('ARG BASE\nFROM $BASE\nRUN true'));
     expect(error.code).toBe('SPEC_INVALID');

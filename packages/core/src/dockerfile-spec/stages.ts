@@ -61,8 +61,10 @@ export function analyzeStages(parsed: ParsedDockerfile, options: StagesOptions):
     return /^\d+$/.test(name) && Number(name) < stages.length ? Number(name) : undefined;
   };
   const automatic = platformArgs(options.platform);
+  // FROM sees only the ARGs declared before the first FROM (a build arg sets their value,
+  // and reaches no undeclared name) and BuildKit's automatic platform ARGs.
   const argValue = (name: string): string | undefined =>
-    options.buildArgs?.[name] ?? globals.get(name) ?? automatic[name];
+    globals.has(name) ? (options.buildArgs?.[name] ?? globals.get(name)) : automatic[name];
   const expand = (value: string, line: number, what: string): string =>
     substitute(value, argValue, (name) =>
       fail(
