@@ -1,12 +1,6 @@
-import type { BuilderEvent } from '@imagespec/core/builder';
+import type { BuilderEvent, VerifyFailure } from '@imagespec/core/builder';
 import type Docker from 'dockerode';
 import { StepOutput } from './progress/step-output.js';
-
-export interface VerifyFailure {
-  readonly command: string;
-  readonly exitCode: number;
-  readonly output: readonly string[];
-}
 
 /**
  * Runs each verify command in a fresh container of the built image (`sh -c`, entrypoint
