@@ -49,6 +49,7 @@ export interface DigestOptions {
 }
 
 const RECORDS_HEADER = 'imagespec-tree/1\0';
+const RECORDS_CHUNK = 64 * 1024;
 
 /**
  * Digest of the tree `walkFiles(hostPath)` lists: exactly the files the build context
@@ -63,7 +64,8 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
   let bytes = 0;
   let pool: HashPool | undefined;
   const seen = options.statCache?.tree(hostPath);
-  const known = new Map<ContextFile, string>();
+  /** Per entry, its digest when the stat cache knew it. */
+  const known: (string | undefined)[] = [];
   try {
     for await (const file of walkFiles(hostPath, {
       ...(signal && { signal }),
@@ -76,7 +78,7 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
       if (file.kind !== 'file') continue;
       const sha256 = seen?.known(file);
       if (sha256 !== undefined) {
-        known.set(file, sha256);
+        known[entries.length - 1] = sha256;
         continue;
       }
       contents.push(file);
@@ -95,10 +97,10 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
   const sums = pool ? await pool.finish() : await hashHere(contents, signal);
   seen?.hashed(contents, sums);
   let next = 0;
-  const files = entries.map((file): FileDigest => {
+  const files = entries.map((file, index): FileDigest => {
     if (file.kind === 'dir') return { path: file.path, mode: 'dir' };
     if (file.kind === 'symlink') return { path: file.path, mode: 'symlink', linkTarget: file.linkTarget ?? '' };
-    return { path: file.path, mode: file.mode & 0o111 ? 'exec' : 'file', sha256: known.get(file) ?? sums[next++]! };
+    return { path: file.path, mode: file.mode & 0o111 ? 'exec' : 'file', sha256: known[index] ?? sums[next++]! };
   });
   return { digest: digestRecords(files), files, excluded: excluded.groups() };
 }
@@ -110,11 +112,17 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
  */
 export function digestRecords(files: readonly FileDigest[]): string {
   const hash = createHash('sha256').update(RECORDS_HEADER);
+  // Records go to the hash in chunks: one update per record cost more than the hashing.
+  let chunk = '';
   for (const file of files) {
     const value = file.mode === 'symlink' ? file.linkTarget : file.mode === 'dir' ? '' : file.sha256;
-    hash.update(`${file.mode}\0${file.path}\0${value ?? ''}\0`);
+    chunk += `${file.mode}\0${file.path}\0${value ?? ''}\0`;
+    if (chunk.length >= RECORDS_CHUNK) {
+      hash.update(chunk);
+      chunk = '';
+    }
   }
-  return hash.digest('hex');
+  return hash.update(chunk).digest('hex');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type BigIntStats, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isInside } from './project.js';
@@ -8,7 +8,7 @@ import { type ContextFile, compareBytes } from './walk.js';
 
 /**
  * The stat cache of file digests, as git's index and Bazel's action cache keep one: a file
- * whose stat (size, mtime and ctime in ns, inode, device, mode) is what it was when it was
+ * whose stat (size, mtime and ctime, inode, device, mode: stat-stamp.ts) is what it was when it was
  * hashed is not read again. One file per project under the user's cache directory
  * (`$XDG_CACHE_HOME/imagespec/stat-cache/`, else `~/.cache/imagespec/stat-cache/`), named
  * by the sha256 of the project's path; off with `IMAGESPEC_NO_CACHE=1`.
@@ -36,7 +36,7 @@ import { type ContextFile, compareBytes } from './walk.js';
  */
 
 /** The file's first line; a file of another is ignored (and replaced at the next save). */
-export const STAT_CACHE_FORMAT = 'imagespec-stat-cache/2';
+export const STAT_CACHE_FORMAT = 'imagespec-stat-cache/3';
 /**
  * The racy window. Linux stamps files from a clock up to a tick (1-10 ms) behind the
  * time of day, some filesystems keep whole or even seconds (FAT: 2 s): wide enough for
@@ -104,7 +104,7 @@ export class StatCache {
   tree(root: string): TreeRun {
     const trees = this.#load();
     const key = resolve(root);
-    return new TreeRun(trees.get(key) ?? '', this.#now() - RACY_NS, (records, changed) => {
+    return new TreeRun(trees.get(key) ?? '', Number(this.#now() - RACY_NS) / 1e6, (records, changed) => {
       trees.set(key, records);
       if (changed) this.#dirty = true;
     });
@@ -189,10 +189,11 @@ export class TreeRun {
   readonly #kept: (number | string)[] = [];
   /** Stamps of the files `known` did not know and that are old enough to record. */
   readonly #stamps = new Map<string, string>();
-  readonly #racyFrom: bigint;
+  /** Files changed since then (ms since the epoch) are not recorded. */
+  readonly #racyFrom: number;
   readonly #end: (records: string, changed: boolean) => void;
 
-  constructor(old: string, racyFrom: bigint, end: (records: string, changed: boolean) => void) {
+  constructor(old: string, racyFrom: number, end: (records: string, changed: boolean) => void) {
     this.#old = old;
     this.#racyFrom = racyFrom;
     this.#end = end;
@@ -218,8 +219,8 @@ export class TreeRun {
       }
     }
     this.#same = false;
-    const [, mtimeNs, ctimeNs] = stamp.split(':', 3);
-    if (BigInt(mtimeNs!) < this.#racyFrom && BigInt(ctimeNs!) < this.#racyFrom) {
+    const [, mtimeMs, ctimeMs] = stamp.split(':', 3);
+    if (Number(mtimeMs) < this.#racyFrom && Number(ctimeMs) < this.#racyFrom) {
       this.#stamps.set(file.path, stamp);
       this.#kept.push(file.path);
     }
@@ -272,7 +273,7 @@ export class TreeRun {
 /** The stamp of a regular file, undefined when it is gone, unreadable or no longer a file (hashing it says what is wrong). */
 function stampOf(absPath: string): string | undefined {
   try {
-    const stats = lstatSync(absPath, { bigint: true });
+    const stats = lstatSync(absPath);
     return stats.isFile() ? statStamp(stats) : undefined;
   } catch {
     return undefined;

@@ -56,7 +56,7 @@ export interface WalkOptions {
   readonly onExcluded?: (entry: ExcludedEntry) => void;
   /**
    * Give each file its `stamp`, for the stat cache: the walk's lstat serves it, so a
-   * file is not stat'ed twice (carrying the whole BigIntStats instead costs more in GC).
+   * file is not stat'ed twice (carrying the whole Stats instead costs more in GC).
    */
   readonly stamps?: boolean;
   /** Read this file instead of the root's `.dockerignore` (a Dockerfile spec's `<Dockerfile>.dockerignore`). */
@@ -213,11 +213,10 @@ function listDirectory(walker: Walker, rel: string, parent: FolderRules, exclude
 /** The entry at `path`; FIFOs, sockets and devices come back as `special` (Docker cannot COPY them, and reading a FIFO blocks). */
 function entryOf(path: string, absPath: string, stamps: boolean): ContextFile | { special: string } | undefined {
   try {
-    // BigInt: the stat cache keys on ns times.
-    const stats = lstatSync(absPath, { bigint: true });
-    const mode = Number(stats.mode) & 0o7777;
+    const stats = lstatSync(absPath);
+    const mode = stats.mode & 0o7777;
     if (stats.isFile()) {
-      const size = Number(stats.size);
+      const size = stats.size;
       return stamps
         ? { path, absPath, kind: 'file', mode, size, stamp: statStamp(stats) }
         : { path, absPath, kind: 'file', mode, size };
