@@ -10,6 +10,11 @@ const alias = [
   { find: /^@imagespec\/core$/, replacement: src('core/src/index.ts') },
   { find: /^@imagespec\/core\/builder$/, replacement: src('core/src/builder.ts') },
   { find: /^@imagespec\/core\/testing$/, replacement: src('core/src/testing.ts') },
+  {
+    find: /^@imagespec\/core\/(spec|config|hash|context|dockerfile|lock|lint|registry|plugin|engine|image-ref)$/,
+    replacement: src('core/src/$1/index.ts'),
+  },
+  { find: /^@imagespec\/core\/errors$/, replacement: src('core/src/errors.ts') },
 ];
 
 // Tests hash thousands of temp projects: none of them gets a stat cache file in the user's

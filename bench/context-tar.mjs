@@ -11,13 +11,13 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ensureCoreBuilt, median, REPO, round, timeProcess } from './lib/common.mjs';
+import { ensureCoreBuilt, importCore, median, round, timeProcess } from './lib/common.mjs';
 import { ensureTree } from './lib/tree.mjs';
 
 if (process.argv[2] === 'child') {
   // One measurement: `child DIR MODE HASH` prints { bytes, stream_s, sha256? }.
   const [dir, mode, hash] = process.argv.slice(3);
-  const core = await import(`${REPO}packages/core/dist/index.js`);
+  const core = await importCore();
   const spec = core.normalizeSpec({ name: 'bench', baseImage: 'localhost:5000/base:1', sourceRoot: dir }, { dir });
   const expected = mode === 'verified' ? (await core.computeImageIdentity(spec)).files : undefined;
   const sha256 = hash === '1' ? createHash('sha256') : undefined;

@@ -4,12 +4,12 @@
 // `tar -cf - DIR | sha256sum` in the same run. Cold: the page, dentry and inode caches are
 // dropped before every run of either (root only; otherwise the line says "cache": "warm").
 // Then the same warm. Target (issue): cold no slower than 1.5x the baseline.
-import { dropCaches, ensureCoreBuilt, median, REPO, round, timeProcess } from './lib/common.mjs';
+import { dropCaches, ensureCoreBuilt, importCore, median, REPO, round, timeProcess } from './lib/common.mjs';
 import { ensureTree } from './lib/tree.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 await ensureCoreBuilt(['digestTree']);
-const core = await import(`${REPO}packages/core/dist/index.js`);
+const core = await importCore();
 const mode = 'computeImageIdentity' in core && 'normalizeSpec' in core ? 'identity' : 'digestTree';
 const dir = await ensureTree({ log: (line) => console.error(`hash-tree: ${line}`) });
 

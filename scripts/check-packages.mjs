@@ -55,22 +55,22 @@ function tarballProblems(name, dir) {
   return problems;
 }
 
-/** Every dependency of the CLI is one its bundle loads at run time, and every package the bundle loads is a dependency. */
+/** No dependency of the CLI is in its bundle (its source map lists what is), and every package the bundle loads is a dependency. */
 function cliDependencyProblems(dir, manifest) {
   const bundle = readFileSync(join(dir, 'dist', 'imagespec.cjs'), 'utf8');
+  const { sources } = JSON.parse(readFileSync(join(dir, 'dist', 'imagespec.cjs.map'), 'utf8'));
+  const bundled = new Set(
+    sources.map((source) => /node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//.exec(source)?.[1]).filter(Boolean),
+  );
   const builtins = new Set(builtinModules.flatMap((module) => [module, `node:${module}`]));
   const loaded = new Set(
-    [
-      ...bundle.matchAll(
-        /\b(?:require|import|__imagespecHostImport)\(\s*["']((?:@[\w.-]+\/)?[\w.-]+)(?:\/[^"']*)?["']\s*\)/g,
-      ),
-    ]
+    [...bundle.matchAll(/\b(?:require|import)\(\s*["']((?:@[\w.-]+\/)?[\w.-]+)(?:\/[^"']*)?["']\s*\)/g)]
       .map((match) => match[1])
       .filter((specifier) => !builtins.has(specifier) && !specifier.startsWith('.')),
   );
   const problems = [];
   for (const dependency of Object.keys(manifest.dependencies ?? {})) {
-    if (!loaded.has(dependency) && !CLI_RUNTIME_PACKAGES.has(dependency)) {
+    if (bundled.has(dependency) && !CLI_RUNTIME_PACKAGES.has(dependency)) {
       problems.push(`dependency ${dependency} is bundled into dist/imagespec.cjs: list it in devDependencies`);
     }
   }

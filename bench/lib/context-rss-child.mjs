@@ -6,9 +6,10 @@
 // verified chunks read in turn, as the DiffCopy sender reads them).
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { importCore } from './common.mjs';
 
 const [dir, mode] = process.argv.slice(2);
-const core = await import('../../packages/core/dist/index.js');
+const core = await importCore();
 const spec = core.normalizeSpec({ name: 'bench', baseImage: 'localhost:5000/base:1', sourceRoot: dir }, { dir });
 const started = performance.now();
 let bytes = 0;

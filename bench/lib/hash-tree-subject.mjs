@@ -3,7 +3,8 @@
 // a whole process (start-up included), like the `tar | sha256sum` baseline.
 const [dir, mode] = process.argv.slice(2);
 const started = performance.now();
-const core = await import('../../packages/core/dist/index.js');
+const { importCore } = await import('./common.mjs');
+const core = await importCore();
 let result;
 if (mode === 'identity') {
   const spec = core.normalizeSpec({ name: 'bench', baseImage: 'localhost:5000/base:1', sourceRoot: dir }, { dir });

@@ -1,11 +1,22 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
-import { coreDirectImports } from './build/core-direct-imports.js';
-import { HOST_IMPORT_FALLBACK, hostImport } from './build/host-import.js';
 import { lazyChildProcessForCommander } from './build/lazy-child-process.js';
 
 const BUNDLE = 'imagespec.cjs';
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+/**
+ * The source of a public entry of core: `@imagespec/core/spec` is src/spec/index.ts (a room's
+ * list), `@imagespec/core/errors` src/errors.ts. Only what core's package.json exports.
+ */
+function coreSource(specifier: string): string | undefined {
+  const { exports } = JSON.parse(readFileSync(path('../core/package.json'), 'utf8')) as { exports: object };
+  const name = specifier.slice('@imagespec/core/'.length);
+  if (!(`.${name ? `/${name}` : ''}` in exports)) return undefined;
+  const candidates = name ? [`../core/src/${name}/index.ts`, `../core/src/${name}.ts`] : ['../core/src/index.ts'];
+  return candidates.map(path).find((file) => existsSync(file));
+}
 
 export default defineConfig([
   {
@@ -23,16 +34,22 @@ export default defineConfig([
     tsconfig: 'tsconfig.json',
     noExternal: [/^(?!jiti$).*/],
     external: ['jiti'],
-    banner: { js: HOST_IMPORT_FALLBACK },
+    // Builtins keep their node: names and reach esbuildPlugins (tsup would resolve them first).
+    removeNodeProtocol: false,
     esbuildPlugins: [
-      coreDirectImports({ coreIndex: path('../core/src/index.ts'), cliSrc: path('./src/') }),
-      hostImport({ coreSrc: path('../core/src/') }),
+      {
+        // Core from its source, entry by entry: each command imports the rooms of core it
+        // uses (`@imagespec/core/spec`, `/hash`, ...), and the bundle initializes only those.
+        name: 'core-from-source',
+        setup(build) {
+          build.onResolve({ filter: /^@imagespec\/core(\/[a-z-]+)?$/ }, (args) => {
+            const file = coreSource(args.path);
+            return file ? { path: file } : { errors: [{ text: `${args.path} is not an entry of @imagespec/core` }] };
+          });
+        },
+      },
       lazyChildProcessForCommander,
     ],
-    esbuildOptions(options) {
-      // Whatever still names the barrel gets core's source too, never a second copy from its dist.
-      options.alias = { '@imagespec/core': path('../core/src/index.ts') };
-    },
   },
   {
     // cli.ts is the binary; index.ts exports runCli for programmatic use and tests. Both reach

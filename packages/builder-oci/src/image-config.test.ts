@@ -1,4 +1,4 @@
-import { normalizeSpec } from '@imagespec/core';
+import { normalizeSpec } from '@imagespec/core/spec';
 import { describe, expect, it } from 'vitest';
 import { computeImageConfig } from './image-config.js';
 

@@ -1,7 +1,7 @@
 // Several platforms: an index over one manifest per platform, read back through the registry API.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createRegistryAccess, createRegistryBlobClient } from '@imagespec/core';
+import { createRegistryAccess, createRegistryBlobClient } from '@imagespec/core/registry';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { describe, expect, it } from 'vitest';
 import {

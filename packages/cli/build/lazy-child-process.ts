@@ -1,21 +1,22 @@
-import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';
 
 /**
- * Commander requires node:child_process at load, only for git-style executable subcommands,
- * which we have none of; loading it (with net and dgram) cost every start ~3 ms. A getter
- * takes its place. The build fails if commander's line changes, rather than silently not applying.
+ * Commander requires node:child_process when it loads, for git-style executable subcommands
+ * (`spawn`), which the CLI has none of; child_process brings net and dgram into every start.
+ * Commander's import of it resolves to a stand-in that loads the real module on first use:
+ * a module swapped at resolution, not an edit of commander's text, so whatever commander
+ * reads from it still works.
  */
 export const lazyChildProcessForCommander: Plugin = {
   name: 'lazy-child-process-for-commander',
   setup(build) {
-    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
-      const eager = "const childProcess = require('node:child_process');";
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(eager)) throw new Error(`${args.path} no longer has ${eager}: update this plugin`);
-      const lazy =
-        "let realChildProcess; const childProcess = { spawn: (...a) => (realChildProcess ??= require('node:child_process')).spawn(...a) };";
-      return { contents: source.replace(eager, lazy), loader: 'js' };
-    });
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents:
+        "let real;\nmodule.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });\n",
+      loader: 'js',
+    }));
   },
 };

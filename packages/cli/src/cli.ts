@@ -31,8 +31,6 @@ const bundle = loadBundle<typeof main>({
   file: fileURLToPath(new URL('./imagespec.cjs', import.meta.url)),
   slot: /^[a-z][a-z0-9-]{0,30}$/.test(command) ? command : 'other',
   cacheDir: defaultCacheDir(process.env),
-  // import() in the bundle (builder plugins, jiti) resolves from this package, as it would unbundled.
-  importModule: (specifier) => import(specifier),
 });
 const code = await bundle.exports.runCli(argv, {
   cwd: process.cwd(),
@@ -42,6 +40,8 @@ const code = await bundle.exports.runCli(argv, {
   isTTY: Boolean(process.stdout.isTTY),
   columns: process.stdout.columns,
   signal: controller.signal,
+  // Builder plugins, configs and jiti resolve from this package, as they would unbundled.
+  importModule: (specifier) => import(specifier),
 });
 bundle.save();
 if (argv.includes('--debug') || process.env.IMAGESPEC_DEBUG === '1') {

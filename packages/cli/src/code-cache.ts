@@ -26,6 +26,10 @@ import { Script } from 'node:vm';
  * compiled when it is asked: `--version` would leave a cache without the spec loader. A
  * file is used only if its stamp (bundle path, size, mtime, Node version, arch) matches;
  * V8 checks its own flags and rejects a mismatch, and then the file is written again.
+ *
+ * The bundle must not `import()`: Node 20 drops a vm.Script's dynamic import handler when
+ * the script comes from a code cache. Core takes an `importModule` for what it imports
+ * (builders, configs, jiti), and the bin passes its own (`CliIo.importModule`).
  */
 export interface CodeCacheOptions {
   /** Absolute path of the CommonJS bundle. */
@@ -34,8 +38,6 @@ export interface CodeCacheOptions {
   readonly slot: string;
   /** Where cache files live; undefined turns the cache off (the bundle still runs). */
   readonly cacheDir: string | undefined;
-  /** Does the bundle's imports (builder plugins, config files, jiti): a native `import()` in the caller's module. */
-  readonly importModule: (specifier: string) => Promise<unknown>;
 }
 
 export interface LoadedBundle<T> {
@@ -50,26 +52,19 @@ export interface LoadedBundle<T> {
 
 const HEADER_END = 0x0a;
 
-/**
- * The parameter through which the bundle imports (build/host-import.ts rewrites its
- * `import()` calls to it): Node 20 drops a vm.Script's dynamic import handler when the
- * script comes from a code cache.
- */
-export const HOST_IMPORT = '__imagespecHostImport';
-
 export function loadBundle<T>(options: CodeCacheOptions): LoadedBundle<T> {
   const { file, cacheDir } = options;
   const source = readFileSync(file, 'utf8');
   const stamp = cacheStamp(file);
   const cacheFile = cacheDir ? join(cacheDir, `${basename(file)}-${options.slot}-${fnv1a(file)}.v8`) : undefined;
   const cachedData = cacheFile ? readCache(cacheFile, stamp) : undefined;
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname, ${HOST_IMPORT}) {${source}\n})`,
-    { filename: file, ...(cachedData && { cachedData }) },
-  );
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    ...(cachedData && { cachedData }),
+  });
   const module = { exports: {} as T };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), options.importModule);
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   const cached = cachedData !== undefined && !script.cachedDataRejected;
   return {
     exports: module.exports,

@@ -1,12 +1,15 @@
-import * as core from '@imagespec/core';
+import type { ResolvedConfig } from '@imagespec/core/config';
+import { createBuilderHost, type EngineHost } from '@imagespec/core/engine';
+import { type BuilderRegistry, type BuilderRegistryOptions, createBuilderRegistry } from '@imagespec/core/plugin';
+import { createRegistryAccess, type ResolvedRegistryAccess } from '@imagespec/core/registry';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { homeDir } from './project.js';
 
 export interface ConfiguredBuilders {
-  readonly access: core.ResolvedRegistryAccess;
-  readonly host: core.EngineHost;
-  readonly builders: core.BuilderRegistry;
+  readonly access: ResolvedRegistryAccess;
+  readonly host: EngineHost;
+  readonly builders: BuilderRegistry;
   /** Disposes the builders, then the host (temp dirs). */
   dispose(): Promise<void>;
 }
@@ -14,19 +17,20 @@ export interface ConfiguredBuilders {
 /** The config's builders with a host on this process (logger, registry credentials, env). */
 export function openBuilders(
   io: CliIo,
-  config: core.ResolvedConfig,
-  options: { readonly debug: boolean; readonly locate?: core.BuilderRegistryOptions['locate'] },
+  config: ResolvedConfig,
+  options: { readonly debug: boolean; readonly locate?: BuilderRegistryOptions['locate'] },
 ): ConfiguredBuilders {
-  const access = core.createRegistryAccess({ ...config, env: io.env, home: homeDir(io) });
-  const host = core.createBuilderHost({
+  const access = createRegistryAccess({ ...config, env: io.env, home: homeDir(io) });
+  const host = createBuilderHost({
     logger: createLogger(io, options.debug),
     registries: access,
     cwd: config.dir,
     env: io.env,
   });
-  const builders = core.createBuilderRegistry(config.builders, host, {
+  const builders = createBuilderRegistry(config.builders, host, {
     ...(config.file && { configFile: config.file }),
     ...(options.locate && { locate: options.locate }),
+    ...(io.importModule && { importModule: io.importModule }),
   });
   return {
     access,

@@ -1,3 +1,5 @@
+import type { ImportModule } from '@imagespec/core/plugin';
+
 /**
  * Everything the CLI touches outside itself, injected so tests can run `runCli` in-process
  * and the binary wires in the real process.
@@ -13,6 +15,12 @@ export interface CliIo {
   readonly columns?: number;
   /** Aborted on Ctrl-C / SIGTERM. */
   readonly signal: AbortSignal;
+  /**
+   * Imports builder modules, config files and jiti. The binary passes its own module's
+   * `import()`: the bundle runs from a V8 code cache, where Node 20 has none (code-cache.ts).
+   * Default: core's.
+   */
+  readonly importModule?: ImportModule;
 }
 
 export interface Writer {

@@ -1,7 +1,6 @@
-import { errorCategory } from '@imagespec/core';
+import { errorCategory } from '@imagespec/core/errors';
 import { type CliIo, ExitCode } from './io.js';
 import { colorsWanted, createColors } from './output/colors.js';
-import { formatError } from './output/format-error.js';
 import { createProgram } from './program.js';
 
 /** Exit codes: 0 success, 1 a build or check failed, 2 bad input (spec, config, flags). */
@@ -34,6 +33,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       return EXIT_BAD_INPUT;
     }
+    // Loaded on the error path only: formatting redacts through core's spec entry, which
+    // brings the schema and its validator, and a successful `--version` has no use for them.
+    const { formatError } = await import('./output/format-error.js');
     io.stderr.write(formatError(error, colors, debug));
     return exitCodeFor(error);
   }

@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import {
-  applyConfigDefaults,
-  computeImageIdentity,
-  createBaseResolver,
-  type ImageIdentity,
-  ImagespecError,
-  type Locate,
-  loadConfig,
-  loadSpecFile,
-  parseSetFlag,
-  type ResolvedConfig,
-  type ResolvedImageSpec,
-} from '@imagespec/core';
+import type { ResolvedImageSpec } from '@imagespec/core';
+import { loadConfig, type ResolvedConfig } from '@imagespec/core/config';
+import { ImagespecError } from '@imagespec/core/errors';
+import { computeImageIdentity, type ImageIdentity } from '@imagespec/core/hash';
+import type { Locate } from '@imagespec/core/lint';
+import { createBaseResolver } from '@imagespec/core/lock';
+import { applyConfigDefaults, loadSpecFile, parseSetFlag } from '@imagespec/core/spec';
 import type { CliIo } from './io.js';
 
 export interface ProjectOptions {
@@ -39,6 +33,7 @@ export async function loadProject(io: CliIo, options: ProjectOptions): Promise<P
     cwd: io.cwd,
     env: io.env,
     ...(options.config && { configFile: resolve(io.cwd, options.config) }),
+    ...(io.importModule && { importModule: io.importModule }),
   });
   const files = options.specs.length > 0 ? options.specs.map((file) => resolve(io.cwd, file)) : [defaultSpecFile(io)];
   const overrides = (options.set ?? []).map(parseSetFlag);

@@ -169,10 +169,11 @@ describe('imagespec CLI: commands', () => {
     expect(events.at(-1)).toMatchObject({ ok: true, images: [{ name: 'hello', builder: 'recorder' }] });
   });
 
-  it('a second run compiles from the code cache, and still loads builder plugins', async () => {
+  it('a second run compiles from the code cache, and still loads builder plugins and TypeScript configs', async () => {
+    // A TypeScript config loads jiti, and the plugin is imported natively: both through the bin's import().
     const dir = await project({
       'imagespec.yaml': SPEC,
-      'imagespec.config.mjs': CONFIG,
+      'imagespec.config.ts': `const builders: string[] = ['./recorder.mjs'];\nexport default { builders };\n`,
       'recorder.mjs': recordingBuilder(),
     });
     const cache = await project({});

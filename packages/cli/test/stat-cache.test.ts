@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RACY_NS, StatCache, statCacheFile, walkFiles } from '@imagespec/core';
+import { RACY_NS, StatCache, statCacheFile, walkFiles } from '@imagespec/core/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBin, tempProject } from './run-bin.js';
 

@@ -1,4 +1,8 @@
-import * as core from '@imagespec/core';
+import { runBuilds } from '@imagespec/core/engine';
+import { errorCategory, ImagespecError } from '@imagespec/core/errors';
+import { lintSpecs } from '@imagespec/core/lint';
+import { createLockResolver, readLockFile } from '@imagespec/core/lock';
+import { createRegistryClient } from '@imagespec/core/registry';
 import { openBuilders } from '../configured-builders.js';
 import { type CliIo, ExitCode } from '../io.js';
 import { colorsWanted, createColors } from '../output/colors.js';
@@ -33,7 +37,7 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   if (options.push === true && !options.argv.includes('--no-push')) {
     const local = project.specs.filter((spec) => !spec.registry);
     if (local.length > 0) {
-      throw new core.ImagespecError(
+      throw new ImagespecError(
         'FLAG_INVALID',
         `--push was given, but ${local.map((s) => s.name).join(', ')} has no registry to push to.`,
         {
@@ -44,12 +48,12 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   }
   const configured = openBuilders(io, project.config, { debug: Boolean(options.debug), locate: project.locate });
   const { access, builders } = configured;
-  const registryClient = core.createRegistryClient({ access });
+  const registryClient = createRegistryClient({ access });
   const renderer = createRenderer(options.json ? 'json' : options.progress, io);
-  const lock = await core.readLockFile(project.config.dir);
-  const resolveBase = core.createLockResolver(lock);
+  const lock = await readLockFile(project.config.dir);
+  const resolveBase = createLockResolver(lock);
   // Lint warnings go through the renderer, which prints them once, after the builds.
-  for (const warning of await core.lintSpecs(project.specs, { lock, locate: project.locate })) {
+  for (const warning of await lintSpecs(project.specs, { lock, locate: project.locate })) {
     renderer.event({
       type: 'warning',
       message: `[${warning.rule}] ${warning.image}: ${warning.message}`,
@@ -57,9 +61,9 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
       ...(warning.line && { line: warning.line }),
     });
   }
-  let summary: Awaited<ReturnType<typeof core.runBuilds>>;
+  let summary: Awaited<ReturnType<typeof runBuilds>>;
   try {
-    summary = await core.runBuilds({
+    summary = await runBuilds({
       specs: project.specs,
       config: project.config,
       builders,
@@ -105,19 +109,19 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   }
   if (failures.length > 0) {
     // Only bad input (a plugin not installed, invalid options) everywhere: the user's to fix, exit 2.
-    const allInput = failures.every((row) => row.error && core.errorCategory(row.error.code) === 'input');
+    const allInput = failures.every((row) => row.error && errorCategory(row.error.code) === 'input');
     throw new ExitCode(allInput ? 2 : 1);
   }
 }
 
 function checkFlagConflicts(options: BuildOptions): void {
   if (options.argv.includes('--push') && options.argv.includes('--no-push')) {
-    throw new core.ImagespecError('FLAG_INVALID', '--push and --no-push were both given.', {
+    throw new ImagespecError('FLAG_INVALID', '--push and --no-push were both given.', {
       hint: 'Keep one of them.',
     });
   }
   if (options.json && options.progress !== 'auto' && options.progress !== 'json') {
-    throw new core.ImagespecError(
+    throw new ImagespecError(
       'FLAG_INVALID',
       `--json and --progress ${options.progress} ask for two different outputs.`,
       {

@@ -1,4 +1,4 @@
-import * as core from '@imagespec/core';
+import { loadConfig } from '@imagespec/core/config';
 import { openBuilders } from '../configured-builders.js';
 import type { CliIo } from '../io.js';
 
@@ -7,10 +7,11 @@ export async function buildersCommand(
   io: CliIo,
   options: { config?: string; debug?: boolean; json?: boolean },
 ): Promise<void> {
-  const config = await core.loadConfig({
+  const config = await loadConfig({
     cwd: io.cwd,
     env: io.env,
     ...(options.config && { configFile: options.config }),
+    ...(io.importModule && { importModule: io.importModule }),
   });
   const configured = openBuilders(io, config, { debug: Boolean(options.debug) });
   try {

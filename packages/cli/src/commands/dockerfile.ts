@@ -1,4 +1,4 @@
-import * as core from '@imagespec/core';
+import { renderSpecDockerfile } from '@imagespec/core/dockerfile';
 import type { CliIo } from '../io.js';
 import { loadImage } from '../project.js';
 
@@ -8,11 +8,8 @@ export async function dockerfileCommand(
   options: { config?: string; specs: string[]; image?: string; dialect: 'buildkit' | 'plain'; json?: boolean },
 ): Promise<void> {
   const { spec, identity } = await loadImage(io, options);
-  const dockerfile = core.renderDockerfile(spec, {
-    dialect: options.dialect,
-    baseImage: identity.baseImage,
-    hash: identity.hash,
-  });
+  // A spec with its own Dockerfile: that file as the builder gets it (pinned, target last).
+  const dockerfile = renderSpecDockerfile(spec, identity, { dialect: options.dialect, baseImage: identity.baseImage });
   if (options.json) {
     io.stdout.write(
       `${JSON.stringify({ name: spec.name, image: identity.image, dialect: options.dialect, dockerfile })}\n`,

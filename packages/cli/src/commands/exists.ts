@@ -1,4 +1,6 @@
-import * as core from '@imagespec/core';
+import type { ResolvedImageSpec } from '@imagespec/core';
+import { ImagespecError } from '@imagespec/core/errors';
+import { createRegistryAccess, createRegistryClient } from '@imagespec/core/registry';
 import { openBuilders } from '../configured-builders.js';
 import { type CliIo, ExitCode } from '../io.js';
 import { colorsWanted, createColors } from '../output/colors.js';
@@ -45,8 +47,8 @@ export async function existsCommand(io: CliIo, options: ExistsOptions): Promise<
     await existsLocally(io, project, spec, image, options);
     return;
   }
-  const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
-  const client = core.createRegistryClient({ access });
+  const access = createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
+  const client = createRegistryClient({ access });
   const answer = await client.checkManifest(image, { signal: io.signal });
   if (answer.status !== 'unknown') {
     report(io, options, {
@@ -64,7 +66,7 @@ export async function existsCommand(io: CliIo, options: ExistsOptions): Promise<
 async function existsLocally(
   io: CliIo,
   project: Project,
-  spec: core.ResolvedImageSpec,
+  spec: ResolvedImageSpec,
   image: string,
   options: ExistsOptions,
 ): Promise<void> {
@@ -75,7 +77,7 @@ async function existsLocally(
     const selected = await configured.builders.select(spec, options.builder);
     builder = selected.name;
     if (!selected.builder.exists) {
-      throw new core.ImagespecError(
+      throw new ImagespecError(
         'BUILDER_UNSUPPORTED',
         `${image} has no registry, and the ${selected.name} builder that would build it keeps no images of its own to look in.`,
         { hint: 'Set `registry` in the spec or `defaults.registry` in imagespec.config.*.' },

@@ -1,4 +1,4 @@
-import * as core from '@imagespec/core';
+import { renderExplain } from '@imagespec/core/hash';
 import type { CliIo } from '../io.js';
 import { loadImage } from '../project.js';
 
@@ -14,5 +14,5 @@ export async function explainCommand(
     );
     return;
   }
-  io.stdout.write(core.renderExplain(identity));
+  io.stdout.write(renderExplain(identity));
 }

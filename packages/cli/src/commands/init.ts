@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import * as core from '@imagespec/core';
+import { isImagespecError } from '@imagespec/core/errors';
 import { detectProject } from '../init/detect.js';
 import { renderInitFiles } from '../init/render.js';
 import { type CliIo, ExitCode } from '../io.js';
@@ -52,7 +52,7 @@ async function lockBase(io: CliIo): Promise<void> {
   try {
     await lockCommand(io, { specs: ['imagespec.yaml'] });
   } catch (error) {
-    if (!core.isImagespecError(error)) throw error;
+    if (!isImagespecError(error)) throw error;
     io.stderr.write(
       `warning: the base image is not locked yet: ${error.message.split('\n')[0]}\n` +
         'Once that is fixed (the registry reachable, `npm install -D @imagespec/cli` done), run `imagespec lock`; ' +

@@ -1,4 +1,5 @@
-import * as core from '@imagespec/core';
+import { lintSpecs } from '@imagespec/core/lint';
+import { readLockFile } from '@imagespec/core/lock';
 import { type CliIo, ExitCode } from '../io.js';
 import { colorsWanted, createColors } from '../output/colors.js';
 import { loadProject } from '../project.js';
@@ -9,8 +10,8 @@ export async function lintCommand(
   options: { config?: string; specs: string[]; strict?: boolean; json?: boolean },
 ): Promise<void> {
   const project = await loadProject(io, options);
-  const lock = await core.readLockFile(project.config.dir);
-  const warnings = await core.lintSpecs(project.specs, { lock, locate: project.locate });
+  const lock = await readLockFile(project.config.dir);
+  const warnings = await lintSpecs(project.specs, { lock, locate: project.locate });
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ warnings }, null, 2)}\n`);
   } else {

@@ -1,4 +1,12 @@
-import * as core from '@imagespec/core';
+import {
+  checkLock,
+  collectLockReferences,
+  computeLock,
+  lockFilePath,
+  readLockFile,
+  writeLockFile,
+} from '@imagespec/core/lock';
+import { createRegistryAccess, createRegistryClient } from '@imagespec/core/registry';
 import { type CliIo, ExitCode } from '../io.js';
 import { homeDir, loadProject } from '../project.js';
 
@@ -12,20 +20,20 @@ export async function lockCommand(
   options: { config?: string; specs: string[]; check?: boolean; json?: boolean },
 ): Promise<void> {
   const project = await loadProject(io, options);
-  const access = core.createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
+  const access = createRegistryAccess({ ...project.config, env: io.env, home: homeDir(io) });
   // Digests come from the registry the user named, not from a mirror: the lock pins the logical image.
-  const client = core.createRegistryClient({ access });
-  const current = await core.readLockFile(project.config.dir);
-  const file = core.lockFilePath(project.config.dir);
+  const client = createRegistryClient({ access });
+  const current = await readLockFile(project.config.dir);
+  const file = lockFilePath(project.config.dir);
   if (options.check) {
-    const problems = await core.checkLock(project.specs, client, current, { signal: io.signal });
+    const problems = await checkLock(project.specs, client, current, { signal: io.signal });
     if (options.json) {
       io.stdout.write(`${JSON.stringify({ file, ok: problems.length === 0, problems })}\n`);
       if (problems.length > 0) throw new ExitCode(1);
       return;
     }
     if (problems.length === 0) {
-      io.stdout.write(`${file} is up to date (${core.collectBaseReferences(project.specs).length} base images)\n`);
+      io.stdout.write(`${file} is up to date (${(await collectLockReferences(project.specs)).length} base images)\n`);
       return;
     }
     for (const problem of problems) {
@@ -40,9 +48,9 @@ export async function lockCommand(
     );
     throw new ExitCode(1);
   }
-  const next = await core.computeLock(project.specs, client, current, { signal: io.signal });
-  await core.writeLockFile(project.config.dir, next);
-  const images = core.collectBaseReferences(project.specs).map((reference) => {
+  const next = await computeLock(project.specs, client, current, { signal: io.signal });
+  await writeLockFile(project.config.dir, next);
+  const images = (await collectLockReferences(project.specs)).map((reference) => {
     const before = current.images[reference]?.digest;
     const digest = next.images[reference]?.digest;
     return { reference, digest, status: before === digest ? 'kept' : before ? 'updated' : 'locked' };

@@ -1,4 +1,5 @@
-import * as core from '@imagespec/core';
+import { computeImageIdentity, type ImageIdentity } from '@imagespec/core/hash';
+import { createBaseResolver } from '@imagespec/core/lock';
 import type { CliIo } from '../io.js';
 import { loadProject } from '../project.js';
 
@@ -8,12 +9,12 @@ export async function tagCommand(
   options: { config?: string; specs: string[]; json?: boolean },
 ): Promise<void> {
   const project = await loadProject(io, options);
-  const resolveBase = await core.createBaseResolver(project.config);
+  const resolveBase = await createBaseResolver(project.config);
   // One cache for the run: a base spec shared by several images is hashed once.
-  const cache = new Map<string, Promise<core.ImageIdentity>>();
+  const cache = new Map<string, Promise<ImageIdentity>>();
   const images: { name: string; image: string; tag: string; hash: string }[] = [];
   for (const spec of project.specs) {
-    const identity = await core.computeImageIdentity(spec, { resolveBase, signal: io.signal, cache });
+    const identity = await computeImageIdentity(spec, { resolveBase, signal: io.signal, cache });
     if (options.json) images.push({ name: spec.name, image: identity.image, tag: identity.tag, hash: identity.hash });
     else io.stdout.write(`${identity.image}\n`);
   }

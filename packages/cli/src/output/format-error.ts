@@ -1,4 +1,4 @@
-import { redactUrlCredentials } from '@imagespec/core';
+import { redactUrlCredentials } from '@imagespec/core/spec';
 import type { Colors } from './colors.js';
 
 interface ErrorLike {

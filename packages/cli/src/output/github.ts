@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
-import type { ImageResult } from '@imagespec/core';
+import type { ImageResult } from '@imagespec/core/engine';
 import { formatDuration } from './summary-table.js';
 
 /**

@@ -1,6 +1,8 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import * as core from '@imagespec/core';
+import type { ImageResult, ImageStatus } from '@imagespec/core/engine';
+import { ImagespecError } from '@imagespec/core/errors';
+import { parseImageRef } from '@imagespec/core/image-ref';
 
 /** One image's entry in the metadata file: buildx bake's keys, then imagespec's own. */
 export interface ImageMetadata {
@@ -12,16 +14,16 @@ export interface ImageMetadata {
   readonly hash: string;
   readonly digest?: string;
   readonly builder?: string;
-  readonly status: core.ImageStatus;
+  readonly status: ImageStatus;
   readonly durationMs: number;
-  readonly error?: core.ImageResult['error'];
+  readonly error?: ImageResult['error'];
 }
 
 /**
  * The `--metadata-file` document: keyed by spec name, as `docker buildx bake --metadata-file`
  * keys by target, so scripts written for bake (`jq '.app["containerimage.digest"]'`) work as is.
  */
-export function renderMetadata(images: readonly core.ImageResult[]): Record<string, ImageMetadata> {
+export function renderMetadata(images: readonly ImageResult[]): Record<string, ImageMetadata> {
   const out: Record<string, ImageMetadata> = {};
   for (const image of images) {
     const tag = tagOf(image.image);
@@ -44,7 +46,7 @@ export function renderMetadata(images: readonly core.ImageResult[]): Record<stri
 
 function tagOf(reference: string): string | undefined {
   try {
-    return core.parseImageRef(reference).tag;
+    return parseImageRef(reference).tag;
   } catch {
     // A builder may report a reference this grammar does not name a tag in; the image field still has it.
     return undefined;
@@ -57,7 +59,7 @@ export async function checkMetadataPath(cwd: string, file: string): Promise<stri
   const folder = dirname(path);
   const info = await stat(folder).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new core.ImagespecError(
+    throw new ImagespecError(
       'FLAG_INVALID',
       `--metadata-file ${file}: the folder ${folder} does not exist, so the metadata could not be written there.`,
       { hint: 'Create the folder first (mkdir -p), or give a path in an existing folder.' },

@@ -1,4 +1,4 @@
-import type { PlannedBuild } from '@imagespec/core';
+import type { PlannedBuild } from '@imagespec/core/engine';
 import type { Colors } from './colors.js';
 
 /**

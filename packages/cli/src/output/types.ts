@@ -3,7 +3,8 @@
  * progress modes. Kept apart so renderer.ts (which picks one) and the renderers do not import
  * each other.
  */
-import type { BuildEvent, PlannedBuild } from '@imagespec/core';
+import type { BuildEvent } from '@imagespec/core';
+import type { PlannedBuild } from '@imagespec/core/engine';
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
 

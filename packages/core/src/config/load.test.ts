@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ImagespecError } from '../errors.js';
+import { nativeImport } from '../import-module.js';
 import { loadConfig } from './load.js';
 
 let dir: string;
@@ -68,6 +69,21 @@ describe('loadConfig', () => {
       registries: { '127.0.0.1:5000': { insecure: true, ca: join(fixture, 'certs/ca.pem') } },
       mirrors: { 'docker.io/': '127.0.0.1:5000/hub/' },
     });
+  });
+
+  it('imports JavaScript configs, and jiti for TypeScript ones, through the given importModule', async () => {
+    const imported: string[] = [];
+    const importModule = (specifier: string) => {
+      imported.push(specifier);
+      return nativeImport(specifier);
+    };
+    await writeFile(join(dir, 'imagespec.config.mjs'), "export default { defaults: { registry: 'mjs' } };\n");
+    expect((await loadConfig({ cwd: dir, importModule })).defaults.registry).toBe('mjs');
+    expect(imported).toEqual([pathToFileURL(join(dir, 'imagespec.config.mjs')).href]);
+    imported.length = 0;
+    await writeFile(join(dir, 'imagespec.config.ts'), "export default { defaults: { registry: 'ts' } };\n");
+    expect((await loadConfig({ cwd: dir, importModule })).defaults.registry).toBe('ts');
+    expect(imported).toEqual(['jiti']);
   });
 
   it('prefers the nearest config, and .ts over .json in one folder', async () => {

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { lilconfig } from 'lilconfig';
 import { isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ImagespecError, isImagespecError } from '../errors.js';
+import { type ImportModule, nativeImport } from '../import-module.js';
 import { type Env, substituteVariables } from '../spec/substitute.js';
 import type { ResolvedConfig } from './define.js';
 import { DEFAULT_BUILDERS, resolveConfig } from './resolve.js';
@@ -26,6 +27,8 @@ export interface LoadConfigOptions {
   readonly configFile?: string;
   /** For `${VAR}` in JSON and YAML config values (default: `process.env`). */
   readonly env?: Env;
+  /** Imports JavaScript and TypeScript configs, and jiti for the latter (default: this module's `import()`). */
+  readonly importModule?: ImportModule;
 }
 
 /**
@@ -37,6 +40,7 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd);
   const env = options.env ?? process.env;
+  const loadModule = (file: string) => loadConfigModule(file, options.importModule ?? nativeImport);
   const explorer = lilconfig('imagespec', {
     loaders: {
       '.ts': loadModule,
@@ -105,15 +109,15 @@ function findConfigFile(cwd: string): string | undefined {
 
 const LOADER_EXTENSIONS = { '.ts': 1, '.mts': 1, '.js': 1, '.mjs': 1, '.json': 1, '.yaml': 1, '.yml': 1 };
 
-async function loadModule(file: string): Promise<unknown> {
+async function loadConfigModule(file: string, importModule: ImportModule): Promise<unknown> {
   let module: Record<string, unknown>;
   try {
     if (file.endsWith('.ts') || file.endsWith('.mts')) {
       // jiti only for TypeScript configs: it is the heaviest part of loading one.
-      const { createJiti } = await import('jiti');
+      const { createJiti } = (await importModule('jiti')) as typeof import('jiti');
       module = (await createJiti(import.meta.url, { moduleCache: false }).import(file)) as Record<string, unknown>;
     } else {
-      module = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as Record<string, unknown>;
+      module = (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
     }
   } catch (error) {
     throw loadFailed(file, error);

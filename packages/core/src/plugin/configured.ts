@@ -2,6 +2,7 @@ import type { BuilderOption, ResolvedBuilderEntry } from '../config/define.js';
 import { type ConfigIssue, flattenBuilders } from '../config/resolve.js';
 import type { Availability, Builder, BuilderDefinition } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
+import type { ImportModule } from '../import-module.js';
 import { formatIssuePath } from '../spec/issues.js';
 import { loadBuilderModule } from './load.js';
 import { validateBuilderDefinition } from './validate.js';
@@ -33,7 +34,7 @@ export interface SlotVariant {
  */
 export async function loadConfiguredBuilders(
   entries: readonly BuilderOption[],
-  context: { fromDir: string; where: string; configFile?: string },
+  context: { fromDir: string; where: string; configFile?: string; importModule?: ImportModule },
 ): Promise<Slot[]> {
   const flat: ResolvedBuilderEntry[] = [];
   const issues: ConfigIssue[] = [];
@@ -55,6 +56,7 @@ export async function loadConfiguredBuilders(
           ? await loadBuilderModule(target, {
               fromDir: context.fromDir,
               ...(context.configFile && { configFile: context.configFile }),
+              ...(context.importModule && { importModule: context.importModule }),
             })
           : {
               definition: validateBuilderDefinition(target, `an inline builder in ${context.where}`),

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImagespecError } from '../errors.js';
+import { nativeImport } from '../import-module.js';
 import { loadBuilderModule, packageNameOf } from './load.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/plugins/', import.meta.url));
@@ -30,6 +31,26 @@ describe('loadBuilderModule', () => {
   it('loads an ESM builder by absolute path', async () => {
     const loaded = await loadBuilderModule(join(fixtures, 'valid-mjs/builder.mjs'), { fromDir: tmpdir() });
     expect(loaded.definition.name).toBe('fixture-mjs');
+  });
+
+  it('imports the module and jiti through the given importModule (the CLI passes its own)', async () => {
+    const imported: string[] = [];
+    const importModule = (specifier: string) => {
+      imported.push(specifier);
+      return nativeImport(specifier);
+    };
+    const mjs = join(fixtures, 'valid-mjs/builder.mjs');
+    expect((await loadBuilderModule(mjs, { fromDir: tmpdir(), importModule })).definition.name).toBe('fixture-mjs');
+    expect(imported).toEqual([pathToFileURL(mjs).href]);
+    imported.length = 0;
+    await loadBuilderModule('./valid-ts/builder.ts', { fromDir: fixtures, importModule });
+    expect(imported).toEqual(['jiti']);
+    // What the host's import throws is the builder's load failure.
+    const failing = () => Promise.reject(new Error('no dynamic import here'));
+    await expect(loadBuilderModule(mjs, { fromDir: tmpdir(), importModule: failing })).rejects.toMatchObject({
+      code: 'PLUGIN_INVALID',
+      message: expect.stringContaining('no dynamic import here'),
+    });
   });
 
   it('unwraps default twice for a compiled CommonJS builder', async () => {

@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuilderDefinition } from '../contract/builder.js';
 import { ImagespecError } from '../errors.js';
+import { type ImportModule, nativeImport } from '../import-module.js';
 import { validateBuilderDefinition } from './validate.js';
 
 export interface LoadedBuilderModule {
@@ -22,6 +23,8 @@ export interface LoadBuilderOptions {
   readonly fromDir: string;
   /** The config file, for error messages. */
   readonly configFile?: string;
+  /** Imports the module and jiti (default: this module's `import()`). */
+  readonly importModule?: ImportModule;
 }
 
 /**
@@ -33,6 +36,7 @@ export interface LoadBuilderOptions {
  */
 export async function loadBuilderModule(specifier: string, options: LoadBuilderOptions): Promise<LoadedBuilderModule> {
   const where = options.configFile ?? 'your imagespec config';
+  const importModule = options.importModule ?? nativeImport;
   const isPath = specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
   let file: string;
   let packageName: string | undefined;
@@ -50,7 +54,7 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
     }
   } else {
     packageName = packageNameOf(specifier);
-    const jiti = await createLoader();
+    const jiti = await createLoader(importModule);
     const found =
       jiti.esmResolve(specifier, { parentURL: pathToFileURL(join(options.fromDir, '/')), try: true }) ??
       jiti.esmResolve(specifier, { parentURL: import.meta.url, try: true });
@@ -69,8 +73,8 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
   let module: unknown;
   try {
     module = /\.[cm]?ts$/.test(file)
-      ? await (await createLoader()).import(file)
-      : await import(/* @vite-ignore */ pathToFileURL(file).href);
+      ? await (await createLoader(importModule)).import(file)
+      : await importModule(pathToFileURL(file).href);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ImagespecError('PLUGIN_INVALID', `The builder ${specifier} (${file}) failed to load: ${reason}`, {
@@ -86,9 +90,9 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
   return { definition, source: specifier, file, ...(packageName && { packageName }), ...(version && { version }) };
 }
 
-async function createLoader() {
+async function createLoader(importModule: ImportModule) {
   // Only builders written in TypeScript and package resolution need jiti, which is slow to load.
-  const { createJiti } = await import('jiti');
+  const { createJiti } = (await importModule('jiti')) as typeof import('jiti');
   return createJiti(import.meta.url, { moduleCache: false });
 }
 

@@ -4,6 +4,7 @@ import type { ResolvedImageSpec } from '../contract/spec.js';
 import type { EngineHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
 import { canonicalJson } from '../hash/canonical-json.js';
+import type { ImportModule } from '../import-module.js';
 import { checkBuilder, loadConfiguredBuilders, type Slot, type SlotVariant } from './configured.js';
 import { type LocateField, resolveSpecBuilderOptions } from './spec-options.js';
 
@@ -46,6 +47,8 @@ export interface BuilderRegistryOptions {
   readonly fromDir?: string;
   /** Where a spec's fields sit in its file, so invalid builderOptions are reported at file:line. */
   readonly locate?: (spec: ResolvedImageSpec) => LocateField | undefined;
+  /** Imports builder modules and jiti (default: core's own `import()`). */
+  readonly importModule?: ImportModule;
 }
 
 /**
@@ -66,6 +69,7 @@ export function createBuilderRegistry(
       fromDir: options.fromDir ?? host.cwd,
       where,
       ...(options.configFile && { configFile: options.configFile }),
+      ...(options.importModule && { importModule: options.importModule }),
     });
     return loading;
   };
