@@ -17,11 +17,8 @@ export interface InitFiles {
 
 const DEFAULT_PYTHON = '3.12';
 
-// Interpolated: the CLI's build rewrites source text that reads as an import of core (build/core-direct-imports.ts).
-const CORE = '@imagespec/core';
-
 const CONFIG = `// imagespec configuration: which builders to use and defaults for every spec.
-import { defineConfig } from '${CORE}';
+import { defineConfig } from '@imagespec/core';
 
 export default defineConfig({
   // Builders are npm packages (install the ones you name) or paths to your own. The docker
