@@ -142,6 +142,23 @@ describe('imagespec CLI: commands', () => {
     expect(json.image).toMatch(/^hello:[a-z2-7]{26}$/);
   });
 
+  it('explain shows the split build of a pushed spec with packages and source: the base part and its hash', async () => {
+    const split = `${SPEC}registry: 127.0.0.1:5000\npackages: [isp-beta==2.0.0]\nsourceRoot: src\nlabels:\n  team: ml\n`;
+    const dir = await project({ 'imagespec.yaml': split, 'src/main.py': 'print(1)\n' });
+    const json = JSON.parse((await runBin(['explain', '--json'], { cwd: dir })).stdout);
+    const base = json.split.base;
+    expect(base.image).toMatch(/^127\.0\.0\.1:5000\/hello:[a-z2-7]{26}$/);
+    expect(base.image).not.toBe(json.image);
+    expect(json.input.source).toBeDefined();
+    expect([base.input.source, base.input.labels, base.input.commands]).toEqual([undefined, {}, ['echo hi > /hi']]);
+    const text = (await runBin(['explain'], { cwd: dir })).stdout;
+    expect(text).toContain(`  base part  ${base.image}\n`);
+    expect(text).toContain(`  top        ${json.image}\n`);
+    // Without a registry nothing is pushed, so there is no split.
+    const local = await project({ 'imagespec.yaml': `${SPEC}sourceRoot: src\n`, 'src/main.py': 'print(1)\n' });
+    expect(JSON.parse((await runBin(['explain', '--json'], { cwd: local })).stdout).split).toBeUndefined();
+  });
+
   it('schema prints a JSON Schema that knows the spec fields', async () => {
     const r = await runBin(['schema'], { cwd: await project({}) });
     expect(r.code).toBe(0);

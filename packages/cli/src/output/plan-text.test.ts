@@ -45,4 +45,21 @@ plan for base: base:def with the noop builder
 `);
     expect(renderPlans([], createColors(false))).toBe('');
   });
+  it('says which part of a split build each plan is', () => {
+    const text = renderPlans(
+      [
+        { name: 'app', image: 'r/app:base', builder: 'docker', part: 'base', plan: { dockerfile: 'FROM b\n' } },
+        { name: 'app', image: 'r/app:top', builder: 'oci', part: 'top', plan: { base: 'r/app:base' } },
+      ],
+      createColors(false),
+    );
+    expect(text).toBe(`plan for app: r/app:base with the docker builder
+  split build, base part: the spec up to its commands, tagged by its own hash
+  dockerfile:
+    FROM b
+plan for app: r/app:top with the oci builder
+  split build, top: the source layer and the settings after it, on the base part, under the spec's tag
+  base: r/app:base
+`);
+  });
 });

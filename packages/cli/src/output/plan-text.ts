@@ -1,6 +1,12 @@
 import type { PlannedBuild } from '@imagespec/core/engine';
 import type { Colors } from './colors.js';
 
+/** What each image of a split build is (PlannedBuild.part). */
+const SPLIT_PARTS = {
+  base: 'split build, base part: the spec up to its commands, tagged by its own hash',
+  top: "split build, top: the source layer and the settings after it, on the base part, under the spec's tag",
+} as const;
+
 /**
  * The dry-run plans as text for people: per image, what the builder would run. A plan is
  * the builder's own record, so it is shown generically: an argv as one shell line, text
@@ -11,6 +17,7 @@ export function renderPlans(plans: readonly PlannedBuild[], colors: Colors): str
   const out: string[] = [];
   for (const planned of plans) {
     out.push(colors.bold(`plan for ${planned.name}: ${planned.image} with the ${planned.builder} builder`));
+    if (planned.part) out.push(`  ${colors.dim(SPLIT_PARTS[planned.part])}`);
     if (planned.availability) out.push(`  ${colors.yellow(planned.availability)}`);
     if (!planned.plan) {
       out.push(`  ${colors.dim('(the builder describes no plan)')}`);
