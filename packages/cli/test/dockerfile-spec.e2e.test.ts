@@ -192,4 +192,34 @@ describe('a Dockerfile spec: what moves its tag', () => {
     expect(r.stderr).toMatch(/VERIFY_FAILED/);
     expect(await inRegistry(web)).toBe(false);
   });
+
+  it('a <Dockerfile>.dockerignore wins over the context’s .dockerignore in the engine too (the image holds what was hashed)', {
+    timeout: 120_000,
+  }, async () => {
+    const marker = `dfspec-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const options = { socketPath: env.dockerSocket, network: 'host' };
+    const p = await tempProject({
+      'imagespec.yaml': `name: ${marker}/own-ignore\ndockerfile: app/Dockerfile\n`,
+      'imagespec.config.json': JSON.stringify({ builders: [[DOCKER_BUILDER, options]] }),
+      'app/Dockerfile': `FROM ${env.baseImages.busybox}\nCOPY . /ctx\n`,
+      'app/.dockerignore': '*\n',
+      'app/Dockerfile.dockerignore': 'left-out.txt\n',
+      'app/kept.txt': 'kept\n',
+      'app/left-out.txt': 'left out\n',
+    });
+    cleanups.push(() => p.dispose());
+    cleanups.push(() => {
+      const ids = docker('images', '-q', '--filter', `reference=${marker}/*`);
+      for (const id of new Set(ids.split('\n').filter(Boolean))) docker('rmi', '-f', id);
+    });
+    const built = await runBin(['build', '--progress', 'plain'], { cwd: p.dir, timeoutMs: 100_000 });
+    expect(built.code).toBe(0);
+    const image = (await runBin(['tag'], { cwd: p.dir })).stdout.trim();
+    expect(run(image, 'ls', '-A', '/ctx').split('\n').filter(Boolean)).toEqual([
+      '.dockerignore',
+      'Dockerfile',
+      'Dockerfile.dockerignore',
+      'kept.txt',
+    ]);
+  });
 });

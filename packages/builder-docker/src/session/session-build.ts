@@ -43,6 +43,7 @@ export async function runSessionBuild(
       },
       dockerfile: async () => dockerfileTree(request.dockerfile('buildkit')),
     },
+    unfiltered: ['context'],
     credentials: (registry) => sessionCredentials(host.registries, registry),
     ...(request.secrets.length > 0 && { secret: secretSource(request, host.env) }),
     signal,

@@ -40,6 +40,13 @@ export interface SessionOptions {
   readonly sharedKey: string;
   /** The directories the engine may ask for, by name, each read once when first asked for. */
   readonly dirs: Readonly<Record<string, () => Promise<SyncTree>>>;
+  /**
+   * Directories sent without the engine's exclude patterns: their entries are already what
+   * the ignore rules keep (core's context), and the engine's second pass reads only the
+   * context's `.dockerignore` (BuildKit 0.8 knows no `<Dockerfile>.dockerignore`), so it
+   * could only drop files the tag was computed with.
+   */
+  readonly unfiltered?: readonly string[];
   /** Registry credentials for a host, or undefined for anonymous access. */
   credentials(host: string): Promise<{ username: string; secret: string } | undefined>;
   /** The value of a build secret by id, undefined for one the build does not have; absent: no secrets service. */
@@ -192,7 +199,10 @@ export class BuildSession {
     }
     tree()
       .then((loaded) => {
-        const { filters, dropped } = filtersFromMetadata(values, loaded);
+        const { filters: asked, dropped } = filtersFromMetadata(values, loaded);
+        const { excludePatterns, ...kept } = asked;
+        const filters = excludePatterns && options.unfiltered?.includes(dir) ? kept : asked;
+        if (filters !== asked) dropped.push('exclude-patterns');
         report.filters = filters;
         report.dropped.push(...dropped);
         return sendDiffCopy(call as unknown as PacketStream, loaded.select(filters), report);
