@@ -78,8 +78,8 @@ export interface BasePartContext {
 }
 
 /**
- * Makes sure each base part is in the registry, once per run however many specs share it:
- * tagged by its own hash, skipped when the registry has it, else built and pushed by its
+ * Makes sure each base part is in the registry, once per run for each base part image
+ * (a second spec whose cut gives the same image waits for the first): tagged by its own hash, skipped when the registry has it, else built and pushed by its
  * builder. It has its own events (queued, skipped or building, built, pushed) under its
  * own image name. Rejects with the part's error, worded as the base part's.
  */
