@@ -14,7 +14,7 @@ const alias = [
     find: /^@imagespec\/core\/(spec|config|hash|context|dockerfile|lock|lint|registry|plugin|engine|image-ref)$/,
     replacement: src('core/src/$1/index.ts'),
   },
-  { find: /^@imagespec\/core\/errors$/, replacement: src('core/src/errors.ts') },
+  { find: /^@imagespec\/core\/(errors|schema)$/, replacement: src('core/src/$1.ts') },
 ];
 
 // Tests hash thousands of temp projects: none of them gets a stat cache file in the user's

@@ -21,6 +21,7 @@ export default defineConfig({
     plugin: 'src/plugin/index.ts',
     engine: 'src/engine/index.ts',
     errors: 'src/errors.ts',
+    schema: 'src/schema.ts',
     'image-ref': 'src/image-ref/index.ts',
   },
   format: ['esm'],
@@ -32,7 +33,7 @@ export default defineConfig({
   // schema.json (`@imagespec/core/schema.json`): the spec's JSON Schema as a file, for editors
   // (`# yaml-language-server: $schema=`) and validators; written from the build just made.
   async onSuccess() {
-    const { imageSpecJsonSchema } = await import(new URL('./dist/spec.js', import.meta.url).href);
+    const { imageSpecJsonSchema } = await import(new URL('./dist/schema.js', import.meta.url).href);
     await writeFile(new URL('./schema.json', import.meta.url), `${JSON.stringify(imageSpecJsonSchema(), null, 2)}\n`);
   },
 });

@@ -1,4 +1,4 @@
-import { imageSpecJsonSchema } from '@imagespec/core/spec';
+import { imageSpecJsonSchema } from '@imagespec/core/schema';
 import type { CliIo } from '../io.js';
 
 /** `imagespec schema`: the JSON Schema of spec files, for editors and CI validation. */

@@ -21,7 +21,6 @@ export {
   validateTag,
 } from './grammar.js';
 export type { IssuePath } from './issues.js';
-export { imageSpecJsonSchema, SPEC_SCHEMA_ID } from './json-schema.js';
 export type { LoadSpecOptions, ParseSpecOptions, SpecFile, SpecLocation } from './load.js';
 export { loadSpecFile, parseSpecText } from './load.js';
 export type { SpecIssue } from './normalize.js';
