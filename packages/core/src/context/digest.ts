@@ -8,7 +8,7 @@ import { HashPool } from './hash-workers.js';
 import type { StatCache } from './stat-cache.js';
 import { type ContextFile, fileError, walkFiles } from './walk.js';
 
-/** Trees at least this large are hashed in worker threads; below it, their start-up (~30 ms) costs more than it saves. */
+/** Trees at least this large are hashed in worker threads; below it, their start-up costs more than it saves. */
 const WORKERS_MIN_FILES = 256;
 const WORKERS_MIN_BYTES = 32 * 1024 * 1024;
 /** Up to this size a file is read in one call; larger ones are streamed. */

@@ -16,7 +16,7 @@ import { type ContextFile, fileError } from './walk.js';
 /** Files per message: amortizes the postMessage round trip; a batch also stops early at BATCH_BYTES. */
 const BATCH_FILES = 32;
 const BATCH_BYTES = 8 * 1024 * 1024;
-/** Left to hash when the walk ends, enough for more workers to pay for their start (~30 ms each). */
+/** Left to hash when the walk ends, enough for more workers to pay for their start. */
 const GROW_MIN_FILES = 256;
 const GROW_MIN_BYTES = 16 * 1024 * 1024;
 
