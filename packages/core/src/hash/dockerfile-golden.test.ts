@@ -6,8 +6,8 @@ import type { ImageSpecInput } from '../contract/spec.js';
 import { computeDockerfileHashInput } from '../dockerfile-spec/hash-input.js';
 import { normalizeSpec } from '../spec/normalize.js';
 import { canonicalJson } from './canonical-json.js';
-import { hashOf } from './hash.js';
 import { renderExplain } from './explain.js';
+import { hashOf } from './hash.js';
 import { computeImageIdentity } from './identity.js';
 
 /*
