@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ResolvedConfig } from '../config/define.js';
 import type { BuildPlan, RegistryAccess } from '../contract/builder.js';
@@ -92,6 +93,9 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
   const started = Date.now();
   const emit = redactingSink(options.onEvent);
   const signal = options.signal ?? new AbortController().signal;
+  // Every running build, context stream and hash worker listens for the abort: with a graph
+  // of many specs that is more than Node's leak warning allows, and none of them leaks.
+  setMaxListeners(0, signal);
   const planned = await planBuilds(options.specs, {
     ...(options.platform && { platform: options.platform }),
     ...(options.resolveBase && { resolveBase: options.resolveBase }),
