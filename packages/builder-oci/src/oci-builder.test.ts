@@ -1,6 +1,6 @@
 import { type BuilderHost, defineBuilder, type RegistryBlobClient } from '@imagespec/core/builder';
 import { createBuilderHost } from '@imagespec/core/engine';
-import { createBuilderRegistry, validateBuilderDefinition } from '@imagespec/core/plugin';
+import { createBuilderSelection, validateBuilderDefinition } from '@imagespec/core/plugin';
 import { normalizeSpec } from '@imagespec/core/spec';
 import { describe, expect, it } from 'vitest';
 import oci from './index.js';
@@ -71,7 +71,7 @@ describe('selection with builder-oci configured', () => {
         build: async (request) => ({ image: request.image, pushed: false }),
       }),
     });
-    const builders = createBuilderRegistry(
+    const builders = createBuilderSelection(
       [
         [oci, { engine: false }],
         [daemon, {}],

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '@imagespec/core/config';
 import { createBuilderHost, type EngineHost } from '@imagespec/core/engine';
-import { type BuilderRegistry, type BuilderRegistryOptions, createBuilderRegistry } from '@imagespec/core/plugin';
+import { type BuilderSelection, type BuilderSelectionOptions, createBuilderSelection } from '@imagespec/core/plugin';
 import { createRegistryAccess, type ResolvedRegistryAccess } from '@imagespec/core/registry';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
@@ -9,7 +9,7 @@ import { homeDir } from './project.js';
 export interface ConfiguredBuilders {
   readonly access: ResolvedRegistryAccess;
   readonly host: EngineHost;
-  readonly builders: BuilderRegistry;
+  readonly builders: BuilderSelection;
   /** Disposes the builders, then the host (temp dirs). */
   dispose(): Promise<void>;
 }
@@ -18,7 +18,7 @@ export interface ConfiguredBuilders {
 export function openBuilders(
   io: CliIo,
   config: ResolvedConfig,
-  options: { readonly debug: boolean; readonly locate?: BuilderRegistryOptions['locate'] },
+  options: { readonly debug: boolean; readonly locate?: BuilderSelectionOptions['locate'] },
 ): ConfiguredBuilders {
   const access = createRegistryAccess({ ...config, env: io.env, home: homeDir(io) });
   const host = createBuilderHost({
@@ -27,7 +27,7 @@ export function openBuilders(
     cwd: config.dir,
     env: io.env,
   });
-  const builders = createBuilderRegistry(config.builders, host, {
+  const builders = createBuilderSelection(config.builders, host, {
     ...(config.file && { configFile: config.file }),
     ...(options.locate && { locate: options.locate }),
     ...(io.importModule && { importModule: io.importModule }),

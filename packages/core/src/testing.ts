@@ -16,7 +16,7 @@ import { buildRequest } from './engine/request.js';
 import { type RunBuildsOptions, type RunSummary, runBuilds } from './engine/run.js';
 import { ImagespecError } from './errors.js';
 import type { ImageIdentity } from './hash/identity.js';
-import { createBuilderRegistry } from './plugin/selection.js';
+import { createBuilderSelection } from './plugin/selection.js';
 import { createRegistryAccess } from './registry/access.js';
 import { createRegistryClient } from './registry/client.js';
 import type { ImageSpec } from './spec/fluent.js';
@@ -121,7 +121,7 @@ export async function runWithBuilder(
     cwd: dir,
     env: env ?? {},
   });
-  const builders = createBuilderRegistry([builder], host);
+  const builders = createBuilderSelection([builder], host);
   const events: BuildEvent[] = [];
   try {
     const summary = await runBuilds({

@@ -5,7 +5,7 @@ import { ImagespecError } from '../errors.js';
 import { lintSpecs } from '../lint/lint.js';
 import { createLockResolver } from '../lock/base-resolver.js';
 import { readLockFile } from '../lock/lock-file.js';
-import { createBuilderRegistry } from '../plugin/selection.js';
+import { createBuilderSelection } from '../plugin/selection.js';
 import { createRegistryAccess } from '../registry/access.js';
 import { createRegistryClient } from '../registry/client.js';
 import { loadProject, type ProjectOptions } from './project.js';
@@ -52,7 +52,7 @@ export async function build(options: BuildOptions = {}): Promise<RunSummary> {
     cwd: project.config.dir,
     env: project.env,
   });
-  const builders = createBuilderRegistry(project.config.builders, host, {
+  const builders = createBuilderSelection(project.config.builders, host, {
     ...(project.config.file && { configFile: project.config.file }),
     locate: project.locate,
   });

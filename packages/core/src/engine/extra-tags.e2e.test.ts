@@ -16,7 +16,7 @@ import type { BuildEvent } from '../contract/events.js';
 import type { ImageSpecInput } from '../contract/spec.js';
 import { computeImageIdentity } from '../hash/identity.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
-import { createBuilderRegistry } from '../plugin/selection.js';
+import { createBuilderSelection } from '../plugin/selection.js';
 import { createRegistryAccess } from '../registry/access.js';
 import { createRegistryBlobClient } from '../registry/blob-client.js';
 import { createRegistryClient } from '../registry/client.js';
@@ -107,7 +107,7 @@ function setup(registries = access(), retagClient?: RunBuildsOptions['retagClien
     cwd: dir,
     env: {},
   });
-  const builders = createBuilderRegistry(
+  const builders = createBuilderSelection(
     [{ apiVersion: 1, name: 'pushing', priority: 10, create: () => builder }],
     host,
   );

@@ -17,7 +17,7 @@ import type { Builder, BuilderDefinition, BuildRequest, BuildResult } from '../c
 import type { BuildEvent } from '../contract/events.js';
 import type { ImageSpecInput, ResolvedImageSpec } from '../contract/spec.js';
 import { parseImageRef } from '../image-ref/image-ref.js';
-import { createBuilderRegistry } from '../plugin/selection.js';
+import { createBuilderSelection } from '../plugin/selection.js';
 import { createRegistryAccess } from '../registry/access.js';
 import { createRegistryClient } from '../registry/client.js';
 import { normalizeSpec } from '../spec/normalize.js';
@@ -111,7 +111,7 @@ function setup(definitions: BuilderDefinition[]) {
     cwd: dir,
     env: {},
   });
-  const builders = createBuilderRegistry(definitions, host);
+  const builders = createBuilderSelection(definitions, host);
   const config: ResolvedConfig = { dir, builders: [], defaults: {}, registries: {}, mirrors: {} };
   const events: BuildEvent[] = [];
   const run = (options: Partial<RunBuildsOptions> & Pick<RunBuildsOptions, 'specs'>) =>

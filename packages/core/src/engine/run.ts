@@ -5,7 +5,7 @@ import type { BuildPlan, RegistryAccess } from '../contract/builder.js';
 import type { BuildEvent } from '../contract/events.js';
 import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
-import type { BuilderRegistry, SelectedBuilder } from '../plugin/selection.js';
+import type { BuilderSelection, SelectedBuilder } from '../plugin/selection.js';
 import { createRegistryBlobClient } from '../registry/blob-client.js';
 import type { RegistryClient } from '../registry/client.js';
 import { redactCredentials } from '../spec/redact.js';
@@ -22,7 +22,7 @@ export interface RunBuildsOptions {
   /** Specs as loaded (config defaults applied); base specs are found through `baseImage`. */
   readonly specs: readonly ResolvedImageSpec[];
   readonly config: ResolvedConfig;
-  readonly builders: BuilderRegistry;
+  readonly builders: BuilderSelection;
   readonly registryClient: Pick<RegistryClient, 'checkManifest'>;
   readonly access: RegistryAccess;
   /** Push what is built (default: when the spec names a registry). False keeps images local. */

@@ -3,7 +3,7 @@ import { testSpec } from '../../test/test-spec.js';
 import type { Builder } from '../contract/builder.js';
 import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError } from '../errors.js';
-import type { BuilderRegistry, SelectedBuilder } from '../plugin/selection.js';
+import type { BuilderSelection, SelectedBuilder } from '../plugin/selection.js';
 import { chooseSplit } from './split-build.js';
 
 /** A builder that takes what `takes` says, as selection sees it. */
@@ -25,13 +25,13 @@ const docker = builder('docker', () => true);
 /** Selection by priority over `builders`, as the real registry does it; records what it was asked for. */
 function registry(builders: readonly SelectedBuilder[]) {
   const asked: string[] = [];
-  const select: BuilderRegistry['select'] = async (spec) => {
+  const select: BuilderSelection['select'] = async (spec) => {
     asked.push(spec.sourceRoot === undefined ? 'base' : spec.packages.length === 0 ? 'top' : 'whole');
     const found = builders.find((candidate) => candidate.builder.supports(spec).ok);
     if (!found) throw new ImagespecError('BUILDER_UNAVAILABLE', `No configured builder can build "${spec.name}".`);
     return found;
   };
-  return { asked, builders: { select, list: async () => [], dispose: async () => {} } satisfies BuilderRegistry };
+  return { asked, builders: { select, list: async () => [], dispose: async () => {} } satisfies BuilderSelection };
 }
 
 const spec = testSpec({ packages: ['isp-beta==2.0.0'], sourceRoot: '/project/src' });
@@ -68,7 +68,7 @@ describe('chooseSplit', () => {
   });
 
   it('passes on errors other than "no builder takes it"', async () => {
-    const failing: BuilderRegistry = {
+    const failing: BuilderSelection = {
       select: async () => {
         throw new ImagespecError('SPEC_INVALID', 'bad options');
       },

@@ -3,7 +3,7 @@ import type { BuildEvent } from '../contract/events.js';
 import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { computeImageIdentity, type ImageIdentity } from '../hash/identity.js';
-import type { BuilderRegistry, SelectedBuilder } from '../plugin/selection.js';
+import type { BuilderSelection, SelectedBuilder } from '../plugin/selection.js';
 import type { RegistryClient } from '../registry/client.js';
 import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import type { PlannedImage, ResolveBase } from './plan.js';
@@ -41,7 +41,7 @@ export interface BasePartResult {
  */
 export async function chooseSplit(
   spec: ResolvedImageSpec,
-  builders: BuilderRegistry,
+  builders: BuilderSelection,
   options: { readonly push: boolean; readonly explicit: string | undefined; readonly dryRun: boolean },
 ): Promise<SplitChoice | undefined> {
   if (!options.push || options.explicit !== undefined || spec.builder !== undefined) return undefined;

@@ -6,6 +6,6 @@
 export type { ImportModule } from '../import-module.js';
 export type { LoadBuilderOptions, LoadedBuilderModule } from './load.js';
 export { loadBuilderModule } from './load.js';
-export type { BuilderInfo, BuilderRegistry, BuilderRegistryOptions, SelectedBuilder } from './selection.js';
-export { createBuilderRegistry } from './selection.js';
+export type { BuilderInfo, BuilderSelection, BuilderSelectionOptions, SelectedBuilder } from './selection.js';
+export { createBuilderSelection } from './selection.js';
 export { validateBuilderDefinition } from './validate.js';

@@ -7,7 +7,7 @@ import type { ResolvedImageSpec } from '../contract/spec.js';
 import { createBuilderHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import { createBuilderRegistry } from './selection.js';
+import { createBuilderSelection } from './selection.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/plugins/', import.meta.url));
 const spec = (extra: Partial<Parameters<typeof normalizeSpec>[0]> = {}): ResolvedImageSpec =>
@@ -52,7 +52,7 @@ function registryOf(entries: readonly BuilderOption[]) {
     env: {},
   });
   return {
-    registry: createBuilderRegistry(entries, host, { configFile: '/project/imagespec.config.ts' }),
+    registry: createBuilderSelection(entries, host, { configFile: '/project/imagespec.config.ts' }),
     debug,
     warnings,
   };
@@ -67,7 +67,7 @@ async function rejection(promise: Promise<unknown>): Promise<ImagespecError> {
   return error as ImagespecError;
 }
 
-describe('createBuilderRegistry: selection', () => {
+describe('createBuilderSelection: selection', () => {
   it('picks the highest priority builder that is available and supports the spec', async () => {
     const high = testBuilder('high', 90, { available: { ok: false, reason: 'daemon down' } });
     const mid = testBuilder('mid', 50, { supports: { ok: false, reason: 'no GPUs' } });
@@ -169,7 +169,7 @@ describe('createBuilderRegistry: selection', () => {
   });
 });
 
-describe('createBuilderRegistry: loading', () => {
+describe('createBuilderSelection: loading', () => {
   it('lists builders by priority with version, source and availability', async () => {
     const { registry } = registryOf([
       './valid-mjs/builder.mjs',

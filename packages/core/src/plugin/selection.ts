@@ -28,7 +28,7 @@ export interface SelectedBuilder {
   readonly availability?: string;
 }
 
-export interface BuilderRegistry {
+export interface BuilderSelection {
   /** Every configured builder, by priority (ties by name), with its availability. */
   list(): Promise<BuilderInfo[]>;
   /**
@@ -40,7 +40,7 @@ export interface BuilderRegistry {
   dispose(): Promise<void>;
 }
 
-export interface BuilderRegistryOptions {
+export interface BuilderSelectionOptions {
   /** For messages: the config file the builders came from. */
   readonly configFile?: string;
   /** Where packages and paths resolve from (default `host.cwd`, the config's folder). */
@@ -55,13 +55,13 @@ export interface BuilderRegistryOptions {
  * The builders of one run. Every configured module is imported on first use, because
  * priority and name live in the module and duplicates must be caught; importing is cheap
  * by contract (builders load their SDKs lazily). `create()` and `available()` run only
- * when selection reaches a builder, at most once per registry (one run).
+ * when selection reaches a builder, at most once per selection (one run).
  */
-export function createBuilderRegistry(
+export function createBuilderSelection(
   entries: readonly BuilderOption[],
   host: EngineHost,
-  options: BuilderRegistryOptions = {},
-): BuilderRegistry {
+  options: BuilderSelectionOptions = {},
+): BuilderSelection {
   const where = options.configFile ?? 'the imagespec config';
   let loading: Promise<Slot[]> | undefined;
   const slots = () => {

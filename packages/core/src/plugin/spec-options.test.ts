@@ -6,7 +6,7 @@ import type { ResolvedImageSpec } from '../contract/spec.js';
 import { createBuilderHost } from '../engine/host.js';
 import { ImagespecError } from '../errors.js';
 import { parseSpecText } from '../spec/load.js';
-import { createBuilderRegistry } from './selection.js';
+import { createBuilderSelection } from './selection.js';
 import { mergeOptions, resolveSpecBuilderOptions } from './spec-options.js';
 
 const optionsSchema = z
@@ -56,7 +56,7 @@ function registryOf(
     cwd: tmpdir(),
     env: {},
   });
-  return createBuilderRegistry([[definition, configOptions]], host, {
+  return createBuilderSelection([[definition, configOptions]], host, {
     configFile: '/project/imagespec.config.mjs',
     ...(locate && { locate: () => locate }),
   });
