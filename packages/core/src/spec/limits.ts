@@ -14,6 +14,13 @@ export const MAX_ALIAS_VALUES = 10_000;
 /** Entries of one list or map field (packages, env, labels, commands, ...). */
 export const MAX_FIELD_ENTRIES = 10_000;
 
+/**
+ * Lists and maps inside lists and maps. A spec needs a few levels; the limit is checked
+ * without recursion before anything reads the values, so a deep file is refused the same
+ * way whatever stack the process has left (the parser's own overflow is the last resort).
+ */
+export const MAX_NESTING_DEPTH = 64;
+
 /** Problems listed in one error (the count says how many more there are). */
 export const MAX_ISSUES_SHOWN = 50;
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isImagespecError } from '../errors.js';
+import { MAX_NESTING_DEPTH } from './limits.js';
 import { loadSpecFile, parseSpecText } from './load.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/specs/', import.meta.url));
@@ -400,6 +401,18 @@ describe('hostile and odd files (no field vanishes, nothing runs away)', () => {
     const error = await failure(() => yaml(`${base}builderOptions: {x: ${'['.repeat(5000)}${']'.repeat(5000)}}\n`));
     expect(error.code).toBe('SPEC_SYNTAX');
     expect(error.message).toMatch(/^<virtual>\/spec\.yaml:3:\d+: the values here nest too deeply to read/);
+  });
+
+  it('refuses lists and maps nested past the limit at the first node too deep, whatever stack is left', async () => {
+    const depth = MAX_NESTING_DEPTH + 1;
+    const error = await failure(() => yaml(`${base}env: ${'{a: '.repeat(depth)}1${'}'.repeat(depth)}\n`));
+    expect(error.code).toBe('SPEC_INVALID');
+    expect(error.message).toContain(
+      `<virtual>/spec.yaml:3:${6 + 4 * (MAX_NESTING_DEPTH - 1)} env${'.a'.repeat(MAX_NESTING_DEPTH - 1)}: lists and maps nest more than ${MAX_NESTING_DEPTH} levels`,
+    );
+    // One level less is read (and refused for its type, not its depth).
+    const shallow = await failure(() => yaml(`${base}env: ${'{a: '.repeat(depth - 2)}1${'}'.repeat(depth - 2)}\n`));
+    expect(shallow.message).not.toContain('levels deep');
   });
 
   it('refuses a second YAML document at its line', async () => {

@@ -5,6 +5,7 @@ import {
   type Document,
   isAlias,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -16,7 +17,7 @@ import {
 import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
 import { formatIssuePath, type IssuePath, type RawIssue } from './issues.js';
-import { formatBytes, MAX_ALIAS_VALUES, MAX_SPEC_FILE_BYTES } from './limits.js';
+import { formatBytes, MAX_ALIAS_VALUES, MAX_NESTING_DEPTH, MAX_SPEC_FILE_BYTES } from './limits.js';
 import { collectNormalizedSpec, type SpecIssue, specInvalidError } from './normalize.js';
 import { applySpecOverrides, type SpecOverride } from './overrides.js';
 import { rememberPlaces } from './places.js';
@@ -349,6 +350,7 @@ export function parseSpecText(text: string, options: ParseSpecOptions): SpecFile
       },
     });
   }
+  checkNesting(doc.contents, lines, file);
   const reader = new Reader(doc, lines, file, options.env ?? process.env);
   const root = doc.contents;
   reader.record([], [], root);
@@ -356,13 +358,45 @@ export function parseSpecText(text: string, options: ParseSpecOptions): SpecFile
     const message = root ? 'a spec file holds a map of fields (or `images:`)' : 'the file is empty';
     throw specInvalidError([{ path: '(root)', message, file, ...reader.at(root) }], { file });
   }
-  const inputs = withOverrides(readInputs(reader, root), options.overrides ?? [], file);
+  let inputs: KeyedInput[];
+  try {
+    inputs = withOverrides(readInputs(reader, root), options.overrides ?? [], file);
+  } catch (error) {
+    // Aliases can nest what checkNesting saw as shallow (`*a` inside the map anchored `&a` wraps).
+    if (error instanceof RangeError && /call stack/i.test(error.message))
+      throw tooDeep(file, { line: 1, column: 1 }, []);
+    throw error;
+  }
   const specs = resolveSpecs(inputs, file, reader);
   return {
     file,
     specs,
     locate: (path) => reader.find(path)?.location,
   };
+}
+
+/** Refuses lists and maps nested deeper than MAX_NESTING_DEPTH, at the first node too deep; iterative. */
+function checkNesting(root: unknown, lines: LineCounter, file: string): void {
+  const pending: { node: unknown; depth: number; path: IssuePath }[] = [{ node: root, depth: 0, path: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { node, depth, path } = next;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= MAX_NESTING_DEPTH) {
+      const { line, col } = lines.linePos(node.range?.[0] ?? 0);
+      throw tooDeep(file, { line, column: col }, path);
+    }
+    node.items.forEach((item: unknown, index: number) => {
+      if (isPair(item)) {
+        const key = isScalar(item.key) ? String(item.key.value) : String(index);
+        pending.push({ node: item.value, depth: depth + 1, path: [...path, key] });
+      } else pending.push({ node: item, depth: depth + 1, path: [...path, index] });
+    });
+  }
+}
+
+function tooDeep(file: string, at: { line: number; column: number }, path: IssuePath): ImagespecError {
+  const message = `lists and maps nest more than ${MAX_NESTING_DEPTH} levels deep here; a spec needs a few`;
+  return specInvalidError([{ path: formatIssuePath(path), message, file, ...at }], { file });
 }
 
 interface KeyedInput {
