@@ -158,6 +158,14 @@ describe('buildkit builder: build()', () => {
     expect(existsSync(seen.dockerConfigDir)).toBe(false);
   });
 
+  it("gives buildctl the credentials of every registry the build pulls from (request.pulls), not only the base image's", async () => {
+    const { builder, record } = setup(success);
+    await builder.build(request({ pulls: ['127.0.0.1:5000/busybox:1', '127.0.0.1:5001/tools/gcc:13'] }));
+    expect((await record()).dockerConfig).toEqual({
+      auths: { '127.0.0.1:5001': { auth: Buffer.from('imagespec:test-password-1').toString('base64') } },
+    });
+  });
+
   it('a failing RUN rejects with the step, exit code and output, and still cleans up', async () => {
     const { builder, temps } = setup({ build: { stderrFile: `${FIXTURES}progress-rawjson-failed.ndjson`, exit: 1 } });
     const req = request();

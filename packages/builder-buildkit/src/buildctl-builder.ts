@@ -239,7 +239,7 @@ export function createBuildkitBuilder(input: BuildkitOptions, host: BuilderHost)
   };
 
   async function dockerConfigEnv(request: BuildRequest, call: BuildctlInvocation, tempPath: string) {
-    const hosts = [...registryRefs(options, call), request.baseImage].map(registryHost);
+    const hosts = [...registryRefs(options, call), ...(request.pulls ?? [request.baseImage])].map(registryHost);
     const credentials = await collectCredentials(host.registries, hosts);
     if (credentials.size === 0) return {};
     log.debug(`buildctl gets credentials for ${[...credentials.keys()].join(', ')}`);

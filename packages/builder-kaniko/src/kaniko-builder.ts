@@ -22,7 +22,7 @@ import type { KanikoOptions } from './options.js';
 import { runKanikoPod } from './pod-lifecycle.js';
 import { verifyFailureOf } from './verify-failure.js';
 
-type PlanInput = Pick<BuildRequest, 'image' | 'hash' | 'push' | 'platforms' | 'baseImage' | 'dockerfilePath'>;
+type PlanInput = Pick<BuildRequest, 'image' | 'hash' | 'push' | 'platforms' | 'baseImage' | 'pulls' | 'dockerfilePath'>;
 type Stage = PodManifestInput['stage'];
 
 const verifies = (spec: ResolvedImageSpec) => spec.verify.length > 0;
@@ -40,7 +40,7 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
 
   const plan = (request: PlanInput, stage?: Stage): PodPlan => {
     const cacheRepo = typeof options.cache === 'object' ? options.cache.repo : undefined;
-    const hosts = [request.image, request.baseImage, ...(cacheRepo ? [cacheRepo] : [])].map(
+    const hosts = [request.image, ...(request.pulls ?? [request.baseImage]), ...(cacheRepo ? [cacheRepo] : [])].map(
       (reference) => parseImageRef(reference).registry,
     );
     return computePodPlan(

@@ -238,6 +238,15 @@ describe('plan() and supports()', () => {
     expect(plan.pod.spec.containers[0]!.args.filter((arg) => arg.startsWith('--insecure'))).toHaveLength(1);
   });
 
+  it("adds --insecure-registry for every registry the build pulls from (request.pulls), not only the base image's", async () => {
+    const b = await builder({}, testHost({ insecure: ['tools.local:5000'] }));
+    const request = buildRequest({ baseImage: 'mirror.local/busybox:1' });
+    const plan = (await b.plan!({ ...request, pulls: ['mirror.local/busybox:1', 'tools.local:5000/gcc:13'] })) as {
+      pod: { spec: { containers: Array<{ args: string[] }> } };
+    };
+    expect(plan.pod.spec.containers[0]!.args).toContain('--insecure-registry=tools.local:5000');
+  });
+
   it('declines multi-platform specs and build secrets', async () => {
     const b = await builder();
     const spec = buildRequest().spec;

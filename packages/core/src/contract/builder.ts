@@ -134,6 +134,14 @@ export interface BuildRequest {
   readonly hash: string;
   /** The base image reference FROM uses (base specs, lock digests and mirrors applied). */
   readonly baseImage: string;
+  /**
+   * Every image the build pulls, for the credentials and insecure-registry settings a builder
+   * hands its executor: `[baseImage]` for a spec imagespec renders; for a spec that brings its
+   * own Dockerfile, each image its FROM, `COPY --from` and `RUN --mount from` lines name (the
+   * stages the target needs; normalized, pinned as the Dockerfile sent has them). Optional:
+   * a core older than Dockerfile specs leaves it out; read it as `[baseImage]`.
+   */
+  readonly pulls?: readonly string[];
   /** Push after building. False when the spec has no registry or with --no-push. */
   readonly push: boolean;
   /** Target platforms; empty means the builder's default. */

@@ -74,6 +74,12 @@ describe('buildRequest for a Dockerfile spec', () => {
     expect(request.baseImage).toBe(`docker.io/library/busybox:1.36@${DIGEST}`);
   });
 
+  it('lists every image the target’s stages pull, pinned, for the builder’s credentials', async () => {
+    const dockerfile = `${USER_DOCKERFILE}COPY --from=registry.example:5000/tools/gcc:13 /bin/gcc /bin/gcc\n`;
+    const { request } = await requestFor({ Dockerfile: dockerfile }, { target: 'runtime' });
+    expect(request.pulls).toEqual([`docker.io/library/busybox:1.36@${DIGEST}`, 'registry.example:5000/tools/gcc:13']);
+  });
+
   it('sends the context as it is, its own Dockerfile untouched; ours travels beside it, listed in .dockerignore', async () => {
     const files = { Dockerfile: USER_DOCKERFILE, '.dockerignore': '*.log', 'a.txt': 'a\n', 'x.log': 'x\n' };
     const { request } = await requestFor(files);

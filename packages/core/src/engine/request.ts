@@ -31,6 +31,7 @@ export function buildRequest(
     image: identity.image,
     hash: identity.hash,
     baseImage: context.baseImage,
+    pulls: 'kind' in identity.input ? identity.input.images : [context.baseImage],
     push: context.push,
     platforms: spec.platforms,
     secrets: spec.pipSecretMounts,
