@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { BuilderEvent, BuilderHost, BuildRequest, ResolvedImageSpec } from '@imagespec/core';
-import { createBuildRequest } from '@imagespec/core/testing';
+import { createBuildRequest, runnableDockerfileSpecProject, writeProject } from '@imagespec/core/testing';
 import { AUTH_PASSWORD, AUTH_USER, testEnv } from '@imagespec/test-env';
 import { pack } from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -127,45 +127,17 @@ async function dockerfileSpecRequest(nonce: string, verify: readonly string[]) {
   const { registry, baseImages } = testEnv();
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-bk-dfspec-'));
   temps.push(dir);
-  const files: Record<string, string> = {
-    'imagespec.yaml': [
-      'images:',
-      '  web:',
-      '    name: imagespec-e2e/bk-dockerfile',
-      `    registry: ${registry.host}`,
-      '    dockerfile: docker/app.Dockerfile',
-      '    context: .',
-      '    target: runtime',
-      '    buildArgs:',
-      `      BASE: ${baseImages.busybox}`,
-      '      MSG: from-the-spec',
-      `    verify: ${JSON.stringify(verify)}`,
-      '',
-    ].join('\n'),
-    'docker/app.Dockerfile': [
-      'ARG BASE=none',
-      'ARG MSG=from-the-default',
-      'FROM ${BASE} AS build',
-      'ARG MSG',
-      'COPY src/ /src/',
-      'RUN mkdir -p /out && cat /src/main.txt > /out/app.txt && echo "$MSG" > /out/msg.txt',
-      'FROM $BASE AS runtime',
-      'COPY --from=build /out/ /srv/',
-      'COPY . /ctx',
-      'CMD ["cat", "/srv/app.txt"]',
-      'FROM runtime AS debug',
-      'RUN echo debug > /debug.txt',
-      '',
-    ].join('\n'),
-    Dockerfile: 'FROM scratch\n',
-    '.dockerignore': 'ignored/\n',
-    'ignored/notes.txt': 'not sent\n',
-    'src/main.txt': `hello ${nonce}\n`,
-  };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  await writeProject(
+    dir,
+    runnableDockerfileSpecProject({
+      key: 'web',
+      name: 'imagespec-e2e/bk-dockerfile',
+      registry: registry.host,
+      base: baseImages.busybox,
+      verify,
+      nonce,
+    }),
+  );
   return createBuildRequest({ file: join(dir, 'imagespec.yaml') });
 }
 

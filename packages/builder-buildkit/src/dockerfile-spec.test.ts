@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BuildRequest } from '@imagespec/core/builder';
-import { createBuildRequest } from '@imagespec/core/testing';
+import { createBuildRequest, dockerfileSpecProject, writeProject } from '@imagespec/core/testing';
 import { describe, expect, it } from 'vitest';
 import { failedIn, success, useStandInBuildctl } from '../test/stand-in-builder.js';
 
@@ -11,48 +11,18 @@ import { failedIn, success, useStandInBuildctl } from '../test/stand-in-builder.
 
 const standIn = useStandInBuildctl();
 
-const USER_DOCKERFILE = [
-  'ARG BASE=none',
-  'FROM ${BASE} AS build',
-  'RUN echo built > /built.txt',
-  'FROM $BASE AS runtime',
-  'COPY --from=build /built.txt /srv/',
-  'COPY . /ctx',
-  'FROM runtime AS debug',
-  'RUN echo debug',
-  '',
-].join('\n');
-/** The user's own file named Dockerfile in the context: not the spec's, and never replaced. */
-const OTHER_DOCKERFILE = 'FROM scratch\n# a Dockerfile of the project, not the one the spec names\n';
-
 /** A project whose spec builds docker/app.Dockerfile's runtime stage, with a build arg in FROM. */
 async function dockerfileSpec(verify: readonly string[] = []) {
   const dir = await mkdtemp(join(standIn.root, 'project-'));
-  const files: Record<string, string> = {
-    'imagespec.yaml': [
-      'images:',
-      '  app:',
-      '    name: bk/app',
-      '    registry: 127.0.0.1:5000',
-      '    dockerfile: docker/app.Dockerfile',
-      '    context: .',
-      '    target: runtime',
-      '    buildArgs:',
-      '      BASE: 127.0.0.1:5000/busybox:1',
-      `    verify: ${JSON.stringify(verify)}`,
-      '',
-    ].join('\n'),
-    'docker/app.Dockerfile': USER_DOCKERFILE,
-    Dockerfile: OTHER_DOCKERFILE,
-    '.dockerignore': 'secret.txt\n',
-    'app.txt': 'app content\n',
-    'secret.txt': 'never sent\n',
-  };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
-  return { dir, ...(await createBuildRequest({ file: join(dir, 'imagespec.yaml') })) };
+  const files = dockerfileSpecProject({
+    key: 'app',
+    name: 'bk/app',
+    registry: '127.0.0.1:5000',
+    base: '127.0.0.1:5000/busybox:1',
+    verify,
+  });
+  await writeProject(dir, files);
+  return { dir, files, ...(await createBuildRequest({ file: join(dir, 'imagespec.yaml') })) };
 }
 
 async function entryPaths(request: BuildRequest): Promise<string[]> {
@@ -64,7 +34,7 @@ async function entryPaths(request: BuildRequest): Promise<string[]> {
 describe('buildkit builder: a spec that brings its own Dockerfile', () => {
   it('builds it whole: the Dockerfile apart under its own name, the context exactly as docker build sends it', async () => {
     const { builder, record, temps } = standIn.setup(success);
-    const { dir, request } = await dockerfileSpec();
+    const { dir, files, request } = await dockerfileSpec();
     expect(await builder.build(request)).toMatchObject({ image: request.image, pushed: true });
 
     const seen = await record();
@@ -80,7 +50,7 @@ describe('buildkit builder: a spec that brings its own Dockerfile', () => {
     expect(seen.contextFiles.sort()).toEqual(await entryPaths(request));
     expect(seen.contextFiles).not.toContain('.imagespec.Dockerfile');
     expect(seen.contextFiles).not.toContain('secret.txt');
-    expect(seen.contextTexts.Dockerfile).toBe(OTHER_DOCKERFILE);
+    expect(seen.contextTexts.Dockerfile).toBe(files.Dockerfile);
     expect(seen.contextTexts['.dockerignore']).toBe(await readFile(join(dir, '.dockerignore'), 'utf8'));
     expect(seen.contextTexts['app.txt']).toBe('app content\n');
     expect(temps.filter((path) => existsSync(path))).toEqual([]);

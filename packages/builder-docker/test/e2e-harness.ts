@@ -6,9 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type {
   BuildEvent,
   Builder,
@@ -20,7 +20,7 @@ import type {
 } from '@imagespec/core';
 import { createRegistryAccess, parseDockerConfig } from '@imagespec/core/registry';
 import { normalizeSpec } from '@imagespec/core/spec';
-import { type RunWithBuilderOptions, runWithBuilder } from '@imagespec/core/testing';
+import { type RunWithBuilderOptions, runWithBuilder, writeProject } from '@imagespec/core/testing';
 import { testEnv } from '@imagespec/test-env';
 import { onTestFinished } from 'vitest';
 import definition from '../src/index.js';
@@ -33,10 +33,7 @@ export type LocalBuilder = Builder & { exists(image: string): Promise<boolean> }
 export async function makeProject(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-e2e-'));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  await writeProject(dir, files);
   return dir;
 }
 

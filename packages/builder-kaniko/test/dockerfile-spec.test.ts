@@ -5,11 +5,11 @@
  * kaniko-cluster.e2e.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { BuildRequest } from '@imagespec/core/builder';
-import { createBuildRequest } from '@imagespec/core/testing';
+import { createBuildRequest, dockerfileSpecProject, writeProject } from '@imagespec/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import kaniko from '../src/index.js';
 import { resolveKanikoOptions } from '../src/options.js';
@@ -40,48 +40,18 @@ afterEach(() => {
 
 const builder = () => kaniko.create(resolveKanikoOptions({ kubeconfig: kubeconfig.path, namespace: 'ci' }), testHost());
 
-const USER_DOCKERFILE = [
-  'ARG BASE=none',
-  'FROM ${BASE} AS build',
-  'RUN echo built > /built.txt',
-  'FROM $BASE AS runtime',
-  'COPY --from=build /built.txt /srv/',
-  'COPY . /ctx',
-  'FROM runtime AS debug',
-  'RUN echo debug',
-  '',
-].join('\n');
-/** The user's own file named Dockerfile in the context: not the spec's, and never replaced. */
-const OTHER_DOCKERFILE = 'FROM scratch\n# a Dockerfile of the project, not the one the spec names\n';
-
 /** A project whose spec builds docker/app.Dockerfile's runtime stage, with a build arg in FROM. */
 async function dockerfileSpec(verify: readonly string[] = []) {
   const dir = await mkdtemp(join(root, 'project-'));
-  const files: Record<string, string> = {
-    'imagespec.yaml': [
-      'images:',
-      '  app:',
-      '    name: fx/app',
-      '    registry: localhost:5000',
-      '    dockerfile: docker/app.Dockerfile',
-      '    context: .',
-      '    target: runtime',
-      '    buildArgs:',
-      '      BASE: localhost:5000/busybox:1',
-      `    verify: ${JSON.stringify(verify)}`,
-      '',
-    ].join('\n'),
-    'docker/app.Dockerfile': USER_DOCKERFILE,
-    Dockerfile: OTHER_DOCKERFILE,
-    '.dockerignore': 'secret.txt\n',
-    'app.txt': 'app content\n',
-    'secret.txt': 'never sent\n',
-  };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
-  return { dir, ...(await createBuildRequest({ file: join(dir, 'imagespec.yaml') })) };
+  const files = dockerfileSpecProject({
+    key: 'app',
+    name: 'fx/app',
+    registry: 'localhost:5000',
+    base: 'localhost:5000/busybox:1',
+    verify,
+  });
+  await writeProject(dir, files);
+  return { dir, files, ...(await createBuildRequest({ file: join(dir, 'imagespec.yaml') })) };
 }
 
 const argsOf = (pod: (typeof fake.created)[number]) =>
@@ -97,7 +67,7 @@ describe('kaniko builder: a spec that brings its own Dockerfile', () => {
   it('sends the context with the Dockerfile at .imagespec.Dockerfile, listed in .dockerignore, the user’s files untouched', async () => {
     fake.scenario = SUCCESS;
     const before = fake.created.length;
-    const { dir, request } = await dockerfileSpec();
+    const { dir, files, request } = await dockerfileSpec();
     expect(await (await builder()).build(request)).toEqual({ image: request.image, digest: DIGEST, pushed: true });
 
     const [pod, ...more] = fake.created.slice(before);
@@ -109,21 +79,21 @@ describe('kaniko builder: a spec that brings its own Dockerfile', () => {
     const received = await readContext(pod!.stdin.data!);
     expect(received['.imagespec.Dockerfile']).toBe(request.dockerfile('plain'));
     expect(received['.imagespec.Dockerfile']).toMatch(/\nFROM runtime AS imagespec-image\n/);
-    expect(received.Dockerfile).toBe(OTHER_DOCKERFILE);
-    expect(received['docker/app.Dockerfile']).toBe(USER_DOCKERFILE);
+    expect(received.Dockerfile).toBe(files.Dockerfile);
+    expect(received['docker/app.Dockerfile']).toBe(files['docker/app.Dockerfile']);
     // Kaniko reads the root .dockerignore: the user's lines, then the one that keeps imagespec's file out of the image.
     const userIgnore = await readFile(join(dir, '.dockerignore'), 'utf8');
     expect(received['.dockerignore']?.startsWith(userIgnore)).toBe(true);
     expect(received['.dockerignore']?.split('\n')).toContain('.imagespec.Dockerfile');
-    const files = Object.keys(received).filter((name) => !name.endsWith('/') && name !== '.imagespec.Dockerfile');
-    expect(files.sort()).toEqual((await entryPaths(request)).sort());
-    expect(files).not.toContain('secret.txt');
+    const sent = Object.keys(received).filter((name) => !name.endsWith('/') && name !== '.imagespec.Dockerfile');
+    expect(sent.sort()).toEqual((await entryPaths(request)).sort());
+    expect(sent).not.toContain('secret.txt');
   });
 
   it('verify: the verify pod then the image pod read the Dockerfile with the verify stage after the user’s stages', async () => {
     fake.scenario = SUCCESS;
     const before = fake.created.length;
-    const { request } = await dockerfileSpec(['test -f /srv/built.txt']);
+    const { files, request } = await dockerfileSpec(['test -f /srv/built.txt']);
     expect(await (await builder()).build(request)).toMatchObject({ pushed: true });
 
     const [verify, image, ...more] = fake.created.slice(before);
@@ -139,7 +109,7 @@ describe('kaniko builder: a spec that brings its own Dockerfile', () => {
     for (const pod of [verify!, image!]) {
       const received = await readContext(pod.stdin.data!);
       expect(received['.imagespec.Dockerfile']).toBe(dockerfile);
-      expect(received.Dockerfile).toBe(OTHER_DOCKERFILE);
+      expect(received.Dockerfile).toBe(files.Dockerfile);
     }
   });
 

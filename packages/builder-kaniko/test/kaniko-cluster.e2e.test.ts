@@ -8,11 +8,11 @@
  * `http://127.0.0.1:5000`: the verify tests then also check the registry itself). Skipped,
  * saying why, when they are missing (these machines have no cluster).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { isImagespecError, parseImageRef } from '@imagespec/core';
-import { createBuildRequest } from '@imagespec/core/testing';
+import { createBuildRequest, runnableDockerfileSpecProject, writeProject } from '@imagespec/core/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import kaniko from '../src/index.js';
 import { resolveKanikoOptions } from '../src/options.js';
@@ -63,45 +63,17 @@ async function dockerfileSpecRequest(nonce: string) {
     'test ! -e /ctx/ignored',
     'echo dockerfile-spec-checked',
   ];
-  const files: Record<string, string> = {
-    'imagespec.yaml': [
-      'images:',
-      '  web:',
-      '    name: kaniko-e2e-dockerfile',
-      `    registry: ${registry}`,
-      '    dockerfile: docker/app.Dockerfile',
-      '    context: .',
-      '    target: runtime',
-      '    buildArgs:',
-      `      BASE: ${JSON.stringify(env.IMAGESPEC_KANIKO_BASE_IMAGE)}`,
-      '      MSG: from-the-spec',
-      `    verify: [${JSON.stringify(checks.join(' && '))}]`,
-      '',
-    ].join('\n'),
-    'docker/app.Dockerfile': [
-      'ARG BASE=none',
-      'ARG MSG=from-the-default',
-      'FROM ${BASE} AS build',
-      'ARG MSG',
-      'COPY src/ /src/',
-      'RUN mkdir -p /out && cat /src/main.txt > /out/app.txt && echo "$MSG" > /out/msg.txt',
-      'FROM $BASE AS runtime',
-      'COPY --from=build /out/ /srv/',
-      'COPY . /ctx',
-      'CMD ["cat", "/srv/app.txt"]',
-      'FROM runtime AS debug',
-      'RUN echo debug > /debug.txt',
-      '',
-    ].join('\n'),
-    Dockerfile: 'FROM scratch\n',
-    '.dockerignore': 'ignored/\n',
-    'ignored/notes.txt': 'not sent\n',
-    'src/main.txt': `hello ${nonce}\n`,
-  };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  await writeProject(
+    dir,
+    runnableDockerfileSpecProject({
+      key: 'web',
+      name: 'kaniko-e2e-dockerfile',
+      registry,
+      base: env.IMAGESPEC_KANIKO_BASE_IMAGE as string,
+      verify: [checks.join(' && ')],
+      nonce,
+    }),
+  );
   return createBuildRequest({ file: join(dir, 'imagespec.yaml') });
 }
 

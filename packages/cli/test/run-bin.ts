@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeProject } from '@imagespec/core/testing';
 import { afterEach } from 'vitest';
 
 /** The committed bin npm links (bin/imagespec.js), which loads the built CLI from dist/. */
@@ -43,10 +44,7 @@ export function runBin(
 /** A temp project folder with the given files; removed by the returned dispose. */
 export async function tempProject(files: Record<string, string>): Promise<{ dir: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-cli-'));
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  await writeProject(dir, files);
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { contentMtimeNs } from './context/content-mtime.js';
 import type { BuildRequest } from './contract/builder.js';
 import { computeImageIdentity } from './hash/identity.js';
 import { imageSpec } from './spec/fluent.js';
-import { createBuildRequest, runWithBuilder } from './testing.js';
+import { createBuildRequest, runWithBuilder, writeProject } from './testing.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -17,10 +17,7 @@ afterEach(async () => {
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-testing-'));
   dirs.push(dir);
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(join(dir, path, '..'), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  await writeProject(dir, files);
   return dir;
 }
 

@@ -5,9 +5,9 @@
  * checks the engine runs, not a copy of them; a whole run is `runBuilds` with that builder
  * alone. Not part of `@imagespec/core/builder`: a builder's runtime never loads it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BuildEvent, BuildRequest, RegistryAccess, ResolvedImageSpec } from './builder.js';
 import type { BuilderOption } from './config/define.js';
 import { createBuilderHost } from './engine/host.js';
@@ -142,4 +142,100 @@ export async function runWithBuilder(
     await host.dispose();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Writes each file (a POSIX path under `dir` -> its text) into `dir`, creating folders on the way. */
+export async function writeProject(dir: string, files: Readonly<Record<string, string>>): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+}
+
+export interface DockerfileSpecProjectOptions {
+  /** The key under `images:`. */
+  readonly key: string;
+  readonly name: string;
+  readonly registry: string;
+  /** The image the Dockerfile's `BASE` build arg names (FROM ${BASE}). */
+  readonly base: string;
+  readonly verify?: readonly string[];
+}
+
+const specYaml = (options: DockerfileSpecProjectOptions, extraArgs: readonly string[]) =>
+  [
+    'images:',
+    `  ${options.key}:`,
+    `    name: ${options.name}`,
+    `    registry: ${options.registry}`,
+    '    dockerfile: docker/app.Dockerfile',
+    '    context: .',
+    '    target: runtime',
+    '    buildArgs:',
+    `      BASE: ${JSON.stringify(options.base)}`,
+    ...extraArgs,
+    `    verify: ${JSON.stringify(options.verify ?? [])}`,
+    '',
+  ].join('\n');
+
+/**
+ * The project of a spec that brings its own Dockerfile, as builders' stand-in tests check
+ * what their executor is handed: `docker/app.Dockerfile` with a build stage, the `runtime`
+ * target (a build arg in FROM) and a stage after it; a Dockerfile of the project's own at the
+ * context's root, and a `.dockerignore` that leaves `secret.txt` out.
+ */
+export function dockerfileSpecProject(options: DockerfileSpecProjectOptions): Record<string, string> {
+  return {
+    'imagespec.yaml': specYaml(options, []),
+    'docker/app.Dockerfile': [
+      'ARG BASE=none',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile's ARG, not a template
+      'FROM ${BASE} AS build',
+      'RUN echo built > /built.txt',
+      'FROM $BASE AS runtime',
+      'COPY --from=build /built.txt /srv/',
+      'COPY . /ctx',
+      'FROM runtime AS debug',
+      'RUN echo debug',
+      '',
+    ].join('\n'),
+    Dockerfile: 'FROM scratch\n# a Dockerfile of the project, not the one the spec names\n',
+    '.dockerignore': 'secret.txt\n',
+    'app.txt': 'app content\n',
+    'secret.txt': 'never sent\n',
+  };
+}
+
+/**
+ * The same shape for real-daemon tests, runnable: the build stage copies `src/main.txt`
+ * (holding `nonce`, so each run builds anew) and a build arg the spec sets to
+ * `from-the-spec` into /srv; the image's CMD prints /srv/app.txt; the debug stage after the
+ * target writes /debug.txt; `ignored/` is left out by the `.dockerignore`.
+ */
+export function runnableDockerfileSpecProject(
+  options: DockerfileSpecProjectOptions & { readonly nonce: string },
+): Record<string, string> {
+  return {
+    'imagespec.yaml': specYaml(options, ['      MSG: from-the-spec']),
+    'docker/app.Dockerfile': [
+      'ARG BASE=none',
+      'ARG MSG=from-the-default',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile's ARG, not a template
+      'FROM ${BASE} AS build',
+      'ARG MSG',
+      'COPY src/ /src/',
+      'RUN mkdir -p /out && cat /src/main.txt > /out/app.txt && echo "$MSG" > /out/msg.txt',
+      'FROM $BASE AS runtime',
+      'COPY --from=build /out/ /srv/',
+      'COPY . /ctx',
+      'CMD ["cat", "/srv/app.txt"]',
+      'FROM runtime AS debug',
+      'RUN echo debug > /debug.txt',
+      '',
+    ].join('\n'),
+    Dockerfile: 'FROM scratch\n',
+    '.dockerignore': 'ignored/\n',
+    'ignored/notes.txt': 'not sent\n',
+    'src/main.txt': `hello ${options.nonce}\n`,
+  };
 }

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import type { BuildRequest } from '../contract/builder.js';
 import type { ImageSpecInput } from '../contract/spec.js';
 import { renderVerifyStage } from '../dockerfile/verify-stage.js';
 import { normalizeSpec } from '../spec/normalize.js';
+import { writeProject } from '../testing.js';
 import { planBuilds } from './plan.js';
 import { buildRequest } from './request.js';
 
@@ -23,10 +24,7 @@ afterEach(async () => {
 async function requestFor(files: Record<string, string>, input: Partial<ImageSpecInput> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-request-dockerfile-'));
   dirs.push(dir);
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  await writeProject(dir, files);
   const spec = normalizeSpec({ name: 'web', dockerfile: 'Dockerfile', verify: ['true'], ...input }, { dir });
   const lock = { 'docker.io/library/busybox:1.36': `docker.io/library/busybox:1.36@${DIGEST}` };
   const [planned] = await planBuilds([spec], { resolveBase: (ref) => lock[ref as keyof typeof lock] ?? ref });

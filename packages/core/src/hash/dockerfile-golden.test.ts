@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageSpecInput } from '../contract/spec.js';
 import { computeDockerfileHashInput } from '../dockerfile-spec/hash-input.js';
 import { normalizeSpec } from '../spec/normalize.js';
+import { writeProject } from '../testing.js';
 import { canonicalJson } from './canonical-json.js';
 import { renderExplain } from './explain.js';
 import { hashOf } from './hash.js';
@@ -74,10 +75,7 @@ beforeAll(async () => {
     'own/src/main.txt': 'hello\n',
     'own/src/extra.txt': 'left out\n',
   };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(work, path)), { recursive: true });
-    await writeFile(join(work, path), text);
-  }
+  await writeProject(work, files);
 });
 
 afterAll(async () => {
