@@ -20,9 +20,10 @@ function coreSource(specifier: string): string | undefined {
 
 export default defineConfig([
   {
-    // The CLI's implementation: core (from its source) and every dependency but jiti in one
-    // CommonJS file, which the bin runs from a V8 code cache (src/code-cache.ts). jiti stays
-    // external: it is large and only loaded for TypeScript configs and plugins.
+    // The CLI's implementation: core (from its source) and every dependency but jiti and
+    // exsolve in one CommonJS file, which the bin runs from a V8 code cache (src/code-cache.ts).
+    // Both are loaded only when needed: exsolve to resolve builder packages, jiti (large) for
+    // TypeScript configs and plugins.
     entry: { imagespec: 'src/main.ts' },
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),
@@ -32,8 +33,8 @@ export default defineConfig([
     shims: true,
     minify: true,
     tsconfig: 'tsconfig.json',
-    noExternal: [/^(?!jiti$).*/],
-    external: ['jiti'],
+    noExternal: [/^(?!(jiti|exsolve)$).*/],
+    external: ['jiti', 'exsolve'],
     // Builtins keep their node: names and reach esbuildPlugins (tsup would resolve them first).
     removeNodeProtocol: false,
     esbuildPlugins: [

@@ -1,5 +1,6 @@
 import { runBuilds } from '@imagespec/core/engine';
 import { errorCategory, ImagespecError } from '@imagespec/core/errors';
+import { computeImageIdentity, type ImageIdentity } from '@imagespec/core/hash';
 import { lintSpecs } from '@imagespec/core/lint';
 import { createLockResolver, readLockFile } from '@imagespec/core/lock';
 import { createRegistryClient } from '@imagespec/core/registry';
@@ -52,8 +53,12 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
   const renderer = createRenderer(options.json ? 'json' : options.progress, io);
   const lock = await readLockFile(project.config.dir);
   const resolveBase = createLockResolver(lock);
+  // Lint reads the copied folders from the identities the run then plans with: each tree is listed once.
+  const identities = new Map<string, Promise<ImageIdentity>>();
+  const identity = (spec: (typeof project.specs)[number]) =>
+    computeImageIdentity(spec, { resolveBase, signal: io.signal, cache: identities });
   // Lint warnings go through the renderer, which prints them once, after the builds.
-  for (const warning of await lintSpecs(project.specs, { lock, locate: project.locate })) {
+  for (const warning of await lintSpecs(project.specs, { lock, locate: project.locate, identity })) {
     renderer.event({
       type: 'warning',
       message: `[${warning.rule}] ${warning.image}: ${warning.message}`,
@@ -70,6 +75,7 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
       registryClient,
       access,
       resolveBase,
+      identities,
       ...(options.push !== undefined && { push: options.push }),
       force: Boolean(options.force),
       dryRun: Boolean(options.dryRun),

@@ -27,6 +27,8 @@ export interface FileDigest {
   readonly sha256?: string;
   /** For `symlink`. */
   readonly linkTarget?: string;
+  /** The `.dockerignore` `!` line that keeps this file (walk.ts `keptBy`); not hashed. */
+  readonly keptBy?: string;
 }
 
 export interface TreeDigest {
@@ -100,7 +102,12 @@ export async function digestTree(hostPath: string, options: DigestOptions = {}):
   const files = entries.map((file, index): FileDigest => {
     if (file.kind === 'dir') return { path: file.path, mode: 'dir' };
     if (file.kind === 'symlink') return { path: file.path, mode: 'symlink', linkTarget: file.linkTarget ?? '' };
-    return { path: file.path, mode: file.mode & 0o111 ? 'exec' : 'file', sha256: known[index] ?? sums[next++]! };
+    const digest: FileDigest = {
+      path: file.path,
+      mode: file.mode & 0o111 ? 'exec' : 'file',
+      sha256: known[index] ?? sums[next++]!,
+    };
+    return file.keptBy === undefined ? digest : { ...digest, keptBy: file.keptBy };
   });
   return { digest: digestRecords(files), files, excluded: excluded.groups() };
 }

@@ -17,6 +17,11 @@ export interface PlanOptions {
   readonly platform?: readonly string[];
   readonly resolveBase?: ResolveBase;
   readonly signal?: AbortSignal;
+  /**
+   * Identities computed earlier in this run with the same `resolveBase` (IdentityOptions.cache),
+   * e.g. by lint: a spec's files are then not listed and hashed again. Default: a new map.
+   */
+  readonly identities?: Map<string, Promise<ImageIdentity>>;
 }
 
 /**
@@ -31,7 +36,7 @@ export async function planBuilds(
   const identityOptions = {
     ...(options.resolveBase && { resolveBase: options.resolveBase }),
     ...(options.signal && { signal: options.signal }),
-    cache: new Map<string, Promise<ImageIdentity>>(),
+    cache: options.identities ?? new Map<string, Promise<ImageIdentity>>(),
   };
   const planned = new Map<string, PlannedImage>();
   /** Adds a spec after its base chain; a spec's identity already carries its base's. */

@@ -5,6 +5,7 @@ import type { BuildPlan, RegistryAccess } from '../contract/builder.js';
 import type { BuildEvent } from '../contract/events.js';
 import type { ResolvedImageSpec } from '../contract/spec.js';
 import { ImagespecError, isImagespecError } from '../errors.js';
+import type { ImageIdentity } from '../hash/identity.js';
 import type { BuilderSelection, SelectedBuilder } from '../plugin/selection.js';
 import { createRegistryBlobClient } from '../registry/blob-client.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -41,6 +42,8 @@ export interface RunBuildsOptions {
   readonly onEvent?: (event: BuildEvent) => void;
   /** Lock hook: base reference -> pinned reference. */
   readonly resolveBase?: ResolveBase;
+  /** PlanOptions.identities: identities already computed with this `resolveBase` (by lint). */
+  readonly identities?: Map<string, Promise<ImageIdentity>>;
   /** Puts specs' extra `tags` (default: core's registry client over `access`). */
   readonly retagClient?: RetagClient;
 }
@@ -99,6 +102,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
   const planned = await planBuilds(options.specs, {
     ...(options.platform && { platform: options.platform }),
     ...(options.resolveBase && { resolveBase: options.resolveBase }),
+    ...(options.identities && { identities: options.identities }),
     signal,
   }).catch((error: unknown) => {
     // Cancelled while hashing: nothing was queued yet, so the run as a whole is cancelled.

@@ -3,6 +3,7 @@ import type { ResolvedImageSpec } from '../contract/spec.js';
 import { readDockerfileSource } from '../dockerfile-spec/facts.js';
 import { lintDockerfile } from '../dockerfile-spec/lint.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
+import type { ImageIdentity } from '../hash/identity.js';
 import type { LockFile } from '../lock/lock-file.js';
 import { listCopiedTrees } from './context-trees.js';
 import { type LintFinding, lintSpec } from './rules.js';
@@ -21,7 +22,17 @@ export type Locate = (path: readonly (string | number)[]) => { line: number; col
 /** Reads requirements files and runs the rules over every spec; de-duplicated, in spec order. */
 export async function lintSpecs(
   specs: readonly ResolvedImageSpec[],
-  options: { lock: LockFile; locate?: (spec: ResolvedImageSpec) => Locate | undefined },
+  options: {
+    lock: LockFile;
+    locate?: (spec: ResolvedImageSpec) => Locate | undefined;
+    /**
+     * The spec's identity, when the caller computes it anyway (a build, through
+     * RunBuildsOptions.identities): the copied folders are then taken from the listing the
+     * hash read instead of walked again. A spec whose identity fails gets no secret-file
+     * findings (the build reports why it failed).
+     */
+    identity?: (spec: ResolvedImageSpec) => Promise<ImageIdentity>;
+  },
 ): Promise<LintWarning[]> {
   const warnings: LintWarning[] = [];
   const seen = new Set<string>();
@@ -42,7 +53,13 @@ export async function lintSpecs(
       ...(requirementsText !== undefined && { requirementsText }),
       ...(lockText !== undefined && { lockText }),
     });
-    findings.push(...lintSecretFiles(spec, await listCopiedTrees(spec)));
+    const trees = options.identity
+      ? await options.identity(spec).then(
+          (identity) => listCopiedTrees(spec, identity),
+          () => [],
+        )
+      : await listCopiedTrees(spec);
+    findings.push(...lintSecretFiles(spec, trees));
     findings.push(...(await lintOwnDockerfile(spec, options.lock)));
     for (const finding of findings) {
       const warning = place(finding, spec, locate);

@@ -2,6 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ResolvedImageSpec } from '../contract/spec.js';
+import { computeImageIdentity } from '../hash/identity.js';
 import { EMPTY_LOCK } from '../lock/lock-file.js';
 import { parseSpecText } from '../spec/load.js';
 import { lintSpecs } from './lint.js';
@@ -49,7 +51,8 @@ describe('secretFileKind', () => {
   it.each(harmless)('leaves %s alone', (path) => expect(secretFileKind(path)).toBeUndefined());
 });
 
-describe('lintSpecs: rule secret-file', () => {
+// A build gives lint the identities it plans with (the hash's listing); `imagespec lint` walks.
+describe.each(['walked', 'from the identity'] as const)('lintSpecs: rule secret-file, trees %s', (trees) => {
   let work: string;
   beforeEach(async () => {
     work = await mkdtemp(join(tmpdir(), 'imagespec-secret-files-'));
@@ -67,7 +70,13 @@ describe('lintSpecs: rule secret-file', () => {
 
   async function lint(yaml: string[]) {
     const file = parseSpecText(yaml.join('\n'), { file: join(work, 'imagespec.yaml'), format: 'yaml' });
-    const warnings = await lintSpecs(file.specs, { lock: EMPTY_LOCK, locate: () => file.locate });
+    const warnings = await lintSpecs(file.specs, {
+      lock: EMPTY_LOCK,
+      locate: () => file.locate,
+      ...(trees === 'from the identity' && {
+        identity: (spec: ResolvedImageSpec) => computeImageIdentity(spec, { statCache: false }),
+      }),
+    });
     return warnings.filter((warning) => warning.rule === 'secret-file');
   }
 

@@ -23,7 +23,7 @@ export interface LoadBuilderOptions {
   readonly fromDir: string;
   /** The config file, for error messages. */
   readonly configFile?: string;
-  /** Imports the module and jiti (default: this module's `import()`). */
+  /** Imports the module, exsolve and jiti (default: this module's `import()`). */
   readonly importModule?: ImportModule;
 }
 
@@ -54,10 +54,13 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
     }
   } else {
     packageName = packageNameOf(specifier);
-    const jiti = await createLoader(importModule);
-    const found =
-      jiti.esmResolve(specifier, { parentURL: pathToFileURL(join(options.fromDir, '/')), try: true }) ??
-      jiti.esmResolve(specifier, { parentURL: import.meta.url, try: true });
+    // Node's own ESM algorithm (exports, conditions node+import), through exsolve: a fraction of jiti's load.
+    const { resolveModuleURL } = (await importModule('exsolve')) as typeof import('exsolve');
+    const found = resolveModuleURL(specifier, {
+      from: [pathToFileURL(join(options.fromDir, '/')), import.meta.url],
+      try: true,
+      cache: false,
+    });
     if (found === undefined) {
       throw new ImagespecError(
         'PLUGIN_NOT_INSTALLED',
@@ -91,7 +94,7 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
 }
 
 async function createLoader(importModule: ImportModule) {
-  // Only builders written in TypeScript and package resolution need jiti, which is slow to load.
+  // Only builders written in TypeScript need jiti, which is slow to load.
   const { createJiti } = (await importModule('jiti')) as typeof import('jiti');
   return createJiti(import.meta.url, { moduleCache: false });
 }
