@@ -96,6 +96,7 @@ export async function buildCommand(io: CliIo, options: BuildOptions): Promise<vo
     ...(image.digest && { digest: image.digest }),
     durationMs: image.durationMs,
     ...(image.error && { error: image.error }),
+    ...(image.split && { split: image.split }),
   }));
   renderer.finish(rows, options.dryRun ? { plans: summary.plans } : undefined);
   // Written before the failures decide the exit code: CI reads them most when something failed.

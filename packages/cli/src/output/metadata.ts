@@ -1,6 +1,6 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ImageResult, ImageStatus } from '@imagespec/core/engine';
+import type { BasePartResult, ImageResult, ImageStatus } from '@imagespec/core/engine';
 import { ImagespecError } from '@imagespec/core/errors';
 import { parseImageRef } from '@imagespec/core/image-ref';
 
@@ -17,6 +17,8 @@ export interface ImageMetadata {
   readonly status: ImageStatus;
   readonly durationMs: number;
   readonly error?: ImageResult['error'];
+  /** A split build's base part (image, hash, status, and its builder when this run built it). */
+  readonly split?: BasePartResult;
 }
 
 /**
@@ -39,6 +41,7 @@ export function renderMetadata(images: readonly ImageResult[]): Record<string, I
       status: image.status,
       durationMs: image.durationMs,
       ...(image.error && { error: image.error }),
+      ...(image.split && { split: image.split }),
     };
   }
   return out;

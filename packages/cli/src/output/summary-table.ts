@@ -1,7 +1,8 @@
+import type { BasePartResult } from '@imagespec/core/engine';
 import type { Colors } from './colors.js';
 import type { SummaryRow } from './types.js';
 
-/** The end-of-run table: image, tag, builder, result, duration. */
+/** The end-of-run table: image, tag, builder, result, duration; then how split builds were made. */
 export function renderSummaryTable(rows: readonly SummaryRow[], colors: Colors): string {
   if (rows.length === 0) return '';
   const header = ['IMAGE', 'TAG', 'BUILDER', 'RESULT', 'TIME'];
@@ -22,7 +23,19 @@ export function renderSummaryTable(rows: readonly SummaryRow[], colors: Colors):
     const line = pad(body[index] ?? []);
     lines.push(row.status === 'failed' ? colors.red(line) : line);
   });
+  for (const row of rows) if (row.split) lines.push(describeSplit(row, row.split));
   return `${lines.join('\n')}\n`;
+}
+
+/** `app: built in two parts: base part <image> (found in the registry | built by docker), source layer by oci` */
+function describeSplit(row: SummaryRow, part: BasePartResult): string {
+  const base =
+    part.status === 'skipped'
+      ? 'found in the registry'
+      : part.status === 'planned'
+        ? `to be built${part.builder ? ` by ${part.builder}` : ''}`
+        : `built${part.builder ? ` by ${part.builder}` : ''}`;
+  return `${row.name}: built in two parts: base part ${part.image} (${base}), source layer and settings by ${row.builder ?? '-'}`;
 }
 
 export function formatDuration(ms: number | undefined): string {

@@ -4,7 +4,7 @@
  * each other.
  */
 import type { BuildEvent } from '@imagespec/core';
-import type { PlannedBuild } from '@imagespec/core/engine';
+import type { BasePartResult, PlannedBuild } from '@imagespec/core/engine';
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
 
@@ -17,6 +17,8 @@ export interface SummaryRow {
   readonly digest?: string;
   readonly durationMs?: number;
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
+  /** Built in two parts: the base part (the spec up to its commands) as the run found or made it; `builder` appended the rest. */
+  readonly split?: BasePartResult;
 }
 
 /** What a run adds to its summary: with --dry-run, the builders' plans. */
