@@ -108,12 +108,13 @@ export interface ContextOptions {
  *
  * For a spec that brings its own Dockerfile (`spec.dockerfile` set):
  * - `dockerfile(dialect)` is the user's Dockerfile, the same in both dialects, as read when
- *   the tag was computed: the images it pulls pinned to the lock's digests, the spec's
- *   buildArgs written as the defaults of the ARGs that declare them, an unnamed target
- *   stage named `imagespec-target`, and one stage appended, `FROM <target> AS
- *   imagespec-image`, with the hash label and the spec's labels. Build it whole: no
- *   `--target`, no `--build-arg` (the last stage is the image). `renderVerifyStage` appends
- *   the verify stage after it as for any spec. Its lines keep the user's line numbers.
+ *   the tag was computed: the images it pulls pinned to the lock's digests (then through
+ *   the configured registry mirrors), the spec's buildArgs written as the defaults of the
+ *   ARGs that declare them, an unnamed target stage named `imagespec-target`, and one stage
+ *   appended, `FROM <target> AS imagespec-image`, with the hash label and the spec's labels.
+ *   Build it whole: no `--target`, no `--build-arg` (the last stage is the image).
+ *   `renderVerifyStage` appends the verify stage after it as for any spec. Its lines keep
+ *   the user's line numbers.
  * - `contextEntries()` lists the Dockerfile's context exactly as `docker build` sends it
  *   (its `.dockerignore`, or `<Dockerfile>.dockerignore` when that exists, applied), checked
  *   against what was hashed (CONTEXT_CHANGED); the Dockerfile is not among them: pass it
@@ -138,7 +139,7 @@ export interface BuildRequest {
    * Every image the build pulls, for the credentials and insecure-registry settings a builder
    * hands its executor: `[baseImage]` for a spec imagespec renders; for a spec that brings its
    * own Dockerfile, each image its FROM, `COPY --from` and `RUN --mount from` lines name (the
-   * stages the target needs; normalized, pinned as the Dockerfile sent has them). Optional:
+   * stages the target needs; normalized, pinned and mirrored as the Dockerfile sent has them). Optional:
    * a core older than Dockerfile specs leaves it out; read it as `[baseImage]`.
    */
   readonly pulls?: readonly string[];

@@ -13,7 +13,12 @@ import { renderUserDockerfile } from './render.js';
 export function renderSpecDockerfile(
   spec: ResolvedImageSpec,
   identity: ImageIdentity,
-  options: { readonly dialect: DockerfileDialect; readonly baseImage: string },
+  options: {
+    readonly dialect: DockerfileDialect;
+    readonly baseImage: string;
+    /** Rewrites each image the user's Dockerfile pulls through the registry mirrors (after pinning). */
+    readonly mirror?: (reference: string) => string;
+  },
 ): string {
   if (!spec.dockerfile) {
     return renderDockerfile(spec, { dialect: options.dialect, baseImage: options.baseImage, hash: identity.hash });
@@ -27,7 +32,7 @@ export function renderSpecDockerfile(
     file: source.path,
     parsed: source.parsed,
     stages: source.stages,
-    pinned: (ref) => pinned[ref] ?? ref,
+    pinned: (ref) => (options.mirror ?? String)(pinned[ref] ?? ref),
     hash: identity.hash,
     buildArgs: spec.dockerfile.buildArgs,
     labels: spec.labels,

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BuildRequest } from '../contract/builder.js';
 import type { ImageSpecInput } from '../contract/spec.js';
 import { renderVerifyStage } from '../dockerfile/verify-stage.js';
+import { createRegistryAccess } from '../registry/access.js';
 import { normalizeSpec } from '../spec/normalize.js';
 import { writeProject } from '../testing.js';
 import { planBuilds } from './plan.js';
@@ -21,7 +22,11 @@ afterEach(async () => {
   dirs = [];
 });
 
-async function requestFor(files: Record<string, string>, input: Partial<ImageSpecInput> = {}) {
+async function requestFor(
+  files: Record<string, string>,
+  input: Partial<ImageSpecInput> = {},
+  mirror?: (reference: string) => string,
+) {
   const dir = await mkdtemp(join(tmpdir(), 'imagespec-request-dockerfile-'));
   dirs.push(dir);
   await writeProject(dir, files);
@@ -33,6 +38,7 @@ async function requestFor(files: Record<string, string>, input: Partial<ImageSpe
     push: false,
     signal: new AbortController().signal,
     emit: () => {},
+    ...(mirror && { mirror }),
   });
   return { dir, request };
 }
@@ -76,6 +82,21 @@ describe('buildRequest for a Dockerfile spec', () => {
     const dockerfile = `${USER_DOCKERFILE}COPY --from=registry.example:5000/tools/gcc:13 /bin/gcc /bin/gcc\n`;
     const { request } = await requestFor({ Dockerfile: dockerfile }, { target: 'runtime' });
     expect(request.pulls).toEqual([`docker.io/library/busybox:1.36@${DIGEST}`, 'registry.example:5000/tools/gcc:13']);
+  });
+
+  it('pulls each image through the configured registry mirrors, after pinning', async () => {
+    const access = createRegistryAccess({ env: {}, mirrors: { 'docker.io': '127.0.0.1:5001/hub' } });
+    const dockerfile = `${USER_DOCKERFILE}COPY --from=registry.example:5000/tools/gcc:13 /bin/gcc /bin/gcc\n`;
+    const { request } = await requestFor({ Dockerfile: dockerfile }, { target: 'runtime' }, (ref) =>
+      access.mirror(ref),
+    );
+    expect(request.pulls).toEqual([
+      `127.0.0.1:5001/hub/library/busybox:1.36@${DIGEST}`,
+      'registry.example:5000/tools/gcc:13',
+    ]);
+    expect(request.dockerfile('buildkit')).toContain(
+      `FROM 127.0.0.1:5001/hub/library/busybox:1.36@${DIGEST} AS build\n`,
+    );
   });
 
   it('sends the context as it is, its own Dockerfile untouched; ours travels beside it, listed in .dockerignore', async () => {

@@ -14,14 +14,22 @@ import type { PlannedImage } from './plan.js';
  */
 export function buildRequest(
   item: PlannedImage,
-  context: { baseImage: string; push: boolean; signal: AbortSignal; emit: (event: BuildEvent) => void },
+  context: {
+    baseImage: string;
+    push: boolean;
+    signal: AbortSignal;
+    emit: (event: BuildEvent) => void;
+    /** The configured registry mirrors (RegistryAccess.mirror), for the images a spec's own Dockerfile pulls. */
+    mirror?: (reference: string) => string;
+  },
 ): BuildRequest {
   const { spec, identity } = item;
+  const mirror = context.mirror ?? ((reference: string) => reference);
   const dockerfiles = new Map<DockerfileDialect, string>();
   const dockerfile = (dialect: DockerfileDialect): string => {
     let text = dockerfiles.get(dialect);
     if (text === undefined) {
-      text = renderSpecDockerfile(spec, identity, { dialect, baseImage: context.baseImage });
+      text = renderSpecDockerfile(spec, identity, { dialect, baseImage: context.baseImage, mirror });
       dockerfiles.set(dialect, text);
     }
     return text;
@@ -31,7 +39,7 @@ export function buildRequest(
     image: identity.image,
     hash: identity.hash,
     baseImage: context.baseImage,
-    pulls: 'kind' in identity.input ? identity.input.images : [context.baseImage],
+    pulls: 'kind' in identity.input ? identity.input.images.map(mirror) : [context.baseImage],
     push: context.push,
     platforms: spec.platforms,
     secrets: spec.pipSecretMounts,

@@ -179,7 +179,7 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       const request =
         split && part
           ? buildRequest(topPart(item, split), { baseImage: options.access.mirror(part.image), push, signal, emit })
-          : buildRequest(item, { baseImage, push, signal, emit });
+          : buildRequest(item, { baseImage, push, signal, emit, mirror: (ref) => options.access.mirror(ref) });
       // A dry run whose builder was not checked must not reach its daemon.
       if (!options.force && spec.registry === undefined && selected.availability === undefined) {
         if (selected.builder.exists && (await selected.builder.exists(image, { signal }))) {
