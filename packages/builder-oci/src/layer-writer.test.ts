@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { ContextSyncEntry } from '@imagespec/core/builder';
 import { normalizeSpec } from '@imagespec/core/spec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,3 +98,138 @@ describe('writeLayers', () => {
     expect(two.map((l) => l.digest)).toEqual(digests);
   });
 });
+
+describe('writeLayers: gzip members and their cache', () => {
+  const spec = normalizeSpec(
+    { name: 'app', baseImage: 'busybox:1', sourceRoot: '.', workdir: '/srv' },
+    { dir: '/project' },
+  );
+  const roots = layerRoots(spec);
+  /** 300 small files of text that compresses, one large file (a group of its own) of bytes that do not, in the listing's order. */
+  const tree = (changed = 'x'): ContextSyncEntry[] => {
+    const list: ContextSyncEntry[] = [dirEntry('_imagespec'), dirEntry('_imagespec/source')];
+    for (let d = 0; d < 10; d++) {
+      list.push(dirEntry(`_imagespec/source/d${d}`));
+      for (let f = 0; f < 30; f++) {
+        const text = `# module ${d}/${f}\n${'def f(): return 1\n'.repeat(50 + f)}${d === 3 && f === 7 ? changed : ''}`;
+        list.push(file(`_imagespec/source/d${d}/m${f}.py`, text));
+      }
+    }
+    list.splice(100, 0, file('_imagespec/source/d2/large.bin', randomish(300 * 1024)));
+    return list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  };
+  async function* each(list: ContextSyncEntry[]): AsyncGenerator<ContextSyncEntry> {
+    yield* list;
+  }
+  const write = async (list: ContextSyncEntry[], cacheDir: string | undefined) => {
+    const out = await mkdtemp(join(dir, 'out-'));
+    const [layer] = await writeLayers(each(list), roots, out, new AbortController().signal, { cacheDir });
+    // Read now: the cache keeps the blob as a hard link, which the corrupting steps below write through.
+    return { ...layer!, bytes: await readFile(layer!.file) };
+  };
+
+  it('gives one blob whatever the cache holds: none, empty, full, corrupt, truncated', async () => {
+    const cacheDir = join(dir, 'cache');
+    const uncached = await write(tree(), undefined);
+    const cold = await write(tree(), cacheDir);
+    expect(cold.compressed).toBe(cold.members);
+    const warm = await write(tree(), cacheDir);
+    expect(warm.compressed).toBe(0);
+    const [members] = (await readdir(cacheDir)).filter((name) => name.endsWith('.members'));
+    const path = join(cacheDir, members!);
+    const bytes = await readFile(path);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await writeFile(path, bytes);
+    const corrupt = await write(tree(), cacheDir);
+    expect(corrupt.compressed).toBe(1);
+    const [rewritten] = (await readdir(cacheDir)).filter((name) => name.endsWith('.members'));
+    await truncate(join(cacheDir, rewritten!), 100);
+    const truncated = await write(tree(), cacheDir);
+    expect(truncated.compressed).toBe(truncated.members);
+    for (const layer of [cold, warm, corrupt, truncated]) {
+      expect({ digest: layer.digest, diffId: layer.diffId, size: layer.size }).toEqual({
+        digest: uncached.digest,
+        diffId: uncached.diffId,
+        size: uncached.size,
+      });
+      expect(layer.bytes).toEqual(uncached.bytes);
+    }
+  });
+
+  it('compresses only the group of a changed file', async () => {
+    const cacheDir = join(dir, 'cache');
+    const before = await write(tree(), cacheDir);
+    const after = await write(tree('# edited\n'), cacheDir);
+    expect(after.members).toBe(before.members);
+    expect(after.compressed).toBe(1);
+    expect(after.digest).not.toBe(before.digest);
+    expect(after.digest).toBe((await write(tree('# edited\n'), undefined)).digest);
+  });
+
+  it('streams a file too large to hold as a member of its own, the same bytes cached or not', async () => {
+    const cacheDir = join(dir, 'cache');
+    const huge = 9 * 1024 * 1024;
+    const withHuge = (): ContextSyncEntry[] => {
+      const list = tree();
+      const at = list.findIndex((entry) => entry.path > '_imagespec/source/d5');
+      list.splice(at, 0, {
+        path: '_imagespec/source/d5.bin',
+        kind: 'file',
+        mode: 0o644,
+        size: huge,
+        mtimeNs: 0,
+        read: async function* () {
+          const chunk = Buffer.from(randomish(256 * 1024));
+          for (let sent = 0; sent < huge; sent += chunk.length) yield chunk;
+        },
+      });
+      return list;
+    };
+    const uncached = await write(withHuge(), undefined);
+    const cold = await write(withHuge(), cacheDir);
+    const warm = await write(withHuge(), cacheDir);
+    expect(warm.members).toBe(cold.members);
+    expect(warm.compressed).toBe(1); // the streamed file: its key is known only once it is read
+    for (const layer of [cold, warm]) expect(layer.bytes).toEqual(uncached.bytes);
+    const tar = gunzipSync(uncached.bytes);
+    expect(`sha256:${createHash('sha256').update(tar).digest('hex')}`).toBe(uncached.diffId);
+    expect(listTar(tar)).toContain('0 000644  000000  00000000000 srv/d5.bin');
+  });
+
+  it('is a multi-member gzip that decompresses to exactly the tar', async () => {
+    const layer = await write(tree(), undefined);
+    expect(layer.members).toBeGreaterThan(10);
+    const gz = layer.bytes;
+    const starts = gzipMemberStarts(gz);
+    expect(starts).toHaveLength(layer.members);
+    for (const at of starts) expect(gz.subarray(at + 4, at + 10)).toEqual(Buffer.from([0, 0, 0, 0, 4, 3]));
+    const tar = gunzipSync(gz);
+    expect(`sha256:${createHash('sha256').update(tar).digest('hex')}`).toBe(layer.diffId);
+    expect(listTar(tar)).toHaveLength(311);
+    expect(tar.subarray(-1024)).toEqual(Buffer.alloc(1024));
+  });
+});
+
+/** Bytes that deflate cannot shrink, the same every run. */
+function randomish(size: number): string {
+  let state = 1;
+  let out = '';
+  for (let i = 0; i < size; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    out += String.fromCharCode(33 + ((state >> 16) % 90));
+  }
+  return out;
+}
+
+/** Where each gzip member starts: a 10-byte header (no optional fields), deflate data, an 8-byte trailer. */
+function gzipMemberStarts(gz: Buffer): number[] {
+  const starts: number[] = [];
+  for (let at = 0; at < gz.length; ) {
+    starts.push(at);
+    const inflated = inflateRawSync(gz.subarray(at + 10), { info: true }) as unknown as {
+      engine: { bytesWritten: number };
+    };
+    at += 10 + inflated.engine.bytesWritten + 8;
+  }
+  return starts;
+}

@@ -1,46 +1,59 @@
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContextSyncEntry } from '@imagespec/core/builder';
 import { TAR_BLOCK, tarHeaderLength, tarPadding, writeTarHeader } from '@imagespec/core/builder';
+import {
+  compressMember,
+  createMemberStream,
+  endsGroup,
+  GROUP_MAX,
+  LARGE_FILE,
+  STREAM_FILE,
+  unixMemberHeader,
+} from './gzip-member.js';
+import { type CachedMember, RootCache } from './layer-cache.js';
 import { fileRootPath, imagePath, type LayerRoot } from './layer-roots.js';
 
-/** A layer written to a temp file: its blob digest and size (gzip) and its diff id (tar). */
+/** A layer written to a temp file: its blob digest and size (gzip), its diff id (tar), and how its members were made. */
 export interface WrittenLayer {
   readonly root: LayerRoot;
   readonly file: string;
   readonly digest: string;
   readonly diffId: string;
   readonly size: number;
+  /** gzip members in the blob, and how many of them were compressed (the rest came from the member cache). */
+  readonly members: number;
+  readonly compressed: number;
 }
 
-/**
- * Fixed gzip settings: the same tar gives the same bytes on every machine with the same
- * zlib (Node bundles its own). The header has no name and mtime 0; its OS byte is set to
- * 3 (Unix) whatever zlib was built for. Level 1, as go-containerregistry (ko) uses: level 6
- * took 3x as long on a 10 MB source for a few percent smaller layers (sources hold
- * incompressible data too).
- */
-const GZIP = { level: 1, memLevel: 8, windowBits: 15, strategy: 0, chunkSize: 256 * 1024 } as const;
-const GZIP_OS_BYTE = 9;
-const BATCH = 512 * 1024;
-const UNIX = 3;
+export interface WriteLayersOptions {
+  /** The member cache's directory (`layerCacheDir`); undefined: no cache, every group compressed. */
+  readonly cacheDir?: string | undefined;
+}
+
+/** Groups compressed or read back at once per layer: both cores busy, at most IN_FLIGHT x STREAM_FILE held. */
+const IN_FLIGHT = 4;
 
 /**
  * Writes one layer per root from the context's entries (one pass over the listing the tag
  * was computed from; each file's bytes are checked against its digest as they stream).
- * A layer is a deterministic tar, gzipped: entries in the listing's order, mtime 0,
- * uid/gid 0, no names, modes as the context has them. Both digests are computed while
- * writing; nothing larger than a read chunk is held in memory.
+ * A layer is a deterministic tar: entries in the listing's order, mtime 0, uid/gid 0, no
+ * names, modes as the context has them; gzipped as a series of members, one per group of
+ * entries (`gzip-member.ts`), each the same bytes whether compressed now or read back
+ * from the member cache (`layer-cache.ts`). Both digests are computed while writing.
  */
 export async function writeLayers(
   entries: AsyncIterable<ContextSyncEntry>,
   roots: readonly LayerRoot[],
   dir: string,
   signal: AbortSignal,
+  options: WriteLayersOptions = {},
 ): Promise<WrittenLayer[]> {
-  const writers = roots.map((root, index) => new LayerFile(root, join(dir, `layer-${index}.tar.gz`), signal));
+  const writers = await Promise.all(
+    roots.map((root, index) => LayerFile.create(root, join(dir, `layer-${index}.tar.gz`), options.cacheDir)),
+  );
   try {
     for await (const entry of entries) {
       signal.throwIfAborted();
@@ -54,11 +67,11 @@ export async function writeLayers(
           ? rootName(entry, writer.root)
           : imagePath(writer.root.entry, entry.path);
       if (name === undefined) continue;
-      await writer.add(entry, name);
+      await writer.add(entry, name, signal);
     }
     return await Promise.all(writers.map((writer) => writer.finish()));
   } catch (error) {
-    for (const writer of writers) writer.destroy();
+    await Promise.all(writers.map((writer) => writer.destroy()));
     throw error;
   }
 }
@@ -68,103 +81,201 @@ function rootName(entry: ContextSyncEntry, root: LayerRoot): string | undefined 
   return entry.kind === 'dir' ? undefined : fileRootPath(root.entry);
 }
 
+interface Member {
+  readonly key: string;
+  readonly bytes: Buffer;
+  /** Known for a member read back from the cache; computed for a new one only when there is a cache to keep it in. */
+  readonly sha256?: string;
+}
+
 class LayerFile {
   readonly root: LayerRoot;
   readonly #file: string;
+  readonly #out: FileHandle;
+  readonly #cache: RootCache | undefined;
   readonly #tarHash: Hash = createHash('sha256');
   readonly #gzHash: Hash = createHash('sha256');
-  readonly #gzip;
-  readonly #out: WriteStream;
-  readonly #batch = Buffer.allocUnsafe(BATCH);
-  #pending = 0;
   #size = 0;
-  #first = true;
-  readonly #done: Promise<void>;
+  #group: Buffer[] = [];
+  #groupBytes = 0;
+  #groupHash: Hash = createHash('sha256');
+  /** Groups being compressed or read back, in blob order. */
+  readonly #queue: Promise<Member>[] = [];
+  /** The blob's members as the cache indexes them. */
+  readonly #index: CachedMember[] = [];
+  #members = 0;
+  #compressed = 0;
 
-  constructor(root: LayerRoot, file: string, signal: AbortSignal) {
+  private constructor(root: LayerRoot, file: string, out: FileHandle, cache: RootCache | undefined) {
     this.root = root;
     this.#file = file;
-    const zlib = process.getBuiltinModule('node:zlib');
-    this.#gzip = zlib.createGzip(GZIP);
-    this.#out = createWriteStream(file, { signal });
-    this.#gzip.on('data', (chunk: Buffer) => {
-      if (this.#first) {
-        this.#first = false;
-        chunk[GZIP_OS_BYTE] = UNIX;
-      }
-      this.#gzHash.update(chunk);
-      this.#size += chunk.length;
-      if (!this.#out.write(chunk)) {
-        this.#gzip.pause();
-        this.#out.once('drain', () => this.#gzip.resume());
-      }
-    });
-    this.#done = new Promise((resolve, reject) => {
-      this.#gzip.once('end', () => this.#out.end());
-      this.#gzip.once('error', reject);
-      this.#out.once('error', reject);
-      this.#out.once('finish', resolve);
-    });
+    this.#out = out;
+    this.#cache = cache;
   }
 
-  async add(entry: ContextSyncEntry, name: string): Promise<void> {
+  static async create(root: LayerRoot, file: string, cacheDir: string | undefined): Promise<LayerFile> {
+    const cache = await RootCache.open(cacheDir, root.entry);
+    // A fresh file even where one is left: the cache may hold the old one as a hard link, which writing over would change.
+    await rm(file, { force: true });
+    return new LayerFile(root, file, await open(file, 'wx'), cache);
+  }
+
+  async add(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> {
     const type = entry.kind === 'dir' ? 'directory' : entry.kind;
     const tarName = entry.kind === 'dir' ? `${name}/` : name;
     const linkname = entry.linkTarget ?? '';
     const size = entry.kind === 'file' ? entry.size : 0;
     const header = Buffer.alloc(tarHeaderLength(tarName, linkname));
     writeTarHeader(header, 0, tarName, type, entry.mode, size, linkname);
-    await this.#write(header);
-    if (entry.kind !== 'file' || !entry.read) return;
-    let written = 0;
-    for await (const chunk of entry.read()) {
-      written += chunk.length;
-      await this.#write(chunk);
+    const read = entry.kind === 'file' ? entry.read?.bind(entry) : undefined;
+    if (read && size >= STREAM_FILE) {
+      await this.#endGroup();
+      await this.#streamMember(header, read(), entry.path, size, signal);
+      return;
     }
-    if (written !== size) throw new Error(`${entry.path} changed size while being read (${size} -> ${written} bytes)`);
-    await this.#write(Buffer.alloc(tarPadding(size)));
+    if (size >= LARGE_FILE) await this.#endGroup();
+    this.#append(header);
+    if (read) {
+      let written = 0;
+      for await (const chunk of read()) {
+        written += chunk.length;
+        this.#append(chunk);
+      }
+      checkSize(entry.path, size, written);
+      this.#append(Buffer.alloc(tarPadding(size)));
+    }
+    if (size >= LARGE_FILE || endsGroup(name) || this.#groupBytes >= GROUP_MAX) await this.#endGroup();
   }
 
   async finish(): Promise<WrittenLayer> {
-    await this.#write(Buffer.alloc(2 * TAR_BLOCK));
-    await this.#flush();
-    this.#gzip.end();
-    await this.#done;
+    this.#append(Buffer.alloc(2 * TAR_BLOCK));
+    await this.#endGroup();
+    while (this.#queue.length > 0) await this.#writeNext();
+    await this.#out.close();
+    await this.#cache?.commit(this.#file, this.#size, this.#index);
     return {
       root: this.root,
       file: this.#file,
       digest: `sha256:${this.#gzHash.digest('hex')}`,
       diffId: `sha256:${this.#tarHash.digest('hex')}`,
       size: this.#size,
+      members: this.#members,
+      compressed: this.#compressed,
     };
   }
 
-  destroy(): void {
-    this.#gzip.destroy();
-    this.#out.destroy();
+  async destroy(): Promise<void> {
+    await Promise.allSettled(this.#queue);
+    await this.#out.close().catch(() => undefined);
+    await this.#cache?.close();
   }
 
-  /** Tar bytes are gathered into batches: each gzip write is a thread-pool round trip, three per file otherwise. */
-  async #write(chunk: Uint8Array): Promise<void> {
-    if (chunk.length === 0) return;
-    if (this.#pending + chunk.length > BATCH) await this.#flush();
-    if (chunk.length >= BATCH) {
-      await this.#send(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-      return;
+  #append(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.#tarHash.update(chunk);
+    this.#groupHash.update(chunk);
+    this.#group.push(chunk);
+    this.#groupBytes += chunk.length;
+  }
+
+  /** Closes the open group: read back from the cache by its key, or compressed on the thread pool. */
+  async #endGroup(): Promise<void> {
+    if (this.#groupBytes === 0) return;
+    const key = this.#groupHash.digest('hex');
+    const member = this.#member(key, this.#group, this.#groupBytes);
+    this.#group = [];
+    this.#groupBytes = 0;
+    this.#groupHash = createHash('sha256');
+    // Awaited in order by #writeNext; a failure meanwhile must not count as unhandled.
+    member.catch(() => undefined);
+    this.#queue.push(member);
+    while (this.#queue.length >= IN_FLIGHT) await this.#writeNext();
+  }
+
+  /** A group's member: read back from the cache, else compressed (the group's bytes joined only then). */
+  async #member(key: string, parts: readonly Buffer[], length: number): Promise<Member> {
+    const cached = await this.#cache?.read(key);
+    if (cached) return { key, bytes: cached.bytes, sha256: cached.sha256 };
+    this.#compressed += 1;
+    return { key, bytes: await compressMember(Buffer.concat(parts, length)) };
+  }
+
+  async #writeNext(): Promise<void> {
+    const member = await this.#queue.shift();
+    if (!member) return;
+    this.#members += 1;
+    const offset = this.#size;
+    await this.#emit(member.bytes);
+    if (!this.#cache) return;
+    const sha256 = member.sha256 ?? createHash('sha256').update(member.bytes).digest('hex');
+    this.#index.push({ key: member.key, offset, length: member.bytes.length, sha256 });
+  }
+
+  async #emit(bytes: Buffer): Promise<void> {
+    this.#gzHash.update(bytes);
+    const at = this.#size;
+    this.#size += bytes.length;
+    await this.#out.write(bytes, 0, bytes.length, at);
+  }
+
+  /**
+   * A very large file as a member of its own, compressed while it is read (never held
+   * whole). Kept in the cache like the rest, but never read back: its key is known only
+   * once it is read, and reading it twice to find out would cost a cold build what a warm
+   * one saves.
+   */
+  async #streamMember(
+    header: Buffer,
+    chunks: AsyncIterable<Uint8Array>,
+    path: string,
+    size: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    while (this.#queue.length > 0) await this.#writeNext();
+    this.#members += 1;
+    this.#compressed += 1;
+    const offset = this.#size;
+    const keyHash = createHash('sha256');
+    const memberHash = createHash('sha256');
+    const gzip = createMemberStream();
+    const drained = (async () => {
+      let first = true;
+      for await (const chunk of gzip as AsyncIterable<Buffer>) {
+        if (first) unixMemberHeader(chunk);
+        first = false;
+        memberHash.update(chunk);
+        await this.#emit(chunk);
+      }
+    })();
+    const send = async (bytes: Uint8Array) => {
+      if (bytes.length === 0) return;
+      this.#tarHash.update(bytes);
+      keyHash.update(bytes);
+      if (!gzip.write(bytes)) await Promise.race([once(gzip, 'drain', { signal }), drained]);
+    };
+    try {
+      await send(header);
+      let written = 0;
+      for await (const chunk of chunks) {
+        written += chunk.length;
+        await send(chunk);
+      }
+      checkSize(path, size, written);
+      await send(Buffer.alloc(tarPadding(size)));
+      gzip.end();
+      await drained;
+    } catch (error) {
+      gzip.destroy();
+      await drained.catch(() => undefined);
+      throw error;
     }
-    this.#batch.set(chunk, this.#pending);
-    this.#pending += chunk.length;
+    if (!this.#cache) return;
+    const length = this.#size - offset;
+    this.#index.push({ key: keyHash.digest('hex'), offset, length, sha256: memberHash.digest('hex') });
   }
+}
 
-  async #flush(): Promise<void> {
-    if (this.#pending === 0) return;
-    const batch = Buffer.from(this.#batch.subarray(0, this.#pending));
-    this.#pending = 0;
-    await this.#send(batch);
-  }
-
-  async #send(bytes: Buffer): Promise<void> {
-    this.#tarHash.update(bytes);
-    if (!this.#gzip.write(bytes)) await once(this.#gzip, 'drain');
-  }
+function checkSize(path: string, size: number, written: number): void {
+  if (written !== size) throw new Error(`${path} changed size while being read (${size} -> ${written} bytes)`);
 }

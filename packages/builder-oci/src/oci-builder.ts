@@ -15,6 +15,7 @@ import { type AssembledImage, assembleImage } from './assemble.js';
 import { readBaseImage } from './base-image.js';
 import { engineAuthHeader, resolveEngineAddress } from './engine-address.js';
 import { EngineClient } from './engine-client.js';
+import { layerCacheDir } from './layer-cache.js';
 import { layerRoots } from './layer-roots.js';
 import { type WrittenLayer, writeLayers } from './layer-writer.js';
 import { layoutPath, writeLocalImage } from './local-output.js';
@@ -124,13 +125,13 @@ export class OciBuilder implements Builder {
       );
       const roots = layerRoots(spec);
       const layers = await step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, () =>
-        writeLayers(contextEntries(), roots, temp.path, signal),
+        writeLayers(contextEntries(), roots, temp.path, signal, { cacheDir: layerCacheDir(this.#host.env) }),
       );
       for (const layer of layers) {
         emit({
           type: 'log',
           stream: 'stdout',
-          line: `${layer.root.createdBy}: ${layer.digest} (${layer.size} bytes)`,
+          line: `${layer.root.createdBy}: ${layer.digest} (${layer.size} bytes; ${layer.compressed} of ${layer.members} gzip members compressed, ${layer.members - layer.compressed} from cache)`,
           step: 'layers',
         });
       }

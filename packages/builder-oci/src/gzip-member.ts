@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Fixed gzip settings: the same tar bytes give the same member on every machine with the
+ * same zlib (Node bundles its own). The header has no name and mtime 0; its OS byte is set
+ * to 3 (Unix) whatever zlib was built for. Level 1, as go-containerregistry (ko) uses:
+ * level 6 took 3x as long on a 10 MB source for a few percent smaller layers (sources
+ * hold incompressible data too).
+ */
+export const GZIP = { level: 1, memLevel: 8, windowBits: 15, strategy: 0, chunkSize: 256 * 1024 } as const;
+/** What the member cache's format names: another zlib or other settings give other members. */
+export const GZIP_MEMBER_FORMAT = `zlib-${process.versions.zlib} l${GZIP.level} m${GZIP.memLevel} w${GZIP.windowBits} s${GZIP.strategy}`;
+const GZIP_OS_BYTE = 9;
+const UNIX = 3;
+
+/**
+ * Where the tar is cut into gzip members (a multi-member gzip, RFC 1952 2.2, which every
+ * unpacker reads as one stream). Decided by each entry alone, so an edit changes only its
+ * own group: a group ends after an entry whose image path hashes into 1 of GROUP_BUCKETS
+ * buckets, before and after a file of LARGE_FILE bytes or more (a group of its own), and
+ * once it holds GROUP_MAX bytes (which bounds the memory a group takes). A file of
+ * STREAM_FILE bytes or more is not held: it is compressed while it is read.
+ * On the bench's 1,000-file / 10 MB tree, 16 buckets gave 83 members (median 42 KB) and a
+ * blob 0.14% smaller than one member (8: 137 members, -0.22%; 32: 37, +0.02%): deflate
+ * restarts its window per member, which costs less than its block choices gain here.
+ */
+export const GROUP_BUCKETS = 16;
+export const LARGE_FILE = 256 * 1024;
+export const GROUP_MAX = 1024 * 1024;
+export const STREAM_FILE = 8 * 1024 * 1024;
+
+/** Whether a group ends after the entry at this image path. */
+export function endsGroup(name: string): boolean {
+  return createHash('sha256').update(name).digest().readUInt32BE(0) % GROUP_BUCKETS === 0;
+}
+
+/** One group's tar bytes as a gzip member, on libuv's thread pool (several groups compress at once). */
+export async function compressMember(tar: Buffer): Promise<Buffer> {
+  const zlib = process.getBuiltinModule('node:zlib');
+  const member = await new Promise<Buffer>((resolve, reject) =>
+    zlib.gzip(tar, GZIP, (error, out) => (error ? reject(error) : resolve(out))),
+  );
+  member[GZIP_OS_BYTE] = UNIX;
+  return member;
+}
+
+/** A gzip stream for a group too large to hold; its first chunk goes through `unixMemberHeader`. */
+export function createMemberStream() {
+  return process.getBuiltinModule('node:zlib').createGzip(GZIP);
+}
+
+/** Sets the OS byte of a member's first chunk as compressMember does. */
+export function unixMemberHeader(first: Buffer): void {
+  first[GZIP_OS_BYTE] = UNIX;
+}
