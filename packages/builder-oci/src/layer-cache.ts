@@ -43,6 +43,8 @@ export interface CachedMember {
   readonly offset: number;
   readonly length: number;
   readonly sha256: string;
+  /** For a streamed file's member: the sha256 of its tar header (name, mode, size), which says whether to read it to find its key. */
+  readonly head?: string;
 }
 
 interface CacheIndex {
@@ -85,6 +87,7 @@ export class RootCache {
   readonly #dir: string;
   readonly #id: string;
   readonly #previous: Map<string, CachedMember>;
+  readonly #heads: Set<string>;
   readonly #previousFile: string | undefined;
   #reader: Promise<FileHandle | undefined> | undefined;
 
@@ -92,6 +95,7 @@ export class RootCache {
     this.#dir = dir;
     this.#id = id;
     this.#previous = new Map(previous?.entries.map((entry) => [entry.key, entry]));
+    this.#heads = new Set(previous?.entries.flatMap((entry) => (entry.head ? [entry.head] : [])));
     this.#previousFile = previous?.members;
   }
 
@@ -117,13 +121,16 @@ export class RootCache {
     return new RootCache(dir, id, index);
   }
 
+  /** Whether the last layer had a streamed file with this tar header (worth reading once more for its key). */
+  hadStreamed(head: string): boolean {
+    return this.#heads.has(head);
+  }
+
   /** The member for a group's key, if the last layer had it and its bytes check out. */
   async read(key: string): Promise<CacheHit | undefined> {
     const entry = this.#previous.get(key);
-    if (!entry || !this.#previousFile) return undefined;
-    this.#reader ??= open(join(this.#dir, basename(this.#previousFile)), 'r').catch(() => undefined);
-    const handle = await this.#reader;
-    if (!handle) return undefined;
+    const handle = entry && (await this.#handle());
+    if (!entry || !handle) return undefined;
     try {
       const bytes = Buffer.allocUnsafe(entry.length);
       const { bytesRead } = await handle.read(bytes, 0, entry.length, entry.offset);
@@ -133,6 +140,23 @@ export class RootCache {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * A large member's bytes in chunks, unchecked: the caller hashes them as it writes them
+   * and compares with `sha256`, and drops them on a mismatch. Undefined on a miss.
+   */
+  async stream(key: string): Promise<{ chunks: AsyncIterable<Buffer>; sha256: string } | undefined> {
+    const entry = this.#previous.get(key);
+    const handle = entry && (await this.#handle());
+    if (!entry || !handle) return undefined;
+    return { chunks: readRange(handle, entry.offset, entry.length), sha256: entry.sha256 };
+  }
+
+  #handle(): Promise<FileHandle | undefined> {
+    if (!this.#previousFile) return Promise.resolve(undefined);
+    this.#reader ??= open(join(this.#dir, basename(this.#previousFile)), 'r').catch(() => undefined);
+    return this.#reader;
   }
 
   /**
@@ -182,6 +206,18 @@ export class RootCache {
         if (info && now - info.mtimeMs > 3_600_000) await rm(join(this.#dir, name), { force: true });
       }
     }
+  }
+}
+
+const READ_CHUNK = 1024 * 1024;
+
+async function* readRange(handle: FileHandle, offset: number, length: number): AsyncGenerator<Buffer> {
+  for (let done = 0; done < length; ) {
+    const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - done));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset + done);
+    if (bytesRead === 0) return;
+    done += bytesRead;
+    yield chunk.subarray(0, bytesRead);
   }
 }
 

@@ -166,10 +166,10 @@ describe('writeLayers: gzip members and their cache', () => {
     expect(after.digest).toBe((await write(tree('# edited\n'), undefined)).digest);
   });
 
-  it('streams a file too large to hold as a member of its own, the same bytes cached or not', async () => {
+  it('streams a file too large to hold as a member of its own, read back when unchanged, the same bytes cached or not', async () => {
     const cacheDir = join(dir, 'cache');
     const huge = 9 * 1024 * 1024;
-    const withHuge = (): ContextSyncEntry[] => {
+    const withHuge = (seed = 'a'): ContextSyncEntry[] => {
       const list = tree();
       const at = list.findIndex((entry) => entry.path > '_imagespec/source/d5');
       list.splice(at, 0, {
@@ -179,7 +179,7 @@ describe('writeLayers: gzip members and their cache', () => {
         size: huge,
         mtimeNs: 0,
         read: async function* () {
-          const chunk = Buffer.from(randomish(256 * 1024));
+          const chunk = Buffer.from(seed + randomish(256 * 1024 - 1));
           for (let sent = 0; sent < huge; sent += chunk.length) yield chunk;
         },
       });
@@ -187,10 +187,27 @@ describe('writeLayers: gzip members and their cache', () => {
     };
     const uncached = await write(withHuge(), undefined);
     const cold = await write(withHuge(), cacheDir);
+    expect(cold.compressed).toBe(cold.members);
     const warm = await write(withHuge(), cacheDir);
     expect(warm.members).toBe(cold.members);
-    expect(warm.compressed).toBe(1); // the streamed file: its key is known only once it is read
-    for (const layer of [cold, warm]) expect(layer.bytes).toEqual(uncached.bytes);
+    expect(warm.compressed).toBe(0);
+    // The streamed member corrupted in the cache: found bad while copied, compressed again.
+    const [indexFile] = (await readdir(cacheDir)).filter((name) => name.endsWith('.json'));
+    const index = JSON.parse(await readFile(join(cacheDir, indexFile!), 'utf8'));
+    const streamed = index.entries.find((entry: { head?: string }) => entry.head);
+    const bytes = await readFile(join(cacheDir, index.members));
+    bytes[streamed.offset + Math.floor(streamed.length / 2)]! ^= 0xff;
+    await writeFile(join(cacheDir, index.members), bytes);
+    const corrupt = await write(withHuge(), cacheDir);
+    expect(corrupt.compressed).toBe(1);
+    for (const layer of [cold, warm, corrupt]) {
+      expect(layer.digest).toBe(uncached.digest);
+      expect(layer.bytes).toEqual(uncached.bytes);
+    }
+    // Same size, other bytes: read once for its key, missed, read again and compressed.
+    const changed = await write(withHuge('b'), cacheDir);
+    expect(changed.compressed).toBe(1);
+    expect(changed.bytes).toEqual((await write(withHuge('b'), undefined)).bytes);
     const tar = gunzipSync(uncached.bytes);
     expect(`sha256:${createHash('sha256').update(tar).digest('hex')}`).toBe(uncached.diffId);
     expect(listTar(tar)).toContain('0 000644  000000  00000000000 srv/d5.bin');

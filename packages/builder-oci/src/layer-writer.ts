@@ -93,8 +93,8 @@ class LayerFile {
   readonly #file: string;
   readonly #out: FileHandle;
   readonly #cache: RootCache | undefined;
-  readonly #tarHash: Hash = createHash('sha256');
-  readonly #gzHash: Hash = createHash('sha256');
+  #tarHash: Hash = createHash('sha256');
+  #gzHash: Hash = createHash('sha256');
   #size = 0;
   #group: Buffer[] = [];
   #groupBytes = 0;
@@ -130,6 +130,8 @@ class LayerFile {
     const read = entry.kind === 'file' ? entry.read?.bind(entry) : undefined;
     if (read && size >= STREAM_FILE) {
       await this.#endGroup();
+      while (this.#queue.length > 0) await this.#writeNext();
+      if (await this.#reuseStreamed(header, read, entry.path, size)) return;
       await this.#streamMember(header, read(), entry.path, size, signal);
       return;
     }
@@ -151,6 +153,8 @@ class LayerFile {
     this.#append(Buffer.alloc(2 * TAR_BLOCK));
     await this.#endGroup();
     while (this.#queue.length > 0) await this.#writeNext();
+    // A cached member found bad while it was copied leaves bytes past the end once replaced by a shorter one.
+    await this.#out.truncate(this.#size);
     await this.#out.close();
     await this.#cache?.commit(this.#file, this.#size, this.#index);
     return {
@@ -220,11 +224,58 @@ class LayerFile {
   }
 
   /**
-   * A very large file as a member of its own, compressed while it is read (never held
-   * whole). Kept in the cache like the rest, but never read back: its key is known only
-   * once it is read, and reading it twice to find out would cost a cold build what a warm
-   * one saves.
+   * A streamed file the last layer had with the same tar header (name, mode, size): read
+   * once to find its key, then its member copied from the cache in chunks, hashed on the
+   * way. False, with nothing changed, on a miss or a member that does not check out (the
+   * caller then reads the file again and compresses it). A file seen for the first time or
+   * with another size is not read twice: a cold build costs what it did.
    */
+  async #reuseStreamed(
+    header: Buffer,
+    read: () => AsyncIterable<Uint8Array>,
+    path: string,
+    size: number,
+  ): Promise<boolean> {
+    const cache = this.#cache;
+    const head = createHash('sha256').update(header).digest('hex');
+    if (!cache?.hadStreamed(head)) return false;
+    const tarHash = this.#tarHash.copy();
+    const keyHash = createHash('sha256');
+    const take = (bytes: Uint8Array) => {
+      tarHash.update(bytes);
+      keyHash.update(bytes);
+    };
+    take(header);
+    let written = 0;
+    for await (const chunk of read()) {
+      written += chunk.length;
+      take(chunk);
+    }
+    checkSize(path, size, written);
+    take(Buffer.alloc(tarPadding(size)));
+    const key = keyHash.digest('hex');
+    const hit = await cache.stream(key);
+    if (!hit) return false;
+    const offset = this.#size;
+    const gzHash = this.#gzHash.copy();
+    const memberHash = createHash('sha256');
+    for await (const chunk of hit.chunks) {
+      memberHash.update(chunk);
+      await this.#emit(chunk);
+    }
+    const sha256 = memberHash.digest('hex');
+    if (sha256 !== hit.sha256) {
+      this.#gzHash = gzHash;
+      this.#size = offset;
+      return false;
+    }
+    this.#tarHash = tarHash;
+    this.#members += 1;
+    this.#index.push({ key, offset, length: this.#size - offset, sha256, head });
+    return true;
+  }
+
+  /** A very large file as a member of its own, compressed while it is read (never held whole). */
   async #streamMember(
     header: Buffer,
     chunks: AsyncIterable<Uint8Array>,
@@ -232,7 +283,6 @@ class LayerFile {
     size: number,
     signal: AbortSignal,
   ): Promise<void> {
-    while (this.#queue.length > 0) await this.#writeNext();
     this.#members += 1;
     this.#compressed += 1;
     const offset = this.#size;
@@ -272,7 +322,8 @@ class LayerFile {
     }
     if (!this.#cache) return;
     const length = this.#size - offset;
-    this.#index.push({ key: keyHash.digest('hex'), offset, length, sha256: memberHash.digest('hex') });
+    const head = createHash('sha256').update(header).digest('hex');
+    this.#index.push({ key: keyHash.digest('hex'), offset, length, sha256: memberHash.digest('hex'), head });
   }
 }
 
