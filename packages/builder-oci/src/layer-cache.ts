@@ -26,7 +26,8 @@ import { GZIP_MEMBER_FORMAT } from './gzip-member.js';
  * uncompressed tar bytes, so a member is found again whatever moved around it.
  *
  * Bounded: a root keeps only its last layer (older blobs of the root are removed after
- * each write), and a layer that cannot be linked is copied only up to COPY_MAX.
+ * each write), the directory the MAX_ROOTS roots written last within MAX_BYTES, and a
+ * layer that cannot be linked is copied only up to COPY_MAX.
  *
  * Never trusted: each member read back is checked against its sha256 (a torn, truncated
  * or foreign file is a miss, recompressed); the blob gets a fresh name and the index is
@@ -81,6 +82,9 @@ export interface CacheHit {
 
 /** Layers above this are cached only where they can be linked (no copy of a large layer on every build). */
 const COPY_MAX = 256 * 1024 * 1024;
+/** Roots kept (the current one and those written last), and their bytes beside the current one's. */
+const MAX_ROOTS = 32;
+const MAX_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** One root's cache for one build: the last layer's members to read, and the new layer to keep. */
 export class RootCache {
@@ -182,10 +186,11 @@ export class RootCache {
       const indexTemp = join(this.#dir, `${this.#id}.json.${randomBytes(6).toString('hex')}.tmp`);
       await writeFile(indexTemp, JSON.stringify(index));
       await rename(indexTemp, join(this.#dir, `${this.#id}.json`));
-      await this.#prune(name);
     } catch {
       await rm(kept, { force: true }).catch(() => undefined);
+      return;
     }
+    await this.#prune(name).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -194,17 +199,43 @@ export class RootCache {
     await (await reader)?.close().catch(() => undefined);
   }
 
-  /** This root's other blobs; temp files left by a crashed build (an hour old). */
+  /**
+   * This root's older blobs; other roots beyond the MAX_ROOTS written last or beyond
+   * MAX_BYTES (a temp project per test run, a clone per branch: roots come and go); temp
+   * files left by a crashed build (an hour old).
+   */
   async #prune(kept: string): Promise<void> {
     const now = Date.now();
+    const others = new Map<string, { at: number; bytes: number; files: string[] }>();
     for (const name of await readdir(this.#dir)) {
-      if (!name.startsWith(`${this.#id}.`) || name === kept) continue;
-      if (name.endsWith('.members')) {
-        await rm(join(this.#dir, name), { force: true });
-      } else if (name.endsWith('.tmp')) {
-        const info = await stat(join(this.#dir, name)).catch(() => undefined);
-        if (info && now - info.mtimeMs > 3_600_000) await rm(join(this.#dir, name), { force: true });
+      const path = join(this.#dir, name);
+      const id = name.slice(0, name.indexOf('.'));
+      if (id === this.#id && name.endsWith('.members')) {
+        if (name !== kept) await rm(path, { force: true });
+        continue;
       }
+      const info = await stat(path).catch(() => undefined);
+      if (!info) continue;
+      if (name.endsWith('.tmp')) {
+        if (now - info.mtimeMs > 3_600_000) await rm(path, { force: true });
+        continue;
+      }
+      if (id === this.#id) continue;
+      const root = others.get(id) ?? { at: 0, bytes: 0, files: [] };
+      // The index first: a reader that finds it finds its blob, or misses.
+      if (name.endsWith('.json')) root.files.unshift(path);
+      else root.files.push(path);
+      root.bytes += info.size;
+      if (name.endsWith('.json')) root.at = info.mtimeMs;
+      others.set(id, root);
+    }
+    let roots = 1;
+    let bytes = 0;
+    for (const root of [...others.values()].sort((a, b) => b.at - a.at)) {
+      roots += 1;
+      bytes += root.bytes;
+      if (roots <= MAX_ROOTS && bytes <= MAX_BYTES) continue;
+      for (const file of root.files) await rm(file, { force: true });
     }
   }
 }

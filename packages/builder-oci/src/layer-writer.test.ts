@@ -213,6 +213,35 @@ describe('writeLayers: gzip members and their cache', () => {
     expect(listTar(tar)).toContain('0 000644  000000  00000000000 srv/d5.bin');
   });
 
+  it('keeps the roots written last: 32 of 35', async () => {
+    const cacheDir = join(dir, 'cache');
+    const small = [dirEntry('_imagespec'), dirEntry('_imagespec/source'), file('_imagespec/source/a.py', 'A = 1\n')];
+    const rootsOf = (project: number) =>
+      layerRoots(
+        normalizeSpec(
+          { name: 'app', baseImage: 'busybox:1', sourceRoot: '.', workdir: '/srv' },
+          { dir: `/project${project}` },
+        ),
+      );
+    for (let project = 0; project < 35; project++) {
+      const out = await mkdtemp(join(dir, 'out-'));
+      await writeLayers(each(small), rootsOf(project), out, new AbortController().signal, { cacheDir });
+    }
+    const names = await readdir(cacheDir);
+    expect(names.filter((name) => name.endsWith('.json'))).toHaveLength(32);
+    expect(names.filter((name) => name.endsWith('.members'))).toHaveLength(32);
+    const again = await writeLayers(
+      each(small),
+      rootsOf(34),
+      await mkdtemp(join(dir, 'out-')),
+      new AbortController().signal,
+      {
+        cacheDir,
+      },
+    );
+    expect(again[0]!.compressed).toBe(0);
+  });
+
   it('is a multi-member gzip that decompresses to exactly the tar', async () => {
     const layer = await write(tree(), undefined);
     expect(layer.members).toBeGreaterThan(10);
