@@ -1,4 +1,4 @@
-// The floor of a daemonless rebuild: what any tool must do at least to publish one changed layer.
+// The upload part of a daemonless rebuild's floor (bench/oci-rebuild adds `imagespec tag`): one changed layer published.
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { importRepoTs } from './common.mjs';
