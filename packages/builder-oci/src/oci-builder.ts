@@ -120,12 +120,18 @@ export class OciBuilder implements Builder {
     };
     const temp = await this.#host.tempDir('oci');
     try {
-      const base = await step('base', `read ${request.baseImage}`, () =>
-        readBaseImage(registry, request.baseImage, request.platforms, signal),
-      );
       const roots = layerRoots(spec);
-      const layers = await step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, () =>
-        writeLayers(contextEntries(), roots, temp.path, signal, { cacheDir: layerCacheDir(this.#host.env) }),
+      // The base's manifests come over the network while the layers are written: neither needs the other.
+      const [base, layers] = await both(
+        signal,
+        (inner) =>
+          step('base', `read ${request.baseImage}`, () =>
+            readBaseImage(registry, request.baseImage, request.platforms, inner),
+          ),
+        (inner) =>
+          step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, () =>
+            writeLayers(contextEntries(), roots, temp.path, inner, { cacheDir: layerCacheDir(this.#host.env) }),
+          ),
       );
       for (const layer of layers) {
         emit({
@@ -283,5 +289,38 @@ export class OciBuilder implements Builder {
         why: `no Docker engine answers at ${client.describe()} (${(error as Error).message})`,
       };
     }
+  }
+}
+
+/**
+ * Runs two tasks at once and waits for both to settle, so neither is left running (the
+ * temp directory is removed after); when one fails, the other is aborted and the first
+ * failure is thrown.
+ */
+async function both<A, B>(
+  signal: AbortSignal,
+  a: (signal: AbortSignal) => Promise<A>,
+  b: (signal: AbortSignal) => Promise<B>,
+): Promise<[A, B]> {
+  const inner = new AbortController();
+  const stop = () => inner.abort(signal.reason);
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    const settled = await Promise.allSettled([
+      a(inner.signal).catch((error: unknown) => {
+        inner.abort(error);
+        throw error;
+      }),
+      b(inner.signal).catch((error: unknown) => {
+        inner.abort(error);
+        throw error;
+      }),
+    ]);
+    const failed = settled.filter((result) => result.status === 'rejected').map((result) => result.reason);
+    // The first failure aborted the other task: that one's error only says it was stopped.
+    if (failed.length > 0) throw failed.includes(inner.signal.reason) ? inner.signal.reason : failed[0];
+    return [(settled[0] as PromiseFulfilledResult<A>).value, (settled[1] as PromiseFulfilledResult<B>).value];
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
 }

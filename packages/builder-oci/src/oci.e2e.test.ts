@@ -42,6 +42,21 @@ describe('builder-oci', () => {
     expect(manifest.status).toBe(200);
   });
 
+  it('fails on a base image the registry does not have with that error, the layer written meanwhile dropped', async () => {
+    const { registry } = testEnv();
+    const dir = await makeProject({ 'app/main.py': 'print(1)\n' });
+    const base = `${registry.host}/imagespec-oci-test/no-such-base:1`;
+    const spec = resolveSpec(
+      { name: uniqueName('nobase'), registry: registry.host, baseImage: base, sourceRoot: 'app' },
+      dir,
+    );
+    const { summary } = await runEngine([spec]);
+    const failed = summary.images[0]!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).not.toBe('CANCELLED');
+    expect(failed.error?.message).toContain('no-such-base');
+  });
+
   it('builds on a base spec it built first, and on a base pinned by digest', async () => {
     const { registry, baseImages } = testEnv();
     const dir = await makeProject({ 'a.txt': 'from the base spec\n', 'b.txt': 'from the image\n' });
