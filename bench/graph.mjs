@@ -4,7 +4,8 @@
 // against the longest single chain built alone (the base and one app, also fresh) in the
 // same run, alternated, medians. Checked from the --json events: the base is built once
 // and every image is pushed. Target (issue 15): at most 1.3x the chain. BENCH_CONCURRENCY
-// sets --concurrency (default: the CLI's).
+// sets --concurrency (default: the CLI's). session_fallbacks counts the builds whose BuildKit
+// session the engine lost (built again with a tar context), over all runs.
 // Needs the built packages (`npm run build`) and the test environment (test-env/).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ await stop();
 const work = await mkdtemp(join(tmpdir(), 'imagespec-bench-graph-'));
 const built = [];
 let run = 0;
+let sessionFallbacks = 0;
 /** Builds a fresh project of `apps` apps; checks the events; returns the wall time. */
 async function buildFresh(apps) {
   const id = `${Date.now().toString(36)}${(run++).toString(36)}`;
@@ -35,6 +37,9 @@ async function buildFresh(apps) {
   const events = buildEvents(result.stdout);
   const building = events.filter((event) => event.type === 'building');
   const pushed = events.filter((event) => event.type === 'pushed');
+  sessionFallbacks += events.filter(
+    (event) => event.type === 'log' && event.line?.includes("lost this build's session"),
+  ).length;
   const baseBuilds = building.filter((event) => event.image.includes(`/graph-base-${id}:`));
   if (baseBuilds.length !== 1 || building.length !== apps + 1 || pushed.length !== apps + 1) {
     throw new Error(`expected the base built once and ${apps + 1} images pushed: ${result.stdout.slice(-2000)}`);
@@ -64,6 +69,7 @@ try {
       ratio: round(subject / baseline, 3),
       runs,
       base_builds_per_run: 1,
+      session_fallbacks: sessionFallbacks,
       target_ratio: 1.3,
     }),
   );

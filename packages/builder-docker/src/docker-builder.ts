@@ -193,13 +193,18 @@ export class DockerBuilder implements Builder {
         return await builtImage(docker, request.image, await runSessionBuild(docker, request, options), signal);
       } catch (error) {
         if (signal.aborted || request.secrets.length > 0 || !sessionLost(error)) throw error;
-        // Seen with 5 builds of one spec at once (dockerd 20.10, BuildKit 0.8): a build's
-        // file sync is cut when another build of the same content ends ("transport is
-        // closing"); a build with the context in the request has no such session to lose.
+        // The session answers BuildKit's health checks, so the engine should not drop it;
+        // if it does anyway (a dockerd restart, a cut connection), a build with the context
+        // in the request has no session to lose.
+        const details = (error as ImagespecError).details;
+        const when =
+          typeof details?.sessionLostAfterMs === 'number'
+            ? `; the engine closed the session's connection ${details.sessionLostAfterMs} ms after it opened`
+            : '';
         request.events.emit({
           type: 'log',
           stream: 'stderr',
-          line: `the engine lost this build's session (${(error as ImagespecError).details?.daemonMessage}); building again with the context sent as a tar`,
+          line: `the engine lost this build's session (${details?.daemonMessage}${when}); building again with the context sent as a tar`,
         });
       }
     }

@@ -2,13 +2,18 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeCredentialsRequest,
   decodeCredentialsResponse,
+  decodeHealthCheckRequest,
+  decodeHealthCheckResponse,
   decodePacket,
   decodeStat,
   encodeCredentialsRequest,
   encodeCredentialsResponse,
+  encodeHealthCheckRequest,
+  encodeHealthCheckResponse,
   encodePacket,
   encodeStat,
   GoFileMode,
+  HEALTH_SERVING,
   PacketType,
 } from './filesync-proto.js';
 
@@ -76,5 +81,14 @@ describe('moby.filesync.v1 Auth messages', () => {
       username: '',
       secret: 'token',
     });
+  });
+});
+
+describe('grpc.health.v1 Health messages', () => {
+  it("answers BuildKit's check (an empty request) with SERVING", () => {
+    expect(decodeHealthCheckRequest(Buffer.alloc(0))).toEqual({ service: '' });
+    expect(decodeHealthCheckRequest(encodeHealthCheckRequest({ service: 'x' }))).toEqual({ service: 'x' });
+    expect(hex(encodeHealthCheckResponse({ status: HEALTH_SERVING }))).toBe('0801');
+    expect(decodeHealthCheckResponse(Buffer.from('0801', 'hex'))).toEqual({ status: 1 });
   });
 });

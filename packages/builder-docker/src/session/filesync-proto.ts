@@ -3,7 +3,8 @@
  * encoded and decoded by hand (no .proto files or generated code at run time):
  * - fsutil.types.Packet and fsutil.types.Stat, the messages of
  *   `/moby.filesync.v1.FileSync/DiffCopy` (tonistiigi/fsutil types/wire.proto, stat.proto);
- * - moby.filesync.v1.CredentialsRequest / CredentialsResponse of `/moby.filesync.v1.Auth/Credentials`.
+ * - moby.filesync.v1.CredentialsRequest / CredentialsResponse of `/moby.filesync.v1.Auth/Credentials`;
+ * - grpc.health.v1.HealthCheckRequest / HealthCheckResponse of `/grpc.health.v1.Health/Check`.
  * proto3: fields holding their default value (0, '', empty) are left out, and absent
  * fields read as that default.
  */
@@ -211,4 +212,32 @@ export function decodeSecretResponse(buffer: Uint8Array): { data: Buffer } {
   let data = Buffer.alloc(0);
   for (const field of readProtoFields(buffer)) if (field.number === 1) data = Buffer.from(field.bytes ?? []);
   return { data };
+}
+
+/** grpc.health.v1.HealthCheckRequest {service = 1}. */
+export function decodeHealthCheckRequest(buffer: Uint8Array): { service: string } {
+  let service = '';
+  for (const field of readProtoFields(buffer)) if (field.number === 1) service = fieldString(field);
+  return { service };
+}
+
+export function encodeHealthCheckRequest(request: { service: string }): Buffer {
+  const writer = new ProtoWriter();
+  writer.string(1, request.service);
+  return writer.finish();
+}
+
+/** grpc.health.v1.HealthCheckResponse {status = 1}: 1 is SERVING. */
+export const HEALTH_SERVING = 1;
+
+export function encodeHealthCheckResponse(response: { status: number }): Buffer {
+  const writer = new ProtoWriter();
+  writer.uint(1, response.status);
+  return writer.finish();
+}
+
+export function decodeHealthCheckResponse(buffer: Uint8Array): { status: number } {
+  let status = 0;
+  for (const field of readProtoFields(buffer)) if (field.number === 1) status = Number(field.varint ?? 0n);
+  return { status };
 }

@@ -7,10 +7,14 @@
 import type * as Grpc from '@grpc/grpc-js';
 import {
   decodeCredentialsRequest,
+  decodeHealthCheckRequest,
+  decodeHealthCheckResponse,
   decodePacket,
   decodeSecretRequest,
   encodeCredentialsRequest,
   encodeCredentialsResponse,
+  encodeHealthCheckRequest,
+  encodeHealthCheckResponse,
   encodePacket,
   encodeSecretRequest,
   encodeSecretResponse,
@@ -19,6 +23,7 @@ import {
 export const DIFF_COPY_METHOD = '/moby.filesync.v1.FileSync/DiffCopy';
 export const CREDENTIALS_METHOD = '/moby.filesync.v1.Auth/Credentials';
 export const SECRETS_METHOD = '/moby.buildkit.secrets.v1.Secrets/GetSecret';
+export const HEALTH_CHECK_METHOD = '/grpc.health.v1.Health/Check';
 
 const passThrough = (value: Buffer) => value;
 
@@ -74,4 +79,17 @@ export const secretsService = (): Grpc.ServiceDefinition =>
     encodeRequest: encodeSecretRequest,
     decodeRequest: decodeSecretRequest,
     encodeResponse: encodeSecretResponse,
+  });
+
+/**
+ * `Check`: BuildKit asks it of every session (once a second in 0.8, dockerd 20.10) and
+ * closes the session at the first failed answer, an unimplemented method included.
+ */
+export const healthService = (): Grpc.ServiceDefinition =>
+  service(HEALTH_CHECK_METHOD, {
+    stream: false,
+    encodeRequest: encodeHealthCheckRequest,
+    decodeRequest: decodeHealthCheckRequest,
+    encodeResponse: encodeHealthCheckResponse,
+    decodeResponse: decodeHealthCheckResponse,
   });

@@ -63,6 +63,9 @@ export async function runSessionBuild(
     return outcome;
   } catch (error) {
     if (session.failure !== undefined) throw contextFailure(request.image, session.failure);
+    // For the tar fallback's message: whether the engine dropped the connection, and when.
+    if (session.lostAfterMs !== undefined && isImagespecError(error) && error.details)
+      error.details.sessionLostAfterMs = Math.round(session.lostAfterMs);
     throw error;
   } finally {
     session.close();

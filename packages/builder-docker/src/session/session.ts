@@ -6,7 +6,10 @@
  *   ("dockerfile"), sent as file sync does (only what the engine's copy lacks);
  * - `/moby.filesync.v1.Auth/Credentials`: registry credentials per host;
  * - `/moby.buildkit.secrets.v1.Secrets/GetSecret`: the values of `RUN --mount=type=secret`,
- *   when the build has secrets. BuildKit mounts them for that RUN only: never in a layer.
+ *   when the build has secrets. BuildKit mounts them for that RUN only: never in a layer;
+ * - `/grpc.health.v1.Health/Check`: BuildKit checks every session it holds (each second in
+ *   0.8) and drops it at the first failed check. Without it a session lived about one
+ *   second: enough for a lone build's file sync, not for builds queued behind others.
  * The services are defined in services.ts over messages encoded by hand (filesync-proto.ts):
  * no .proto files at run time.
  */
@@ -14,12 +17,14 @@ import { randomUUID } from 'node:crypto';
 import type * as Grpc from '@grpc/grpc-js';
 import type Docker from 'dockerode';
 import { type PacketStream, SyncCancelled, sendDiffCopy, type TransferStats } from './diff-copy.js';
-import type { Packet } from './filesync-proto.js';
+import { HEALTH_SERVING, type Packet } from './filesync-proto.js';
 import {
   authService,
   CREDENTIALS_METHOD,
   DIFF_COPY_METHOD,
   fileSyncService,
+  HEALTH_CHECK_METHOD,
+  healthService,
   SECRETS_METHOD,
   secretsService,
 } from './services.js';
@@ -74,13 +79,18 @@ export class BuildSession {
   readonly #server: Grpc.Server;
   readonly #socket: SessionSocket;
   readonly #onFailure = new Set<(error: unknown) => void>();
+  readonly #openedAt = performance.now();
   #closed = false;
+  #lostAfterMs: number | undefined;
 
   private constructor(id: string, server: Grpc.Server, socket: SessionSocket) {
     this.id = id;
     this.#server = server;
     this.#socket = socket;
     socket.on('error', empty);
+    socket.on('close', () => {
+      if (!this.#closed) this.#lostAfterMs = performance.now() - this.#openedAt;
+    });
     openSessions.add(this);
   }
 
@@ -102,6 +112,7 @@ export class BuildSession {
             'X-Docker-Expose-Session-Grpc-Method': [
               DIFF_COPY_METHOD,
               CREDENTIALS_METHOD,
+              HEALTH_CHECK_METHOD,
               ...(options.secret ? [SECRETS_METHOD] : []),
             ],
           },
@@ -117,6 +128,10 @@ export class BuildSession {
     const server = new grpc.Server();
     const session = new BuildSession(id, server, socket);
     try {
+      server.addService(healthService(), {
+        Check: (_call: unknown, callback: Grpc.sendUnaryData<{ status: number }>) =>
+          callback(null, { status: HEALTH_SERVING }),
+      });
       server.addService(fileSyncService(), {
         DiffCopy: (call: Grpc.ServerDuplexStream<Packet, Packet>) => session.#diffCopy(call, options, grpc),
       });
@@ -174,6 +189,11 @@ export class BuildSession {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Milliseconds from open to the engine closing the session's connection, if it did before close(). */
+  get lostAfterMs(): number | undefined {
+    return this.#lostAfterMs;
   }
 
   close(): void {
