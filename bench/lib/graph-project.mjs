@@ -7,7 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO } from './common.mjs';
 
-export const DOCKER_BUILDER = `${REPO}packages/builder-docker/dist/index.js`;
+/** BENCH_DOCKER_BUILDER: another build of the docker builder (an A/B against an older dist). */
+export const DOCKER_BUILDER = process.env.BENCH_DOCKER_BUILDER ?? `${REPO}packages/builder-docker/dist/index.js`;
 
 /** Writes the project into `dir`; returns the spec file's path and the image names (base first). */
 export async function writeGraphProject(dir, { env, id, apps, registry = `${env.registry.host}/imagespec-bench` }) {
