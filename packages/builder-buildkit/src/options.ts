@@ -1,95 +1,97 @@
 import { isAbsolute, resolve } from 'node:path';
-import * as z from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini, as builder-docker's options: every build that configures this builder loads
+// this module, and Node 20 keeps no code cache for ES modules. Messages from the English
+// locale, as classic zod's.
+z.config(en());
 
 /** buildctl's own default; used when neither the `addr` option nor BUILDKIT_HOST is set. */
 export const DEFAULT_BUILDKIT_ADDR = 'unix:///run/buildkit/buildkitd.sock';
 
-const path = z.string().min(1);
+const path = () => z.string().check(z.minLength(1));
 
 const tlsSchema = z
-  .object({
+  .strictObject({
     /** CA certificate that signed buildkitd's server certificate. */
-    ca: path.optional(),
+    ca: z.optional(path()),
     /** Client certificate and key, for a daemon that asks for mutual TLS. */
-    cert: path.optional(),
-    key: path.optional(),
+    cert: z.optional(path()),
+    key: z.optional(path()),
     /** Server name to check the certificate against (default: the address's host name). */
-    serverName: z.string().min(1).optional(),
+    serverName: z.optional(z.string().check(z.minLength(1))),
     /** A folder holding ca.pem, cert.pem, key.pem (or ca.crt, tls.crt, tls.key), as buildctl's --tlsdir. */
-    dir: path.optional(),
+    dir: z.optional(path()),
   })
-  .strict()
-  .refine((tls) => !(tls.dir && (tls.ca || tls.cert || tls.key)), {
-    message: 'tls.dir cannot be combined with tls.ca, tls.cert or tls.key (buildctl refuses both)',
-  })
-  .refine((tls) => Boolean(tls.cert) === Boolean(tls.key), {
-    message: 'tls.cert and tls.key go together',
-  });
+  .check(
+    z.refine((tls) => !(tls.dir && (tls.ca || tls.cert || tls.key)), {
+      message: 'tls.dir cannot be combined with tls.ca, tls.cert or tls.key (buildctl refuses both)',
+    }),
+    z.refine((tls) => Boolean(tls.cert) === Boolean(tls.key), {
+      message: 'tls.cert and tls.key go together',
+    }),
+  );
 
 const cacheSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('registry'),
-      /** Cache image reference; default `<image repository>:buildcache` when the image is pushed. */
-      ref: z.string().min(1).optional(),
-      mode: z.enum(['min', 'max']).default('max'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('inline'),
-      /** Images to import cache from (inline cache lives in pushed images, e.g. `repo:latest`). */
-      from: z.array(z.string().min(1)).default([]),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('local'),
-      /** Cache folder on the buildctl host (relative paths resolve against the config file's folder). */
-      dir: path,
-      mode: z.enum(['min', 'max']).default('max'),
-    })
-    .strict(),
+  z.strictObject({
+    type: z.literal('registry'),
+    /** Cache image reference; default `<image repository>:buildcache` when the image is pushed. */
+    ref: z.optional(z.string().check(z.minLength(1))),
+    mode: z._default(z.enum(['min', 'max']), 'max'),
+  }),
+  z.strictObject({
+    type: z.literal('inline'),
+    /** Images to import cache from (inline cache lives in pushed images, e.g. `repo:latest`). */
+    from: z._default(z.array(z.string().check(z.minLength(1))), []),
+  }),
+  z.strictObject({
+    type: z.literal('local'),
+    /** Cache folder on the buildctl host (relative paths resolve against the config file's folder). */
+    dir: path(),
+    mode: z._default(z.enum(['min', 'max']), 'max'),
+  }),
 ]);
 
 /** What the config file may set for `@imagespec/builder-buildkit`. */
-export const buildkitOptionsSchema = z
-  .object({
-    /** buildkitd address: unix://, tcp://, docker-container://, kube-pod://... Default: BUILDKIT_HOST, then buildctl's default socket. */
-    addr: z
+export const buildkitOptionsSchema = z.strictObject({
+  /** buildkitd address: unix://, tcp://, docker-container://, kube-pod://... Default: BUILDKIT_HOST, then buildctl's default socket. */
+  addr: z.optional(
+    z
       .string()
-      .regex(/^[a-z][a-z0-9+.-]*:\/\//, 'expected an address with a scheme, e.g. tcp://buildkitd:1234')
-      .optional(),
-    tls: tlsSchema.optional(),
-    /** Path or name of the buildctl binary. */
-    buildctl: z.string().min(1).default('buildctl'),
-    cache: cacheSchema.optional(),
-    /** Platforms when the spec names none (buildkitd's own platform otherwise). */
-    platforms: z.array(z.string().min(1)).default([]),
-    /** A frontend image (gateway.v0) instead of buildkitd's built-in Dockerfile frontend. */
-    frontendImage: z.string().min(1).optional(),
-    /** Extra `--opt key=value` for the frontend, e.g. `{ 'build-arg:HTTP_PROXY': '...' }`. */
-    frontendOpts: z
-      .record(z.string().min(1), z.string())
-      .refine((opts) => !('target' in opts), {
+      .check(z.regex(/^[a-z][a-z0-9+.-]*:\/\//, 'expected an address with a scheme, e.g. tcp://buildkitd:1234')),
+  ),
+  tls: z.optional(tlsSchema),
+  /** Path or name of the buildctl binary. */
+  buildctl: z._default(z.string().check(z.minLength(1)), 'buildctl'),
+  cache: z.optional(cacheSchema),
+  /** Platforms when the spec names none (buildkitd's own platform otherwise). */
+  platforms: z._default(z.array(z.string().check(z.minLength(1))), []),
+  /** A frontend image (gateway.v0) instead of buildkitd's built-in Dockerfile frontend. */
+  frontendImage: z.optional(z.string().check(z.minLength(1))),
+  /** Extra `--opt key=value` for the frontend, e.g. `{ 'build-arg:HTTP_PROXY': '...' }`. */
+  frontendOpts: z._default(
+    z.record(z.string().check(z.minLength(1)), z.string()).check(
+      z.refine((opts) => !('target' in opts), {
         message: 'target is the builder’s: it builds the image stage, and the verify stage before it',
-      })
-      .refine((opts) => !('filename' in opts), {
+      }),
+      z.refine((opts) => !('filename' in opts), {
         message: 'filename is the builder’s: it writes the Dockerfile it hands buildctl',
-      })
-      .default({}),
-    /** Write an OCI tarball into this folder when the image is not pushed (else such builds are refused). */
-    ociDir: path.optional(),
-    /** buildctl's --timeout: seconds to wait for the daemon connection. */
-    connectTimeoutSeconds: z.number().int().positive().optional(),
-    /** Whole-build time limit in milliseconds (0: none). */
-    timeoutMs: z.number().int().nonnegative().default(0),
-    /** How long `available()` waits for `buildctl debug workers`. */
-    probeTimeoutMs: z.number().int().positive().default(15_000),
-    /** After cancellation or timeout, how long buildctl gets to cancel the solve before SIGKILL. */
-    cancelGraceMs: z.number().int().nonnegative().default(10_000),
-  })
-  .strict();
+      }),
+    ),
+    {},
+  ),
+  /** Write an OCI tarball into this folder when the image is not pushed (else such builds are refused). */
+  ociDir: z.optional(path()),
+  /** buildctl's --timeout: seconds to wait for the daemon connection. */
+  connectTimeoutSeconds: z.optional(z.int().check(z.positive())),
+  /** Whole-build time limit in milliseconds (0: none). */
+  timeoutMs: z._default(z.int().check(z.nonnegative()), 0),
+  /** How long `available()` waits for `buildctl debug workers`. */
+  probeTimeoutMs: z._default(z.int().check(z.positive()), 15_000),
+  /** After cancellation or timeout, how long buildctl gets to cancel the solve before SIGKILL. */
+  cancelGraceMs: z._default(z.int().check(z.nonnegative()), 10_000),
+});
 
 export type BuildkitOptionsInput = z.input<typeof buildkitOptionsSchema>;
 export type BuildkitOptions = z.output<typeof buildkitOptionsSchema>;
