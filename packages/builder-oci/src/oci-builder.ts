@@ -213,13 +213,19 @@ export class OciBuilder implements Builder {
       line: `blobs: ${stats.present} already there, ${stats.mounted} mounted, ${stats.copied} copied, ${stats.uploaded} uploaded (${stats.uploadedBytes} bytes)`,
       step: 'push',
     });
+    const verify = request.spec.verify.length > 0;
+    // An index's manifests go first by digest; the top one too when verify must run on it
+    // before the tag is put. Without verify, the tag's own PUT is the only one it needs.
     for (const platform of image.platforms) {
+      if (platform.manifest.digest === image.top.digest && !verify) continue;
       await registry.putManifest(`${target}@${platform.manifest.digest}`, platform.manifest, { signal });
     }
-    if (image.platforms.length > 1 || image.top.digest !== image.platforms[0]?.manifest.digest) {
-      await registry.putManifest(`${target}@${image.top.digest}`, image.top, { signal });
+    if (verify) {
+      if (image.top.digest !== image.platforms[0]?.manifest.digest) {
+        await registry.putManifest(`${target}@${image.top.digest}`, image.top, { signal });
+      }
+      await this.#verify(request, `${target}@${image.top.digest}`);
     }
-    if (request.spec.verify.length > 0) await this.#verify(request, `${target}@${image.top.digest}`);
     await registry.putManifest(request.image, image.top, { signal });
     emit({ type: 'step', id: 'push', name: `push ${request.image}`, status: 'done' });
   }
