@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Fixed gzip settings: the same tar bytes give the same member on every machine with the
  * same zlib (Node bundles its own). The header has no name and mtime 0; its OS byte is set
@@ -23,16 +21,23 @@ const UNIX = 3;
  * On the bench's 1,000-file / 10 MB tree, path buckets alone: 16 gave 83 members (median
  * 42 KB) and a blob 0.14% smaller than one member (8: 137 members, -0.22%; 32: 37, +0.02%):
  * deflate restarts its window per member, which costs less than its block choices gain
- * here. With the large-file rule too: 80 members, 0.01% smaller than one.
+ * here. With the large-file rule too: 80 members, 0.01% smaller than one (buckets from
+ * sha256 then; FNV-1a now gives 83 members, 0.06% smaller).
  */
 export const GROUP_BUCKETS = 16;
 export const LARGE_FILE = 256 * 1024;
 export const GROUP_MAX = 1024 * 1024;
 export const STREAM_FILE = 8 * 1024 * 1024;
 
-/** Whether a group ends after the entry at this image path. */
+/**
+ * Whether a group ends after the entry at this image path: its FNV-1a (32 bits, over the
+ * path's UTF-16 code units) falls in the first of GROUP_BUCKETS by its top bits. Any fixed
+ * function of the path would do; a sha256 per entry cost ~10 ms per 1,000 entries here.
+ */
 export function endsGroup(name: string): boolean {
-  return createHash('sha256').update(name).digest().readUInt32BE(0) % GROUP_BUCKETS === 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return Math.floor((hash >>> 0) / (2 ** 32 / GROUP_BUCKETS)) === 0;
 }
 
 /** One group's tar bytes as a gzip member, on libuv's thread pool (several groups compress at once). */

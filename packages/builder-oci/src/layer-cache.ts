@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readSync } from 'node:fs';
 import {
   copyFile,
   type FileHandle,
@@ -137,7 +138,7 @@ export class RootCache {
     if (!entry || !handle) return undefined;
     try {
       const bytes = Buffer.allocUnsafe(entry.length);
-      const { bytesRead } = await handle.read(bytes, 0, entry.length, entry.offset);
+      const bytesRead = readSync(handle.fd, bytes, 0, entry.length, entry.offset);
       if (bytesRead !== entry.length) return undefined;
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       return sha256 === entry.sha256 ? { bytes, sha256 } : undefined;

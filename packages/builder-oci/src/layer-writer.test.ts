@@ -156,6 +156,33 @@ describe('writeLayers: gzip members and their cache', () => {
     }
   });
 
+  it('gives the same blob from readSync as from read(), and reads a small file only through readSync', async () => {
+    const streamed = await write(tree(), undefined);
+    const blocking: ContextSyncEntry[] = [];
+    for (const entry of tree()) {
+      if (entry.kind !== 'file' || entry.size >= 256 * 1024) {
+        blocking.push(entry);
+        continue;
+      }
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of entry.read!()) chunks.push(chunk);
+      const bytes = Buffer.concat(chunks);
+      blocking.push({
+        ...entry,
+        readSync: () => bytes,
+        read: () => {
+          throw new Error(`${entry.path} read through read()`);
+        },
+      });
+    }
+    const written = await write(blocking, undefined);
+    expect({ digest: written.digest, diffId: written.diffId }).toEqual({
+      digest: streamed.digest,
+      diffId: streamed.diffId,
+    });
+    expect(written.bytes).toEqual(streamed.bytes);
+  });
+
   it('compresses only the group of a changed file', async () => {
     const cacheDir = join(dir, 'cache');
     const before = await write(tree(), cacheDir);

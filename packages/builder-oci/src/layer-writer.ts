@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
+import { writeSync } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContextSyncEntry } from '@imagespec/core/builder';
@@ -35,6 +36,9 @@ export interface WriteLayersOptions {
 
 /** Groups compressed or read back at once per layer: both cores busy, at most IN_FLIGHT x STREAM_FILE held. */
 const IN_FLIGHT = 4;
+/** Pieces below this are copied into a scratch buffer, so a group is a few parts to hash and join. */
+const COPY_BELOW = 64 * 1024;
+const SCRATCH = 1024 * 1024;
 
 /**
  * Writes one layer per root from the context's entries (one pass over the listing the tag
@@ -67,7 +71,8 @@ export async function writeLayers(
           ? rootName(entry, writer.root)
           : imagePath(writer.root.entry, entry.path);
       if (name === undefined) continue;
-      await writer.add(entry, name, signal);
+      const waiting = writer.add(entry, name, signal);
+      if (waiting) await waiting;
     }
     return await Promise.all(writers.map((writer) => writer.finish()));
   } catch (error) {
@@ -98,7 +103,10 @@ class LayerFile {
   #size = 0;
   #group: Buffer[] = [];
   #groupBytes = 0;
-  #groupHash: Hash = createHash('sha256');
+  /** Where the open group's small pieces are copied; `#start` to `#used` not yet in `#group`. */
+  #scratch: Buffer | undefined;
+  #start = 0;
+  #used = 0;
   /** Groups being compressed or read back, in blob order. */
   readonly #queue: Promise<Member>[] = [];
   /** The blob's members as the cache indexes them. */
@@ -120,15 +128,34 @@ class LayerFile {
     return new LayerFile(root, file, await open(file, 'wx'), cache);
   }
 
-  async add(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> {
-    const type = entry.kind === 'dir' ? 'directory' : entry.kind;
-    const tarName = entry.kind === 'dir' ? `${name}/` : name;
-    const linkname = entry.linkTarget ?? '';
+  /**
+   * Adds one entry. A promise only when the entry has to wait (a file read in chunks, a
+   * group closed while the queue is full): most entries are small files, read in one
+   * blocking call (`readSync`), and a thousand awaits cost more than their bytes.
+   */
+  add(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> | undefined {
     const size = entry.kind === 'file' ? entry.size : 0;
-    const header = Buffer.alloc(tarHeaderLength(tarName, linkname));
-    writeTarHeader(header, 0, tarName, type, entry.mode, size, linkname);
-    const read = entry.kind === 'file' ? entry.read?.bind(entry) : undefined;
+    const bytes = entry.kind === 'file' && size < LARGE_FILE ? entry.readSync?.() : undefined;
+    if (entry.kind === 'file' && bytes === undefined) return this.#addRead(entry, name, signal);
+    this.#header(entry, name, size);
+    if (bytes) {
+      checkSize(entry.path, size, bytes.length);
+      this.#append(bytes);
+      this.#pad(size);
+    }
+    if (endsGroup(name) || this.#groupBytes >= GROUP_MAX) return this.#endGroup();
+    return undefined;
+  }
+
+  /** A file read through `read()`: large, streamed, or from a core without `readSync`. */
+  async #addRead(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> {
+    const { size } = entry;
+    const read = entry.read?.bind(entry);
     if (read && size >= STREAM_FILE) {
+      const tarName = name;
+      const linkname = entry.linkTarget ?? '';
+      const header = Buffer.alloc(tarHeaderLength(tarName, linkname));
+      writeTarHeader(header, 0, tarName, 'file', entry.mode, size, linkname);
       await this.#endGroup();
       while (this.#queue.length > 0) await this.#writeNext();
       if (await this.#reuseStreamed(header, read, entry.path, size)) return;
@@ -136,7 +163,7 @@ class LayerFile {
       return;
     }
     if (size >= LARGE_FILE) await this.#endGroup();
-    this.#append(header);
+    this.#header(entry, name, size);
     if (read) {
       let written = 0;
       for await (const chunk of read()) {
@@ -144,9 +171,27 @@ class LayerFile {
         this.#append(chunk);
       }
       checkSize(entry.path, size, written);
-      this.#append(Buffer.alloc(tarPadding(size)));
+      this.#pad(size);
     }
     if (size >= LARGE_FILE || endsGroup(name) || this.#groupBytes >= GROUP_MAX) await this.#endGroup();
+  }
+
+  /** The entry's tar header, written straight into the scratch buffer. */
+  #header(entry: ContextSyncEntry, name: string, size: number): void {
+    const type = entry.kind === 'dir' ? 'directory' : entry.kind;
+    const tarName = entry.kind === 'dir' ? `${name}/` : name;
+    const linkname = entry.linkTarget ?? '';
+    const length = tarHeaderLength(tarName, linkname);
+    writeTarHeader(this.#room(length), this.#used, tarName, type, entry.mode, size, linkname);
+    this.#used += length;
+    this.#groupBytes += length;
+  }
+
+  #pad(size: number): void {
+    const pad = tarPadding(size);
+    this.#room(pad).fill(0, this.#used, this.#used + pad);
+    this.#used += pad;
+    this.#groupBytes += pad;
   }
 
   async finish(): Promise<WrittenLayer> {
@@ -174,23 +219,49 @@ class LayerFile {
     await this.#cache?.close();
   }
 
+  /** Small pieces are copied into the group's scratch buffer; large ones are kept as they are, after it. */
   #append(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    this.#tarHash.update(chunk);
-    this.#groupHash.update(chunk);
-    this.#group.push(chunk);
-    this.#groupBytes += chunk.length;
+    if (bytes.length < COPY_BELOW) {
+      const scratch = this.#room(bytes.length);
+      scratch.set(bytes, this.#used);
+      this.#used += bytes.length;
+    } else {
+      this.#seal();
+      this.#group.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    }
+    this.#groupBytes += bytes.length;
+  }
+
+  /** The scratch buffer, with room for `length` more bytes at `#used`. */
+  #room(length: number): Buffer {
+    if (this.#scratch && this.#used + length <= this.#scratch.length) return this.#scratch;
+    this.#seal();
+    this.#scratch = Buffer.allocUnsafe(Math.max(SCRATCH, length));
+    this.#start = this.#used = 0;
+    return this.#scratch;
+  }
+
+  /** Moves the scratch buffer's bytes into the group's parts; the next bytes go to a new buffer (the parts are read later). */
+  #seal(): void {
+    if (this.#scratch && this.#used > this.#start) this.#group.push(this.#scratch.subarray(this.#start, this.#used));
+    this.#start = this.#used;
   }
 
   /** Closes the open group: read back from the cache by its key, or compressed on the thread pool. */
   async #endGroup(): Promise<void> {
     if (this.#groupBytes === 0) return;
-    const key = this.#groupHash.digest('hex');
+    this.#seal();
+    // One update per part, not per tar piece: a small file's header, bytes and padding are one part.
+    const groupHash = createHash('sha256');
+    for (const part of this.#group) {
+      this.#tarHash.update(part);
+      groupHash.update(part);
+    }
+    const key = groupHash.digest('hex');
     const member = this.#member(key, this.#group, this.#groupBytes);
     this.#group = [];
     this.#groupBytes = 0;
-    this.#groupHash = createHash('sha256');
     // Awaited in order by #writeNext; a failure meanwhile must not count as unhandled.
     member.catch(() => undefined);
     this.#queue.push(member);
@@ -220,7 +291,7 @@ class LayerFile {
     this.#gzHash.update(bytes);
     const at = this.#size;
     this.#size += bytes.length;
-    await this.#out.write(bytes, 0, bytes.length, at);
+    writeSync(this.#out.fd, bytes, 0, bytes.length, at);
   }
 
   /**

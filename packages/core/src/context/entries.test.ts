@@ -149,6 +149,24 @@ describe('contextSyncEntries', () => {
     expect(sent).toBe(0);
   });
 
+  it('gives small files readSync, the bytes read() gives, checked the same way; large files only read()', async () => {
+    const spec = await projectSpec();
+    const sync = await syncEntries(spec);
+    const files = sync.filter((e) => e.kind === 'file');
+    expect(files.find((e) => e.path === '_imagespec/source/big.bin')?.readSync).toBeUndefined();
+    const small = files.filter((e) => e.size <= 256 * 1024);
+    expect(small.length).toBeGreaterThan(2);
+    for (const entry of small) expect(Buffer.from(entry.readSync!())).toEqual(await collect(entry.read!()));
+    const identity = await computeImageIdentity(spec);
+    await put('proj/src/main.py', 'print("changed")\n');
+    const read = async () => {
+      for await (const entry of contextSyncEntries(spec, { expected: identity.files })) {
+        if (entry.path === '_imagespec/source/main.py') entry.readSync!();
+      }
+    };
+    await expect(read()).rejects.toMatchObject({ code: 'CONTEXT_CHANGED' });
+  });
+
   it('a file added after the tag fails the listing with CONTEXT_CHANGED', async () => {
     const spec = await projectSpec();
     const identity = await computeImageIdentity(spec);

@@ -156,6 +156,12 @@ export async function* contextSyncEntries(
       size: file.size,
       mtimeNs: contentMtimeNs(sha256),
       read: () => readVerified(file, sha256, options.signal),
+      ...(file.size <= WHOLE_READ_MAX && {
+        readSync: () => {
+          options.signal?.throwIfAborted();
+          return readWhole(file, sha256);
+        },
+      }),
     };
   }
 }

@@ -75,6 +75,21 @@ export function writeHeader(
   writeUstar(chunk, next + padding(data.length), PAX_NAME, '', TYPEFLAG[type], mode, size, link);
 }
 
+/**
+ * The fields every header shares (uid, gid, mtime 0, magic, device numbers), and their
+ * checksum share: a header is this block copied, then its own fields written as bytes.
+ * A build writes one per entry, thousands per context.
+ */
+const TEMPLATE = Buffer.alloc(BLOCK);
+TEMPLATE.write('000000 ', 108, 'latin1'); // uid
+TEMPLATE.write('000000 ', 116, 'latin1'); // gid
+TEMPLATE.write('00000000000 ', 136, 'latin1'); // mtime 0
+TEMPLATE.write('ustar\u000000', 257, 'latin1'); // magic and version
+TEMPLATE.write('000000 ', 329, 'latin1'); // devmajor
+TEMPLATE.write('000000 ', 337, 'latin1'); // devminor
+// The checksum counts its own 8 bytes as spaces.
+const TEMPLATE_SUM = TEMPLATE.reduce((sum, byte) => sum + byte, 8 * 0x20);
+
 function writeUstar(
   chunk: Buffer,
   at: number,
@@ -85,34 +100,50 @@ function writeUstar(
   size: number,
   linkname: string,
 ): void {
-  chunk.fill(0, at, at + BLOCK);
-  chunk.write(name, at, 'latin1');
-  chunk.write(octal(mode & 0o7777, 6), at + 100, 'latin1');
-  chunk.write('000000 ', at + 108, 'latin1'); // uid
-  chunk.write('000000 ', at + 116, 'latin1'); // gid
+  TEMPLATE.copy(chunk, at);
+  // name and prefix are ASCII (ustarName), the link target any UTF-8 of up to 100 bytes.
+  let sum = TEMPLATE_SUM + ascii(chunk, at, name) + octalField(chunk, at + 100, mode & 0o7777, 6);
   if (size.toString(8).length > 11) {
     // Base-256, past 8 GiB.
     chunk[at + 124] = 0x80;
     for (let i = 11, n = size; i > 0; i--, n = Math.floor(n / 0x100)) chunk[at + 124 + i] = n & 0xff;
+    for (let i = at + 124; i < at + 136; i++) sum += chunk[i]!;
   } else {
-    chunk.write(octal(size, 11), at + 124, 'latin1');
+    sum += octalField(chunk, at + 124, size, 11);
   }
-  chunk.write('00000000000 ', at + 136, 'latin1'); // mtime 0
   chunk[at + 156] = typeflag;
-  if (linkname) chunk.write(linkname, at + 157, 'utf8');
-  chunk.write('ustar\u000000', at + 257, 'latin1'); // magic and version
-  chunk.write('000000 ', at + 329, 'latin1'); // devmajor
-  chunk.write('000000 ', at + 337, 'latin1'); // devminor
-  if (prefix) chunk.write(prefix, at + 345, 'latin1');
-  // The checksum counts its own 8 bytes as spaces.
-  let sum = 8 * 0x20;
-  for (let i = at; i < at + 148; i++) sum += chunk[i]!;
-  for (let i = at + 156; i < at + BLOCK; i++) sum += chunk[i]!;
-  chunk.write(octal(sum, 6), at + 148, 'latin1');
+  sum += typeflag;
+  if (linkname) {
+    const length = chunk.write(linkname, at + 157, 'utf8');
+    for (let i = at + 157; i < at + 157 + length; i++) sum += chunk[i]!;
+  }
+  if (prefix) sum += ascii(chunk, at + 345, prefix);
+  octalField(chunk, at + 148, sum, 6);
 }
 
-/** tar-stream's `encodeOct`: `digits` octal digits and a space (all sevens if too large). */
-function octal(value: number, digits: number): string {
-  const text = value.toString(8);
-  return `${text.length > digits ? '7'.repeat(digits) : text.padStart(digits, '0')} `;
+/** Writes ASCII text as bytes; returns their sum. */
+function ascii(chunk: Buffer, at: number, text: string): number {
+  let sum = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    chunk[at + i] = code;
+    sum += code;
+  }
+  return sum;
+}
+
+/** tar-stream's `encodeOct` as bytes: `digits` octal digits and a space (all sevens if too large); returns their sum. */
+function octalField(chunk: Buffer, at: number, value: number, digits: number): number {
+  let sum = 0x20;
+  chunk[at + digits] = 0x20;
+  if (value >= 8 ** digits) {
+    chunk.fill(0x37, at, at + digits);
+    return sum + 0x37 * digits;
+  }
+  for (let i = digits - 1, n = value; i >= 0; i--, n = Math.floor(n / 8)) {
+    const byte = 0x30 + (n % 8);
+    chunk[at + i] = byte;
+    sum += byte;
+  }
+  return sum;
 }

@@ -187,6 +187,12 @@ export interface ContextSyncEntry {
   readonly linkTarget?: string;
   /** The file's bytes, checked as they stream against the digest the tag was computed from (CONTEXT_CHANGED otherwise). */
   read?(): AsyncIterable<Uint8Array>;
+  /**
+   * A small file's bytes (up to 256 KiB) in one blocking read, checked as `read()` checks
+   * them; absent for larger files and from cores older than this field. For writers of
+   * many small files, to whom an async iteration per file costs more than its bytes.
+   */
+  readSync?(): Uint8Array;
 }
 
 export interface BuildResult {
