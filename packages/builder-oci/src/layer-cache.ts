@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import {
   copyFile,
   type FileHandle,
@@ -18,27 +18,34 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { GZIP_MEMBER_FORMAT } from './gzip-member.js';
 
 /**
- * The member cache: the gzip members of each layer root's last layer, so a rebuild
- * compresses only the groups whose tar bytes changed (`layer-writer.ts`). One pair of
- * files per root under `$XDG_CACHE_HOME/imagespec/oci-layers/` (else `~/.cache/...`):
- * `<root>.<nonce>.members`, the last layer blob itself (hard-linked from the build's temp
- * file: no second write), and `<root>.json`, its index (format, that file's name, and per
- * member its key, offset, length and sha256). A key is the sha256 of the group's
- * uncompressed tar bytes, so a member is found again whatever moved around it.
+ * The member cache: each layer root's last layer, so a rebuild reads and compresses only
+ * the groups that changed (`layer-writer.ts`). Per root under
+ * `$XDG_CACHE_HOME/imagespec/oci-layers/` (else `~/.cache/...`): `<root>.<nonce>.members`,
+ * the last layer blob itself (hard-linked from the build's temp file: no second write);
+ * `<root>.<nonce>.tar`, the uncompressed tar bytes of its groups (the diff id is a sha256
+ * over the whole tar, so an unchanged group still needs its bytes, and reading them here
+ * is one call where reading its files is three per file); and `<root>.json`, the index
+ * (format, the two files' names, and per member its key, offset, length and sha256, and
+ * where its tar bytes are with their sha256). A group's key is a sha256 of what makes its
+ * tar bytes: each entry's name, type, mode, size, link target and content digest, as the
+ * listing the tag was computed from gives them; a group is found again whatever moved
+ * around it, without reading its files. A streamed file's member is keyed by its tar
+ * bytes and keeps no tar bytes here (it would double the cache of a large file).
  *
- * Bounded: a root keeps only its last layer (older blobs of the root are removed after
- * each write), the directory the MAX_ROOTS roots written last within MAX_BYTES, and a
- * layer that cannot be linked is copied only up to COPY_MAX.
+ * Bounded: a root keeps only its last layer (its older files are removed after each
+ * write), the directory the MAX_ROOTS roots written last within MAX_BYTES, and a layer
+ * that cannot be linked is copied only up to COPY_MAX.
  *
- * Never trusted: each member read back is checked against its sha256 (a torn, truncated
- * or foreign file is a miss, recompressed); the blob gets a fresh name and the index is
- * written aside and renamed, so concurrent builds see a whole old or a whole new index,
- * and an index whose blob is gone (replaced by another build) only misses. The format line names zlib's version
- * and the gzip settings: the same group gives other bytes with another zlib, and a member
+ * Never trusted: each member and each group's tar bytes read back are checked against
+ * their sha256 (a torn, truncated or foreign file is a miss: the group's files are read
+ * and compressed); the files get fresh names and the index is written aside and renamed,
+ * so concurrent builds see a whole old or a whole new index, and an index whose files are
+ * gone (replaced by another build) only misses. The format line names zlib's version and
+ * the gzip settings: the same group gives other bytes with another zlib, and a member
  * from it would make the blob differ from an uncached build.
  */
 
-const INDEX_FORMAT = `imagespec-oci-layers/1 ${GZIP_MEMBER_FORMAT}`;
+const INDEX_FORMAT = `imagespec-oci-layers/2 ${GZIP_MEMBER_FORMAT}`;
 
 export interface CachedMember {
   readonly key: string;
@@ -47,11 +54,14 @@ export interface CachedMember {
   readonly sha256: string;
   /** For a streamed file's member: the sha256 of its tar header (name, mode, size), which says whether to read it to find its key. */
   readonly head?: string;
+  /** For a group's member: where its uncompressed tar bytes are in the tar file, and their sha256. */
+  readonly tar?: { readonly offset: number; readonly length: number; readonly sha256: string };
 }
 
 interface CacheIndex {
   readonly format: string;
   readonly members: string;
+  readonly tars: string;
   readonly entries: readonly CachedMember[];
 }
 
@@ -75,10 +85,12 @@ export interface RootIdentity {
   readonly dest: string;
 }
 
-/** A member read back: its bytes, checked against the sha256 the index has for them. */
-export interface CacheHit {
-  readonly bytes: Buffer;
+/** A group read back: its member and its tar bytes (views, valid until the cache's next read), each checked against the sha256 the index has for it. */
+export interface CachedGroup {
+  readonly member: Buffer;
   readonly sha256: string;
+  readonly tar: Buffer;
+  readonly tarSha256: string;
 }
 
 /** Layers above this are cached only where they can be linked (no copy of a large layer on every build). */
@@ -93,15 +105,18 @@ export class RootCache {
   readonly #id: string;
   readonly #previous: Map<string, CachedMember>;
   readonly #heads: Set<string>;
-  readonly #previousFile: string | undefined;
+  readonly #last: CacheIndex | undefined;
   #reader: Promise<FileHandle | undefined> | undefined;
+  /** Blocking descriptors of the last layer's files: a group's two reads are on the build's critical path. */
+  #fds: { members: number; tars: number } | null | undefined;
+  readonly #buffers: { member: Buffer; tar: Buffer } = { member: Buffer.alloc(0), tar: Buffer.alloc(0) };
 
   private constructor(dir: string, id: string, previous: CacheIndex | undefined) {
     this.#dir = dir;
     this.#id = id;
     this.#previous = new Map(previous?.entries.map((entry) => [entry.key, entry]));
     this.#heads = new Set(previous?.entries.flatMap((entry) => (entry.head ? [entry.head] : [])));
-    this.#previousFile = previous?.members;
+    this.#last = previous;
   }
 
   /**
@@ -117,7 +132,12 @@ export class RootCache {
     let index: CacheIndex | undefined;
     try {
       const parsed = JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')) as CacheIndex;
-      if (parsed.format === INDEX_FORMAT && Array.isArray(parsed.entries) && typeof parsed.members === 'string') {
+      if (
+        parsed.format === INDEX_FORMAT &&
+        Array.isArray(parsed.entries) &&
+        typeof parsed.members === 'string' &&
+        typeof parsed.tars === 'string'
+      ) {
         index = parsed;
       }
     } catch {
@@ -126,25 +146,48 @@ export class RootCache {
     return new RootCache(dir, id, index);
   }
 
+  /** Whether the last layer had a group with this key (whose bytes `group` then reads and checks). */
+  has(key: string): boolean {
+    return this.#previous.get(key)?.tar !== undefined;
+  }
+
   /** Whether the last layer had a streamed file with this tar header (worth reading once more for its key). */
   hadStreamed(head: string): boolean {
     return this.#heads.has(head);
   }
 
-  /** The member for a group's key, if the last layer had it and its bytes check out. */
-  async read(key: string): Promise<CacheHit | undefined> {
+  /**
+   * The group for a key, if the last layer had it and its member and tar bytes check out.
+   * Both are views of buffers this cache reuses, valid until its next call: fresh buffers
+   * per group cost more in page faults than the reads themselves on these machines.
+   */
+  group(key: string): CachedGroup | undefined {
     const entry = this.#previous.get(key);
-    const handle = entry && (await this.#handle());
-    if (!entry || !handle) return undefined;
-    try {
-      const bytes = Buffer.allocUnsafe(entry.length);
-      const bytesRead = readSync(handle.fd, bytes, 0, entry.length, entry.offset);
-      if (bytesRead !== entry.length) return undefined;
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      return sha256 === entry.sha256 ? { bytes, sha256 } : undefined;
-    } catch {
-      return undefined;
+    const fds = entry?.tar && this.#openFds();
+    if (!entry?.tar || !fds) return undefined;
+    this.#buffers.member = roomFor(this.#buffers.member, entry.length);
+    this.#buffers.tar = roomFor(this.#buffers.tar, entry.tar.length);
+    const member = readExactly(fds.members, this.#buffers.member, entry.offset, entry.length);
+    const tar = readExactly(fds.tars, this.#buffers.tar, entry.tar.offset, entry.tar.length);
+    if (!member || !tar) return undefined;
+    if (sha256Of(member) !== entry.sha256 || sha256Of(tar) !== entry.tar.sha256) return undefined;
+    return { member, sha256: entry.sha256, tar, tarSha256: entry.tar.sha256 };
+  }
+
+  #openFds(): { members: number; tars: number } | undefined {
+    if (this.#fds === undefined) {
+      const index = this.#last;
+      let members: number | undefined;
+      try {
+        if (!index) throw new Error('no index');
+        members = openSync(join(this.#dir, basename(index.members)), 'r');
+        this.#fds = { members, tars: openSync(join(this.#dir, basename(index.tars)), 'r') };
+      } catch {
+        if (members !== undefined) closeSync(members);
+        this.#fds = null;
+      }
     }
+    return this.#fds ?? undefined;
   }
 
   /**
@@ -159,44 +202,48 @@ export class RootCache {
   }
 
   #handle(): Promise<FileHandle | undefined> {
-    if (!this.#previousFile) return Promise.resolve(undefined);
-    this.#reader ??= open(join(this.#dir, basename(this.#previousFile)), 'r').catch(() => undefined);
+    if (!this.#last) return Promise.resolve(undefined);
+    this.#reader ??= open(join(this.#dir, basename(this.#last.members)), 'r').catch(() => undefined);
     return this.#reader;
   }
 
   /**
-   * Keeps the finished layer blob as the root's last (hard-linked where the file system
-   * allows, else copied), then its index, then drops the root's older blobs. A failure
-   * only leaves the cache as it was: the build does not depend on it.
+   * Keeps the finished layer blob and its groups' tar bytes as the root's last (each
+   * hard-linked where the file system allows, else copied), then its index, then drops
+   * the root's older files. A failure only leaves the cache as it was: the build does not
+   * depend on it.
    */
-  async commit(blob: string, size: number, entries: readonly CachedMember[]): Promise<void> {
+  async commit(
+    blob: { readonly file: string; readonly size: number },
+    tars: { readonly file: string; readonly size: number },
+    entries: readonly CachedMember[],
+  ): Promise<void> {
     await this.close();
-    const name = `${this.#id}.${randomBytes(6).toString('hex')}.members`;
-    const kept = join(this.#dir, name);
+    const nonce = randomBytes(6).toString('hex');
+    const names = { members: `${this.#id}.${nonce}.members`, tars: `${this.#id}.${nonce}.tar` };
+    const kept = [join(this.#dir, names.members), join(this.#dir, names.tars)];
     try {
       await mkdir(this.#dir, { recursive: true });
-      try {
-        await link(blob, kept);
-      } catch {
-        if (size > COPY_MAX) return;
-        const temp = `${kept}.tmp`;
-        await copyFile(blob, temp);
-        await rename(temp, kept);
-      }
-      const index: CacheIndex = { format: INDEX_FORMAT, members: name, entries };
+      if (!(await keep(blob, kept[0]!)) || !(await keep(tars, kept[1]!))) throw new Error('not kept');
+      const index: CacheIndex = { format: INDEX_FORMAT, ...names, entries };
       const indexTemp = join(this.#dir, `${this.#id}.json.${randomBytes(6).toString('hex')}.tmp`);
       await writeFile(indexTemp, JSON.stringify(index));
       await rename(indexTemp, join(this.#dir, `${this.#id}.json`));
     } catch {
-      await rm(kept, { force: true }).catch(() => undefined);
+      await Promise.all(kept.map((file) => rm(file, { force: true }).catch(() => undefined)));
       return;
     }
-    await this.#prune(name).catch(() => undefined);
+    await this.#prune(nonce).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     const reader = this.#reader;
     this.#reader = undefined;
+    if (this.#fds) {
+      closeSync(this.#fds.members);
+      closeSync(this.#fds.tars);
+    }
+    this.#fds = null;
     await (await reader)?.close().catch(() => undefined);
   }
 
@@ -205,20 +252,24 @@ export class RootCache {
    * MAX_BYTES (a temp project per test run, a clone per branch: roots come and go); temp
    * files left by a crashed build (an hour old).
    */
-  async #prune(kept: string): Promise<void> {
+  async #prune(nonce: string): Promise<void> {
     const now = Date.now();
     const others = new Map<string, { at: number; bytes: number; files: string[] }>();
-    for (const name of await readdir(this.#dir)) {
+    const names = await readdir(this.#dir);
+    // All at once: one libuv round trip per file costs more than the stat, and a build waits for this.
+    const infos = await Promise.all(names.map((name) => stat(join(this.#dir, name)).catch(() => undefined)));
+    const removals: Promise<void>[] = [];
+    for (const [i, name] of names.entries()) {
       const path = join(this.#dir, name);
       const id = name.slice(0, name.indexOf('.'));
-      if (id === this.#id && name.endsWith('.members')) {
-        if (name !== kept) await rm(path, { force: true });
+      if (id === this.#id && (name.endsWith('.members') || name.endsWith('.tar'))) {
+        if (!name.startsWith(`${this.#id}.${nonce}.`)) removals.push(rm(path, { force: true }));
         continue;
       }
-      const info = await stat(path).catch(() => undefined);
+      const info = infos[i];
       if (!info) continue;
       if (name.endsWith('.tmp')) {
-        if (now - info.mtimeMs > 3_600_000) await rm(path, { force: true });
+        if (now - info.mtimeMs > 3_600_000) removals.push(rm(path, { force: true }));
         continue;
       }
       if (id === this.#id) continue;
@@ -230,6 +281,7 @@ export class RootCache {
       if (name.endsWith('.json')) root.at = info.mtimeMs;
       others.set(id, root);
     }
+    await Promise.all(removals);
     let roots = 1;
     let bytes = 0;
     for (const root of [...others.values()].sort((a, b) => b.at - a.at)) {
@@ -251,6 +303,44 @@ async function* readRange(handle: FileHandle, offset: number, length: number): A
     done += bytesRead;
     yield chunk.subarray(0, bytesRead);
   }
+}
+
+/** A file kept under `path`: a hard link, else a copy up to COPY_MAX. */
+async function keep(file: { readonly file: string; readonly size: number }, path: string): Promise<boolean> {
+  try {
+    await link(file.file, path);
+    return true;
+  } catch {
+    if (file.size > COPY_MAX) return false;
+    const temp = `${path}.tmp`;
+    await copyFile(file.file, temp);
+    await rename(temp, path);
+    return true;
+  }
+}
+
+/** `buffer` when it holds `length` bytes, else a larger one. */
+function roomFor(buffer: Buffer, length: number): Buffer {
+  return buffer.length >= length ? buffer : Buffer.allocUnsafe(Math.max(length, 2 * buffer.length));
+}
+
+/** `length` bytes at `offset` into `buffer` (a view of them), or undefined when the file is shorter (truncated, replaced). */
+function readExactly(fd: number, buffer: Buffer, offset: number, length: number): Buffer | undefined {
+  const bytes = buffer.subarray(0, length);
+  try {
+    for (let done = 0; done < length; ) {
+      const n = readSync(fd, bytes, done, length - done, offset + done);
+      if (n === 0) return undefined;
+      done += n;
+    }
+  } catch {
+    return undefined;
+  }
+  return bytes;
+}
+
+function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function isInside(path: string, dir: string): boolean {

@@ -21,6 +21,7 @@ const file = (path: string, text: string, mode = 0o644): ContextSyncEntry => ({
   mode,
   size: Buffer.byteLength(text),
   mtimeNs: 0,
+  sha256: createHash('sha256').update(text).digest('hex'),
   read: async function* () {
     yield Buffer.from(text);
   },
@@ -181,6 +182,58 @@ describe('writeLayers: gzip members and their cache', () => {
       diffId: streamed.diffId,
     });
     expect(written.bytes).toEqual(streamed.bytes);
+  });
+
+  /** The tree's files wrapped to count their reads. */
+  const counted = (list: ContextSyncEntry[], reads: string[]): ContextSyncEntry[] =>
+    list.map((entry) =>
+      entry.read
+        ? {
+            ...entry,
+            read: () => {
+              reads.push(entry.path);
+              return entry.read!();
+            },
+          }
+        : entry,
+    );
+
+  it('reads again only the files of the group that changed; the others come from the cache unread', async () => {
+    const cacheDir = join(dir, 'cache');
+    const cold: string[] = [];
+    await write(counted(tree(), cold), cacheDir);
+    const files = tree().filter((entry) => entry.kind === 'file').length;
+    expect(cold).toHaveLength(files);
+    const warm: string[] = [];
+    const after = await write(counted(tree('# edited\n'), warm), cacheDir);
+    expect(warm).toContain('_imagespec/source/d3/m7.py');
+    expect(warm.length).toBeLessThan(files / 4);
+    expect(after.bytes).toEqual((await write(tree('# edited\n'), undefined)).bytes);
+    const again: string[] = [];
+    await write(counted(tree('# edited\n'), again), cacheDir);
+    expect(again).toEqual([]);
+  });
+
+  it('reads a group from its files when its cached tar bytes are damaged, and files without a digest every time', async () => {
+    const cacheDir = join(dir, 'cache');
+    const uncached = await write(tree(), undefined);
+    await write(tree(), cacheDir);
+    const [tars] = (await readdir(cacheDir)).filter((name) => name.endsWith('.tar'));
+    const bytes = await readFile(join(cacheDir, tars!));
+    bytes[100]! ^= 0xff;
+    await writeFile(join(cacheDir, tars!), bytes);
+    const reads: string[] = [];
+    const damaged = await write(counted(tree(), reads), cacheDir);
+    expect(damaged.compressed).toBe(1);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(damaged.bytes).toEqual(uncached.bytes);
+    // An older core gives no digests: nothing is keyed, every file is read, the bytes are the same.
+    const noDigest = tree().map(({ sha256: _, ...entry }) => entry as ContextSyncEntry);
+    const undigested: string[] = [];
+    const plain = await write(counted(noDigest, undigested), cacheDir);
+    expect(undigested).toHaveLength(tree().filter((entry) => entry.kind === 'file').length);
+    expect(plain.compressed).toBe(plain.members);
+    expect(plain.bytes).toEqual(uncached.bytes);
   });
 
   it('compresses only the group of a changed file', async () => {

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
-import { writeSync } from 'node:fs';
-import { type FileHandle, open, rm } from 'node:fs/promises';
+import { unlinkSync, writeSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContextSyncEntry } from '@imagespec/core/builder';
 import { TAR_BLOCK, tarHeaderLength, tarPadding, writeTarHeader } from '@imagespec/core/builder';
@@ -36,13 +36,13 @@ export interface WriteLayersOptions {
 
 /** Groups compressed or read back at once per layer: both cores busy, at most IN_FLIGHT x STREAM_FILE held. */
 const IN_FLIGHT = 4;
-/** Pieces below this are copied into a scratch buffer, so a group is a few parts to hash and join. */
-const COPY_BELOW = 64 * 1024;
-const SCRATCH = 1024 * 1024;
+/** What a group's key hashes besides its entries: another key format must never match. */
+const KEY_FORMAT = 'imagespec-oci-group/1\n';
 
 /**
  * Writes one layer per root from the context's entries (one pass over the listing the tag
- * was computed from; each file's bytes are checked against its digest as they stream).
+ * was computed from; each file read is checked against its digest as it streams, and a
+ * group the member cache has is not read at all: its bytes are those of the same digests).
  * A layer is a deterministic tar: entries in the listing's order, mtime 0, uid/gid 0, no
  * names, modes as the context has them; gzipped as a series of members, one per group of
  * entries (`gzip-member.ts`), each the same bytes whether compressed now or read back
@@ -86,27 +86,44 @@ function rootName(entry: ContextSyncEntry, root: LayerRoot): string | undefined 
   return entry.kind === 'dir' ? undefined : fileRootPath(root.entry);
 }
 
+/** A compressed group, queued to be written in blob order. */
 interface Member {
-  readonly key: string;
+  readonly key: string | undefined;
   readonly bytes: Buffer;
-  /** Known for a member read back from the cache; computed for a new one only when there is a cache to keep it in. */
-  readonly sha256?: string;
+  /** Where the group's tar bytes went in the cache's tar file. */
+  readonly tar?: CachedMember['tar'];
 }
+
+/** An entry of the open group: held by its listing until the group closes, and read only if the cache lacks the group. */
+interface Held {
+  readonly entry: ContextSyncEntry;
+  readonly tarName: string;
+}
+
+/** The groups' tar bytes as the cache keeps them, written beside the blob. */
+interface TarsFile {
+  readonly file: string;
+  readonly handle: FileHandle;
+  size: number;
+}
+
+/** A group's bytes written in place of entries: the two zero blocks that end the archive. */
+const END_OF_ARCHIVE = Symbol('end of archive');
 
 class LayerFile {
   readonly root: LayerRoot;
   readonly #file: string;
   readonly #out: FileHandle;
   readonly #cache: RootCache | undefined;
+  /** With a cache: the groups' tar bytes, kept beside the blob for the next build. */
+  readonly #tars: TarsFile | undefined;
   #tarHash: Hash = createHash('sha256');
   #gzHash: Hash = createHash('sha256');
   #size = 0;
-  #group: Buffer[] = [];
-  #groupBytes = 0;
-  /** Where the open group's small pieces are copied; `#start` to `#used` not yet in `#group`. */
-  #scratch: Buffer | undefined;
-  #start = 0;
-  #used = 0;
+  #held: (Held | typeof END_OF_ARCHIVE)[] = [];
+  #heldBytes = 0;
+  /** What the open group's key hashes; undefined once it holds a file without a digest (never cached). */
+  #keyText: string | undefined = KEY_FORMAT;
   /** Groups being compressed or read back, in blob order. */
   readonly #queue: Promise<Member>[] = [];
   /** The blob's members as the cache indexes them. */
@@ -114,94 +131,95 @@ class LayerFile {
   #members = 0;
   #compressed = 0;
 
-  private constructor(root: LayerRoot, file: string, out: FileHandle, cache: RootCache | undefined) {
+  private constructor(
+    root: LayerRoot,
+    file: string,
+    out: FileHandle,
+    cache: RootCache | undefined,
+    tars: TarsFile | undefined,
+  ) {
     this.root = root;
     this.#file = file;
     this.#out = out;
     this.#cache = cache;
+    this.#tars = tars;
   }
 
   static async create(root: LayerRoot, file: string, cacheDir: string | undefined): Promise<LayerFile> {
     const cache = await RootCache.open(cacheDir, root.entry);
-    // A fresh file even where one is left: the cache may hold the old one as a hard link, which writing over would change.
-    await rm(file, { force: true });
-    return new LayerFile(root, file, await open(file, 'wx'), cache);
+    // Fresh files even where some are left: the cache may hold the old ones as hard links, which writing over would change.
+    const tarFile = `${file}.groups.tar`;
+    for (const path of [file, tarFile]) {
+      try {
+        unlinkSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    const tars = cache && { file: tarFile, handle: await open(tarFile, 'wx'), size: 0 };
+    return new LayerFile(root, file, await open(file, 'wx'), cache, tars);
   }
 
   /**
-   * Adds one entry. A promise only when the entry has to wait (a file read in chunks, a
-   * group closed while the queue is full): most entries are small files, read in one
-   * blocking call (`readSync`), and a thousand awaits cost more than their bytes.
+   * Adds one entry. A promise only when the entry has to wait (a group closed, a large or
+   * streamed file): most entries are only held, by their listing, until their group closes.
    */
   add(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> | undefined {
     const size = entry.kind === 'file' ? entry.size : 0;
-    const bytes = entry.kind === 'file' && size < LARGE_FILE ? entry.readSync?.() : undefined;
-    if (entry.kind === 'file' && bytes === undefined) return this.#addRead(entry, name, signal);
-    this.#header(entry, name, size);
-    if (bytes) {
-      checkSize(entry.path, size, bytes.length);
-      this.#append(bytes);
-      this.#pad(size);
-    }
-    if (endsGroup(name) || this.#groupBytes >= GROUP_MAX) return this.#endGroup();
+    if (entry.kind === 'file' && size >= STREAM_FILE) return this.#addStreamed(entry, name, signal);
+    if (size >= LARGE_FILE) return this.#addLarge(entry, name);
+    this.#hold(entry, name, size);
+    if (endsGroup(name) || this.#heldBytes >= GROUP_MAX) return this.#endGroup();
     return undefined;
   }
 
-  /** A file read through `read()`: large, streamed, or from a core without `readSync`. */
-  async #addRead(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> {
-    const { size } = entry;
-    const read = entry.read?.bind(entry);
-    if (read && size >= STREAM_FILE) {
-      const tarName = name;
-      const linkname = entry.linkTarget ?? '';
-      const header = Buffer.alloc(tarHeaderLength(tarName, linkname));
-      writeTarHeader(header, 0, tarName, 'file', entry.mode, size, linkname);
-      await this.#endGroup();
-      while (this.#queue.length > 0) await this.#writeNext();
-      if (await this.#reuseStreamed(header, read, entry.path, size)) return;
-      await this.#streamMember(header, read(), entry.path, size, signal);
-      return;
-    }
-    if (size >= LARGE_FILE) await this.#endGroup();
-    this.#header(entry, name, size);
-    if (read) {
-      let written = 0;
-      for await (const chunk of read()) {
-        written += chunk.length;
-        this.#append(chunk);
-      }
-      checkSize(entry.path, size, written);
-      this.#pad(size);
-    }
-    if (size >= LARGE_FILE || endsGroup(name) || this.#groupBytes >= GROUP_MAX) await this.#endGroup();
+  /** A file of LARGE_FILE bytes or more: a group of its own. */
+  async #addLarge(entry: ContextSyncEntry, name: string): Promise<void> {
+    await this.#endGroup();
+    this.#hold(entry, name, entry.size);
+    await this.#endGroup();
   }
 
-  /** The entry's tar header, written straight into the scratch buffer. */
-  #header(entry: ContextSyncEntry, name: string, size: number): void {
-    const type = entry.kind === 'dir' ? 'directory' : entry.kind;
+  #hold(entry: ContextSyncEntry, name: string, size: number): void {
     const tarName = entry.kind === 'dir' ? `${name}/` : name;
     const linkname = entry.linkTarget ?? '';
-    const length = tarHeaderLength(tarName, linkname);
-    writeTarHeader(this.#room(length), this.#used, tarName, type, entry.mode, size, linkname);
-    this.#used += length;
-    this.#groupBytes += length;
+    this.#held.push({ entry, tarName });
+    this.#heldBytes += tarHeaderLength(tarName, linkname) + size + tarPadding(size);
+    if (this.#keyText === undefined) return;
+    if (entry.kind === 'file' && entry.sha256 === undefined) {
+      this.#keyText = undefined;
+      return;
+    }
+    // Everything the entry's tar bytes are made of: its header's fields and its content's digest.
+    this.#keyText += `${entry.kind} ${entry.mode} ${size} ${entry.sha256 ?? '-'} ${JSON.stringify(tarName)} ${JSON.stringify(linkname)}\n`;
   }
 
-  #pad(size: number): void {
-    const pad = tarPadding(size);
-    this.#room(pad).fill(0, this.#used, this.#used + pad);
-    this.#used += pad;
-    this.#groupBytes += pad;
+  async #addStreamed(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> {
+    const { size } = entry;
+    const read = entry.read?.bind(entry);
+    if (!read) throw new Error(`${entry.path}: a file without read()`);
+    const linkname = entry.linkTarget ?? '';
+    const header = Buffer.alloc(tarHeaderLength(name, linkname));
+    writeTarHeader(header, 0, name, 'file', entry.mode, size, linkname);
+    await this.#endGroup();
+    while (this.#queue.length > 0) await this.#writeNext();
+    if (await this.#reuseStreamed(header, read, entry.path, size)) return;
+    await this.#streamMember(header, read(), entry.path, size, signal);
   }
 
   async finish(): Promise<WrittenLayer> {
-    this.#append(Buffer.alloc(2 * TAR_BLOCK));
+    this.#held.push(END_OF_ARCHIVE);
+    this.#heldBytes += 2 * TAR_BLOCK;
+    if (this.#keyText !== undefined) this.#keyText += 'end\n';
     await this.#endGroup();
     while (this.#queue.length > 0) await this.#writeNext();
     // A cached member found bad while it was copied leaves bytes past the end once replaced by a shorter one.
     await this.#out.truncate(this.#size);
     await this.#out.close();
-    await this.#cache?.commit(this.#file, this.#size, this.#index);
+    if (this.#cache && this.#tars) {
+      await this.#tars.handle.close();
+      await this.#cache.commit({ file: this.#file, size: this.#size }, this.#tars, this.#index);
+    }
     return {
       root: this.root,
       file: this.#file,
@@ -216,82 +234,130 @@ class LayerFile {
   async destroy(): Promise<void> {
     await Promise.allSettled(this.#queue);
     await this.#out.close().catch(() => undefined);
+    await this.#tars?.handle.close().catch(() => undefined);
     await this.#cache?.close();
   }
 
-  /** Small pieces are copied into the group's scratch buffer; large ones are kept as they are, after it. */
-  #append(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    if (bytes.length < COPY_BELOW) {
-      const scratch = this.#room(bytes.length);
-      scratch.set(bytes, this.#used);
-      this.#used += bytes.length;
-    } else {
-      this.#seal();
-      this.#group.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-    }
-    this.#groupBytes += bytes.length;
-  }
-
-  /** The scratch buffer, with room for `length` more bytes at `#used`. */
-  #room(length: number): Buffer {
-    if (this.#scratch && this.#used + length <= this.#scratch.length) return this.#scratch;
-    this.#seal();
-    this.#scratch = Buffer.allocUnsafe(Math.max(SCRATCH, length));
-    this.#start = this.#used = 0;
-    return this.#scratch;
-  }
-
-  /** Moves the scratch buffer's bytes into the group's parts; the next bytes go to a new buffer (the parts are read later). */
-  #seal(): void {
-    if (this.#scratch && this.#used > this.#start) this.#group.push(this.#scratch.subarray(this.#start, this.#used));
-    this.#start = this.#used;
-  }
-
-  /** Closes the open group: read back from the cache by its key, or compressed on the thread pool. */
+  /**
+   * Closes the open group: its member and tar bytes read back from the cache by its key,
+   * else its files read (checked against their digests) and compressed on the thread pool.
+   */
   async #endGroup(): Promise<void> {
-    if (this.#groupBytes === 0) return;
-    this.#seal();
-    // One update per part, not per tar piece: a small file's header, bytes and padding are one part.
-    const groupHash = createHash('sha256');
-    for (const part of this.#group) {
-      this.#tarHash.update(part);
-      groupHash.update(part);
+    if (this.#held.length === 0) return;
+    const held = this.#held;
+    const length = this.#heldBytes;
+    const key = this.#keyText === undefined ? undefined : createHash('sha256').update(this.#keyText).digest('hex');
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#keyText = KEY_FORMAT;
+    if (key !== undefined && this.#cache?.has(key)) {
+      // A cached group's bytes are views of reused buffers: written out before the next read,
+      // so the members before it must be written first.
+      while (this.#queue.length > 0) await this.#writeNext();
+      const cached = this.#cache.group(key);
+      if (cached) {
+        this.#tarHash.update(cached.tar);
+        const tar = this.#keepTar(cached.tar, cached.tarSha256);
+        this.#members += 1;
+        this.#record(key, this.#emit(cached.member), cached.member.length, cached.sha256, tar);
+        return;
+      }
     }
-    const key = groupHash.digest('hex');
-    const member = this.#member(key, this.#group, this.#groupBytes);
-    this.#group = [];
-    this.#groupBytes = 0;
+    const tar = await this.#read(held, length);
+    this.#tarHash.update(tar);
+    const place = this.#keepTar(
+      tar,
+      this.#tars && key !== undefined ? createHash('sha256').update(tar).digest('hex') : undefined,
+    );
+    this.#compressed += 1;
+    const member = compressMember(tar).then((bytes): Member => ({ key, bytes, ...(place && { tar: place }) }));
     // Awaited in order by #writeNext; a failure meanwhile must not count as unhandled.
     member.catch(() => undefined);
     this.#queue.push(member);
     while (this.#queue.length >= IN_FLIGHT) await this.#writeNext();
   }
 
-  /** A group's member: read back from the cache, else compressed (the group's bytes joined only then). */
-  async #member(key: string, parts: readonly Buffer[], length: number): Promise<Member> {
-    const cached = await this.#cache?.read(key);
-    if (cached) return { key, bytes: cached.bytes, sha256: cached.sha256 };
-    this.#compressed += 1;
-    return { key, bytes: await compressMember(Buffer.concat(parts, length)) };
+  /** The group's tar bytes from its entries: headers, each file's bytes (checked by core as read), padding. */
+  async #read(held: readonly (Held | typeof END_OF_ARCHIVE)[], length: number): Promise<Buffer> {
+    const tar = Buffer.allocUnsafe(length);
+    let at = 0;
+    for (const item of held) {
+      if (item === END_OF_ARCHIVE) {
+        tar.fill(0, at, at + 2 * TAR_BLOCK);
+        at += 2 * TAR_BLOCK;
+        continue;
+      }
+      const { entry, tarName } = item;
+      const size = entry.kind === 'file' ? entry.size : 0;
+      const type = entry.kind === 'dir' ? 'directory' : entry.kind;
+      const linkname = entry.linkTarget ?? '';
+      writeTarHeader(tar, at, tarName, type, entry.mode, size, linkname);
+      at += tarHeaderLength(tarName, linkname);
+      if (entry.kind !== 'file') continue;
+      const start = at;
+      const whole = entry.readSync?.();
+      if (whole) {
+        checkSize(entry.path, size, whole.length);
+        tar.set(whole, at);
+        at += whole.length;
+      } else if (entry.read) {
+        for await (const chunk of entry.read()) {
+          if (at + chunk.length > start + size) checkSize(entry.path, size, at - start + chunk.length);
+          tar.set(chunk, at);
+          at += chunk.length;
+        }
+      }
+      checkSize(entry.path, size, at - start);
+      tar.fill(0, at, at + tarPadding(size));
+      at += tarPadding(size);
+    }
+    return tar;
+  }
+
+  /** Appends a group's tar bytes to the cache's tar file; where they went, or undefined without a cache or a key. */
+  #keepTar(tar: Buffer, sha256: string | undefined): CachedMember['tar'] | undefined {
+    const tars = this.#tars;
+    if (!tars || sha256 === undefined) return undefined;
+    const offset = tars.size;
+    writeSync(tars.handle.fd, tar, 0, tar.length, offset);
+    tars.size += tar.length;
+    return { offset, length: tar.length, sha256 };
   }
 
   async #writeNext(): Promise<void> {
     const member = await this.#queue.shift();
     if (!member) return;
     this.#members += 1;
-    const offset = this.#size;
-    await this.#emit(member.bytes);
-    if (!this.#cache) return;
-    const sha256 = member.sha256 ?? createHash('sha256').update(member.bytes).digest('hex');
-    this.#index.push({ key: member.key, offset, length: member.bytes.length, sha256 });
+    const offset = this.#emit(member.bytes);
+    if (member.key === undefined) return;
+    this.#record(member.key, offset, member.bytes.length, undefined, member.tar, member.bytes);
   }
 
-  async #emit(bytes: Buffer): Promise<void> {
+  /** The member's entry in the cache's index (only with a cache). */
+  #record(
+    key: string,
+    offset: number,
+    length: number,
+    sha256: string | undefined,
+    tar: CachedMember['tar'] | undefined,
+    bytes?: Buffer,
+  ): void {
+    if (!this.#cache) return;
+    const digest =
+      sha256 ??
+      createHash('sha256')
+        .update(bytes ?? Buffer.alloc(0))
+        .digest('hex');
+    this.#index.push({ key, offset, length, sha256: digest, ...(tar && { tar }) });
+  }
+
+  /** Appends member bytes to the blob; returns where they start. */
+  #emit(bytes: Buffer): number {
     this.#gzHash.update(bytes);
     const at = this.#size;
     this.#size += bytes.length;
     writeSync(this.#out.fd, bytes, 0, bytes.length, at);
+    return at;
   }
 
   /**
@@ -332,7 +398,7 @@ class LayerFile {
     const memberHash = createHash('sha256');
     for await (const chunk of hit.chunks) {
       memberHash.update(chunk);
-      await this.#emit(chunk);
+      this.#emit(chunk);
     }
     const sha256 = memberHash.digest('hex');
     if (sha256 !== hit.sha256) {
@@ -366,7 +432,7 @@ class LayerFile {
         if (first) unixMemberHeader(chunk);
         first = false;
         memberHash.update(chunk);
-        await this.#emit(chunk);
+        this.#emit(chunk);
       }
     })();
     const send = async (bytes: Uint8Array) => {

@@ -109,6 +109,7 @@ describe('contextSyncEntries', () => {
     const before = await syncEntries(spec);
     const main = before.find((e) => e.path === '_imagespec/source/main.py')!;
     const digest = createHash('sha256').update('print(1)\n').digest('hex');
+    expect(main.sha256).toBe(digest);
     expect(main.mtimeNs).toBe(Number.parseInt(digest.slice(0, 8), 16) % 1e9);
     expect(before.filter((e) => e.kind !== 'file').every((e) => e.mtimeNs === 0)).toBe(true);
     await put('proj/src/main.py', 'print(2)\n', 0o600);

@@ -155,6 +155,7 @@ export async function* contextSyncEntries(
       mode,
       size: file.size,
       mtimeNs: contentMtimeNs(sha256),
+      sha256,
       read: () => readVerified(file, sha256, options.signal),
       ...(file.size <= WHOLE_READ_MAX && {
         readSync: () => {

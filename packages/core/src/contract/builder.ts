@@ -185,6 +185,12 @@ export interface ContextSyncEntry {
    */
   readonly mtimeNs: number;
   readonly linkTarget?: string;
+  /**
+   * For files: the sha256 (hex) of the content the tag was computed from, which `read()` and
+   * `readSync()` check the bytes against. A writer that keeps what it made from a file can
+   * key it by this digest and skip the read next time (builder-oci's member cache).
+   */
+  readonly sha256?: string;
   /** The file's bytes, checked as they stream against the digest the tag was computed from (CONTEXT_CHANGED otherwise). */
   read?(): AsyncIterable<Uint8Array>;
   /**
