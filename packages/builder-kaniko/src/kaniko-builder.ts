@@ -16,7 +16,7 @@ import {
   type ResolvedImageSpec,
   renderVerifyStage,
 } from '@imagespec/core/builder';
-import { describeApiError, type KubeClients, loadKubeClients, messageOf, withSignal } from './kube-client.js';
+import { describeApiError, type KubeClients, loadKubeClients, messageOf } from './kube-client.js';
 import { computePodPlan, type PodManifestInput, type PodPlan } from './manifest.js';
 import type { KanikoOptions } from './options.js';
 import { runKanikoPod } from './pod-lifecycle.js';
@@ -120,7 +120,7 @@ export function createKanikoBuilder(options: KanikoOptions, host: BuilderHost): 
         // Listing pods proves the server answers, the credentials work and the namespace is readable.
         await kube.core.listNamespacedPod(
           { namespace: options.namespace, limit: 1 },
-          withSignal(kube.k8s, AbortSignal.timeout(timeoutMs)),
+          { signal: AbortSignal.timeout(timeoutMs) },
         );
         return { ok: true };
       } catch (error) {

@@ -1,20 +1,24 @@
 /**
  * The one place that loads @kubernetes/client-node (lazily: `imagespec --help` never pays for
- * it) and turns the builder options into a KubeConfig. Its types stay inside this package.
+ * it) and turns the builder options into a kubeconfig. Only the modules the builder uses are
+ * loaded (kube-config.ts says why); their types stay inside this package.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { ImagespecError } from '@imagespec/core/builder';
-import type * as K8s from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Watch } from '@kubernetes/client-node/dist/watch.js';
+import { CoreV1Client } from './kube-api.js';
+import { type LeanKubeConfig, loadKubeConfigSupport } from './kube-config.js';
 import type { KanikoOptions } from './options.js';
 
-export type K8sModule = typeof K8s;
-
 export interface KubeClients {
-  readonly k8s: K8sModule;
-  readonly kc: K8s.KubeConfig;
-  readonly core: K8s.CoreV1Api;
+  readonly kc: LeanKubeConfig;
+  /** The same config typed for client-node's Watch and WebSocketHandler, which call only getCurrentCluster and applyTo{Fetch,HTTPS}Options. */
+  readonly kubeConfig: KubeConfig;
+  readonly core: CoreV1Client;
+  readonly watch: Watch;
   /** The API server URL, for messages. */
   readonly where: string;
 }
@@ -27,9 +31,12 @@ export interface KubeEnvironment {
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export async function loadKubeClients(options: KanikoOptions, environment: KubeEnvironment): Promise<KubeClients> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  const source = loadInto(k8s, kc, options, environment);
+  const [newConfig, { Watch }] = await Promise.all([
+    loadKubeConfigSupport(),
+    import('@kubernetes/client-node/dist/watch.js'),
+  ]);
+  const kc = newConfig();
+  const source = loadInto(newConfig, kc, options, environment);
   if (options.context) {
     if (!kc.getContexts().some((context) => context.name === options.context)) {
       throw new ImagespecError(
@@ -49,10 +56,16 @@ export async function loadKubeClients(options: KanikoOptions, environment: KubeE
       hint: 'Set current-context in the kubeconfig or the kaniko builder option `context`.',
     });
   }
-  return { k8s, kc, core: kc.makeApiClient(k8s.CoreV1Api), where: cluster.server };
+  const kubeConfig = kc as unknown as KubeConfig;
+  return { kc, kubeConfig, core: new CoreV1Client(kc), watch: new Watch(kubeConfig), where: cluster.server };
 }
 
-function loadInto(k8s: K8sModule, kc: K8s.KubeConfig, options: KanikoOptions, environment: KubeEnvironment): string {
+function loadInto(
+  newConfig: () => LeanKubeConfig,
+  kc: LeanKubeConfig,
+  options: KanikoOptions,
+  environment: KubeEnvironment,
+): string {
   const { env, cwd } = environment;
   try {
     if (options.inCluster) {
@@ -72,7 +85,7 @@ function loadInto(k8s: K8sModule, kc: K8s.KubeConfig, options: KanikoOptions, en
       const [first, ...rest] = files as [string, ...string[]];
       kc.loadFromFile(first);
       for (const file of rest) {
-        const other = new k8s.KubeConfig();
+        const other = newConfig();
         other.loadFromFile(file);
         kc.mergeConfig(other);
       }
@@ -93,22 +106,6 @@ function loadInto(k8s: K8sModule, kc: K8s.KubeConfig, options: KanikoOptions, en
     'No Kubernetes configuration: no `kubeconfig` option, $KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod.',
     { hint: 'Point $KUBECONFIG or the kaniko builder option `kubeconfig` at a kubeconfig file.' },
   );
-}
-
-/** Per-call options that make a generated API request abortable. */
-export function withSignal(k8s: K8sModule, signal: AbortSignal): K8s.ConfigurationOptions {
-  return {
-    middleware: [
-      {
-        pre: (context) => {
-          context.setSignal(signal);
-          return new k8s.Observable(Promise.resolve(context));
-        },
-        post: (response) => new k8s.Observable(Promise.resolve(response)),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  };
 }
 
 /** The API server's own words for a failed call: a Status message when it sent one. */

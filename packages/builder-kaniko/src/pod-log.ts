@@ -1,7 +1,7 @@
 /**
- * Follows the executor's log (client-node's Log with follow=true) and hands it on line by
- * line (kaniko-log.ts reads what the lines say). The log is best effort: when it cannot be read, the termination message (the log
- * tail, by FallbackToLogsOnError) still explains a failure.
+ * Follows the executor's log (`follow=true`, kube-api.ts) and hands it on line by line
+ * (kaniko-log.ts reads what the lines say). The log is best effort: when it cannot be read,
+ * the termination message (the log tail, by FallbackToLogsOnError) still explains a failure.
  */
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
@@ -29,9 +29,7 @@ export async function followPodLog(
   const ended = new Promise<void>((resolve) => lines.once('close', resolve));
   let controller: AbortController | undefined;
   try {
-    controller = await new clients.k8s.Log(clients.kc).log(target.namespace, target.pod, target.container, stream, {
-      follow: true,
-    });
+    controller = await clients.core.followPodLog(target.namespace, target.pod, target.container, stream);
   } catch (error) {
     target.onError?.(`cannot follow the log of pod ${target.pod}: ${describeApiError(error).message}`);
     stream.end();

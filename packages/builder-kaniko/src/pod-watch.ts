@@ -4,7 +4,7 @@
  * server ends it, with a fresh GET when the version is too old (410 Gone).
  */
 import { ImagespecError } from '@imagespec/core/builder';
-import { describeApiError, type KubeClients, withSignal } from './kube-client.js';
+import { describeApiError, type KubeClients } from './kube-client.js';
 
 /** The fields of a pod the builder reads; raw watch JSON and deserialized V1Pod share them. */
 export interface PodView {
@@ -50,8 +50,7 @@ export async function waitForPod<T>(
   decide: (pod: PodView) => T | undefined,
   options: WaitOptions,
 ): Promise<T> {
-  const { k8s, kc, core } = clients;
-  const watch = new k8s.Watch(kc);
+  const { core, watch } = clients;
   let last: PodView | undefined;
   let controller: AbortController | undefined;
   let settled = false;
@@ -88,7 +87,7 @@ export async function waitForPod<T>(
       if (settled) return;
       let pod: PodView;
       try {
-        pod = (await core.readNamespacedPod({ name, namespace }, withSignal(k8s, options.signal))) as PodView;
+        pod = (await core.readNamespacedPod({ name, namespace }, { signal: options.signal })) as PodView;
       } catch (error) {
         const { status, message } = describeApiError(error);
         finish(() =>

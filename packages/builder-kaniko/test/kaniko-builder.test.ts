@@ -1,7 +1,8 @@
 /**
- * The Kaniko builder through the real @kubernetes/client-node against the stand-in API
- * server (fake-kube-api-server.ts): lifecycle, context streaming, errors, and that the pod
- * is deleted on every path.
+ * The Kaniko builder with its real Kubernetes access (client-node's Watch, WebSocketHandler
+ * and authenticators, kube-config.ts, kube-api.ts) against the stand-in API server
+ * (fake-kube-api-server.ts): lifecycle, context streaming, errors, and that the pod is
+ * deleted on every path.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
