@@ -125,6 +125,8 @@ describe('writeLayers: gzip members and their cache', () => {
   const write = async (list: ContextSyncEntry[], cacheDir: string | undefined) => {
     const out = await mkdtemp(join(dir, 'out-'));
     const [layer] = await writeLayers(each(list), roots, out, new AbortController().signal, { cacheDir });
+    // The next build must find this one's files, as a CLI's next run does.
+    await layer!.kept;
     // Read now: the cache keeps the blob as a hard link, which the corrupting steps below write through.
     return { ...layer!, bytes: await readFile(layer!.file) };
   };
@@ -305,11 +307,15 @@ describe('writeLayers: gzip members and their cache', () => {
       );
     for (let project = 0; project < 35; project++) {
       const out = await mkdtemp(join(dir, 'out-'));
-      await writeLayers(each(small), rootsOf(project), out, new AbortController().signal, { cacheDir });
+      const [layer] = await writeLayers(each(small), rootsOf(project), out, new AbortController().signal, {
+        cacheDir,
+      });
+      await layer!.kept;
     }
     const names = await readdir(cacheDir);
     expect(names.filter((name) => name.endsWith('.json'))).toHaveLength(32);
     expect(names.filter((name) => name.endsWith('.members'))).toHaveLength(32);
+    expect(names.filter((name) => name.endsWith('.tar'))).toHaveLength(32);
     const again = await writeLayers(
       each(small),
       rootsOf(34),

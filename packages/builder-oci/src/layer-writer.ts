@@ -27,6 +27,12 @@ export interface WrittenLayer {
   /** gzip members in the blob, and how many of them were compressed (the rest came from the member cache). */
   readonly members: number;
   readonly compressed: number;
+  /**
+   * Settles (never rejects) once the member cache has kept the layer's files, which it
+   * links from the temp dir: the caller removes that dir only after. Not awaited here, so
+   * the cache's writes overlap the upload.
+   */
+  readonly kept: Promise<void>;
 }
 
 export interface WriteLayersOptions {
@@ -55,12 +61,16 @@ export async function writeLayers(
   signal: AbortSignal,
   options: WriteLayersOptions = {},
 ): Promise<WrittenLayer[]> {
-  const writers = await Promise.all(
+  // Opened while core starts its walk: neither waits for the other.
+  const creating = Promise.all(
     roots.map((root, index) => LayerFile.create(root, join(dir, `layer-${index}.tar.gz`), options.cacheDir)),
   );
+  creating.catch(() => undefined);
+  let writers: LayerFile[] | undefined;
   try {
     for await (const entry of entries) {
       signal.throwIfAborted();
+      writers ??= await creating;
       const index = roots.findIndex(
         (root) => entry.path === root.entry.contextPath || entry.path.startsWith(`${root.entry.contextPath}/`),
       );
@@ -74,9 +84,11 @@ export async function writeLayers(
       const waiting = writer.add(entry, name, signal);
       if (waiting) await waiting;
     }
+    writers ??= await creating;
     return await Promise.all(writers.map((writer) => writer.finish()));
   } catch (error) {
-    await Promise.all(writers.map((writer) => writer.destroy()));
+    const opened = writers ?? (await creating.catch(() => []));
+    await Promise.all(opened.map((writer) => writer.destroy()));
     throw error;
   }
 }
@@ -216,9 +228,10 @@ class LayerFile {
     // A cached member found bad while it was copied leaves bytes past the end once replaced by a shorter one.
     await this.#out.truncate(this.#size);
     await this.#out.close();
+    let kept = Promise.resolve();
     if (this.#cache && this.#tars) {
       await this.#tars.handle.close();
-      await this.#cache.commit({ file: this.#file, size: this.#size }, this.#tars, this.#index);
+      kept = this.#cache.commit({ file: this.#file, size: this.#size }, this.#tars, this.#index).catch(() => undefined);
     }
     return {
       root: this.root,
@@ -228,6 +241,7 @@ class LayerFile {
       size: this.#size,
       members: this.#members,
       compressed: this.#compressed,
+      kept,
     };
   }
 

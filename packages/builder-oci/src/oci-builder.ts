@@ -119,6 +119,8 @@ export class OciBuilder implements Builder {
       }
     };
     const temp = await this.#host.tempDir('oci');
+    // The member cache links the layers' temp files: the dir goes only once it has.
+    const keeping: Promise<void>[] = [];
     try {
       const roots = layerRoots(spec);
       // The base's manifests come over the network while the layers are written: neither needs the other.
@@ -129,9 +131,13 @@ export class OciBuilder implements Builder {
             readBaseImage(registry, request.baseImage, request.platforms, inner),
           ),
         (inner) =>
-          step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, () =>
-            writeLayers(contextEntries(), roots, temp.path, inner, { cacheDir: layerCacheDir(this.#host.env) }),
-          ),
+          step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, async () => {
+            const written = await writeLayers(contextEntries(), roots, temp.path, inner, {
+              cacheDir: layerCacheDir(this.#host.env),
+            });
+            keeping.push(...written.map((layer) => layer.kept));
+            return written;
+          }),
       );
       for (const layer of layers) {
         emit({
@@ -172,6 +178,7 @@ export class OciBuilder implements Builder {
       }
       throw error;
     } finally {
+      await Promise.all(keeping);
       await temp.dispose();
     }
   }
