@@ -87,6 +87,24 @@ export function createBaseParts(context: BasePartContext) {
   const parts = new Map<string, Promise<BasePartResult>>();
   const { emit, signal } = context;
   const identityCache = new Map<string, Promise<ImageIdentity>>();
+  const checks = new Map<string, ReturnType<RegistryClient['checkManifest']>>();
+  const identityOf = (base: ResolvedImageSpec) =>
+    computeImageIdentity(base, {
+      ...(context.resolveBase && { resolveBase: context.resolveBase }),
+      signal,
+      cache: identityCache,
+    });
+  /** One registry check per base part image, started by `prefetch` or by the part itself. */
+  const checkOf = (image: string) => {
+    let check = checks.get(image);
+    if (!check) {
+      check = context.registryClient.checkManifest(image, { signal });
+      // Awaited by the part if it runs; a prefetched check for a spec that is not cut is dropped.
+      check.catch(() => undefined);
+      checks.set(image, check);
+    }
+    return check;
+  };
 
   const run = async (choice: SplitChoice, identity: ImageIdentity, baseImage: string): Promise<BasePartResult> => {
     const spec = choice.cut.base;
@@ -104,7 +122,7 @@ export function createBaseParts(context: BasePartContext) {
     try {
       throwIfAborted(signal, image);
       if (!context.force) {
-        const check = await context.registryClient.checkManifest(image, { signal });
+        const check = await checkOf(image);
         if (check.status === 'exists') {
           emit({ type: 'skipped', ...stamp, reason: 'exists', where: 'registry' });
           return done('skipped', check.digest);
@@ -159,12 +177,8 @@ export function createBaseParts(context: BasePartContext) {
     }
   };
 
-  return async (choice: SplitChoice, baseImage: string): Promise<BasePartResult> => {
-    const identity = await computeImageIdentity(choice.cut.base, {
-      ...(context.resolveBase && { resolveBase: context.resolveBase }),
-      signal,
-      cache: identityCache,
-    });
+  const basePart = async (choice: SplitChoice, baseImage: string): Promise<BasePartResult> => {
+    const identity = await identityOf(choice.cut.base);
     let part = parts.get(identity.image);
     if (!part) {
       part = run(choice, identity, baseImage);
@@ -172,4 +186,16 @@ export function createBaseParts(context: BasePartContext) {
     }
     return part;
   };
+  /**
+   * Starts the registry check of a cut's base part while the builders load (selection
+   * decides whether the spec is cut): the check needs no builder and no daemon. Emits
+   * nothing; a spec that is not cut costs one HEAD.
+   */
+  const prefetch = (cut: SplitSpec): void => {
+    if (context.force) return;
+    identityOf(cut.base)
+      .then((identity) => checkOf(identity.image))
+      .catch(() => undefined);
+  };
+  return Object.assign(basePart, { prefetch });
 }
