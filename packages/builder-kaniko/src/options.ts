@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { validateExtraArgs } from './args.js';
 
 /**
@@ -12,86 +13,96 @@ export const DEFAULT_EXECUTOR_IMAGE = 'ghcr.io/osscontainertools/kaniko:v1.28.5'
 /** Image of the optional ECR init container that creates the repositories (`aws` on PATH). */
 export const DEFAULT_AWS_CLI_IMAGE = 'amazon/aws-cli:2.27.0';
 
-const quantities = z
-  .object({ cpu: z.string().optional(), memory: z.string().optional(), 'ephemeral-storage': z.string().optional() })
-  .catchall(z.string());
+// zod/mini, as the other builders' options: every build that configures this builder loads
+// this module, and Node 20 keeps no code cache for ES modules. English messages, as classic zod's.
+z.config(en());
+
+const quantities = z.catchall(
+  z.object({
+    cpu: z.optional(z.string()),
+    memory: z.optional(z.string()),
+    'ephemeral-storage': z.optional(z.string()),
+  }),
+  z.string(),
+);
 
 const toleration = z.object({
-  key: z.string().optional(),
-  operator: z.enum(['Exists', 'Equal']).optional(),
-  value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: z.number().int().optional(),
+  key: z.optional(z.string()),
+  operator: z.optional(z.enum(['Exists', 'Equal'])),
+  value: z.optional(z.string()),
+  effect: z.optional(z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])),
+  tolerationSeconds: z.optional(z.int()),
 });
 
 const contextUrl = z
   .string()
-  .regex(/^(s3|gs|git|https):\/\/\S+$/, 'must be an s3://, gs://, git:// or https:// URL Kaniko can fetch');
+  .check(z.regex(/^(s3|gs|git|https):\/\/\S+$/, 'must be an s3://, gs://, git:// or https:// URL Kaniko can fetch'));
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'not a valid environment variable name');
+const envName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'not a valid environment variable name'));
+const nonEmpty = () => z.string().check(z.minLength(1));
+const seconds = (fallback: number) => z._default(z.number().check(z.positive()), fallback);
 
-export const kanikoOptionsSchema = z
-  .object({
-    /** Path to a kubeconfig file (relative to the config file). Default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
-    kubeconfig: z.string().optional(),
-    /** kubeconfig context to use instead of its current-context. */
-    context: z.string().optional(),
-    /** Use the pod's service account (running inside the cluster), ignoring kubeconfig files. */
-    inCluster: z.boolean().default(false),
-    namespace: z.string().min(1).default('default'),
-    /** Executor image; see DEFAULT_EXECUTOR_IMAGE for why this fork. */
-    image: z.string().min(1).default(DEFAULT_EXECUTOR_IMAGE),
-    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-    imagePullSecrets: z.array(z.string().min(1)).default([]),
-    serviceAccountName: z.string().optional(),
-    /** Requests are applied; limits only when given, since a memory limit can kill Kaniko mid-build. */
-    resources: z.object({ requests: quantities.optional(), limits: quantities.optional() }).default({}),
-    nodeSelector: z.record(z.string(), z.string()).default({}),
-    tolerations: z.array(toleration).default([]),
-    /** A V1Affinity object, passed through unchanged. */
-    affinity: z.record(z.string(), z.unknown()).optional(),
-    priorityClassName: z.string().optional(),
-    labels: z.record(z.string(), z.string()).default({}),
-    annotations: z.record(z.string(), z.string()).default({}),
-    /** Name of a kubernetes.io/dockerconfigjson secret, mounted at /kaniko/.docker/config.json. */
-    registrySecret: z.string().optional(),
-    ecr: z
-      .object({
-        /** Run an init container that creates the image's repository and its cache repository. */
-        createRepository: z.boolean().default(false),
-        awsCliImage: z.string().min(1).default(DEFAULT_AWS_CLI_IMAGE),
-        /** Keep AWS_* credential variables in `env` (by default they are dropped so the node/IRSA role is used). */
-        keepAwsCredentialsEnv: z.boolean().default(false),
-      })
-      .default({ createRepository: false, awsCliImage: DEFAULT_AWS_CLI_IMAGE, keepAwsCredentialsEnv: false }),
-    /** Environment of the executor container. */
-    env: z.record(envName, z.string()).default({}),
-    cache: z
-      .union([z.boolean(), z.object({ repo: z.string().min(1).optional(), ttl: z.string().optional() })])
-      .default(false),
-    /** Registries to reach over plain HTTP, in addition to those the imagespec config marks insecure. */
-    insecureRegistries: z.array(z.string().min(1)).default([]),
-    /** Registries whose TLS certificate is not verified. */
-    skipTlsVerifyRegistries: z.array(z.string().min(1)).default([]),
-    /** Extra executor flags, validated; they never replace --context, --dockerfile or --destination. */
-    extraArgs: z
-      .array(z.string())
-      .default([])
-      .superRefine((args, ctx) => {
-        for (const message of validateExtraArgs(args)) ctx.addIssue({ code: 'custom', message });
-      }),
-    logFormat: z.enum(['json', 'text', 'color']).default('json'),
-    /** Let Kaniko fetch the context from this URL instead of streaming it from here. */
-    contextUrl: contextUrl.optional(),
-    contextSubPath: z.string().optional(),
-    /** Seconds the pod may stay Pending (scheduling, image pull) before the build fails. */
-    pendingTimeoutSeconds: z.number().positive().default(300),
-    /** Seconds the executor may run once started. */
-    buildTimeoutSeconds: z.number().positive().default(3600),
-    /** Seconds `available()` waits for the API server. */
-    connectTimeoutSeconds: z.number().positive().default(5),
-  })
-  .strict();
+export const kanikoOptionsSchema = z.strictObject({
+  /** Path to a kubeconfig file (relative to the config file). Default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
+  kubeconfig: z.optional(z.string()),
+  /** kubeconfig context to use instead of its current-context. */
+  context: z.optional(z.string()),
+  /** Use the pod's service account (running inside the cluster), ignoring kubeconfig files. */
+  inCluster: z._default(z.boolean(), false),
+  namespace: z._default(nonEmpty(), 'default'),
+  /** Executor image; see DEFAULT_EXECUTOR_IMAGE for why this fork. */
+  image: z._default(nonEmpty(), DEFAULT_EXECUTOR_IMAGE),
+  imagePullPolicy: z.optional(z.enum(['Always', 'IfNotPresent', 'Never'])),
+  imagePullSecrets: z._default(z.array(nonEmpty()), []),
+  serviceAccountName: z.optional(z.string()),
+  /** Requests are applied; limits only when given, since a memory limit can kill Kaniko mid-build. */
+  resources: z._default(z.object({ requests: z.optional(quantities), limits: z.optional(quantities) }), {}),
+  nodeSelector: z._default(z.record(z.string(), z.string()), {}),
+  tolerations: z._default(z.array(toleration), []),
+  /** A V1Affinity object, passed through unchanged. */
+  affinity: z.optional(z.record(z.string(), z.unknown())),
+  priorityClassName: z.optional(z.string()),
+  labels: z._default(z.record(z.string(), z.string()), {}),
+  annotations: z._default(z.record(z.string(), z.string()), {}),
+  /** Name of a kubernetes.io/dockerconfigjson secret, mounted at /kaniko/.docker/config.json. */
+  registrySecret: z.optional(z.string()),
+  ecr: z._default(
+    z.object({
+      /** Run an init container that creates the image's repository and its cache repository. */
+      createRepository: z._default(z.boolean(), false),
+      awsCliImage: z._default(nonEmpty(), DEFAULT_AWS_CLI_IMAGE),
+      /** Keep AWS_* credential variables in `env` (by default they are dropped so the node/IRSA role is used). */
+      keepAwsCredentialsEnv: z._default(z.boolean(), false),
+    }),
+    { createRepository: false, awsCliImage: DEFAULT_AWS_CLI_IMAGE, keepAwsCredentialsEnv: false },
+  ),
+  /** Environment of the executor container. */
+  env: z._default(z.record(envName, z.string()), {}),
+  cache: z._default(
+    z.union([z.boolean(), z.object({ repo: z.optional(nonEmpty()), ttl: z.optional(z.string()) })]),
+    false,
+  ),
+  /** Registries to reach over plain HTTP, in addition to those the imagespec config marks insecure. */
+  insecureRegistries: z._default(z.array(nonEmpty()), []),
+  /** Registries whose TLS certificate is not verified. */
+  skipTlsVerifyRegistries: z._default(z.array(nonEmpty()), []),
+  /** Extra executor flags, validated; they never replace --context, --dockerfile or --destination. */
+  extraArgs: z._default(z.array(z.string()), []).check(
+    z.superRefine((args, ctx) => {
+      for (const message of validateExtraArgs(args)) ctx.addIssue({ code: 'custom', message, input: args });
+    }),
+  ),
+  logFormat: z._default(z.enum(['json', 'text', 'color']), 'json'),
+  /** Let Kaniko fetch the context from this URL instead of streaming it from here. */
+  contextUrl: z.optional(contextUrl),
+  contextSubPath: z.optional(z.string()),
+  /** Seconds the pod may stay Pending (scheduling, image pull) before the build fails. */
+  pendingTimeoutSeconds: seconds(300),
+  /** Seconds the executor may run once started. */
+  buildTimeoutSeconds: seconds(3600),
+  /** Seconds `available()` waits for the API server. */
+  connectTimeoutSeconds: seconds(5),
+});
 
 export type KanikoOptionsInput = z.input<typeof kanikoOptionsSchema>;
 export type KanikoOptions = z.output<typeof kanikoOptionsSchema>;
