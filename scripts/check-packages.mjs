@@ -1,15 +1,14 @@
 #!/usr/bin/env node
-// Publish checks for every package: publint (package.json, exports, files) and
-// @arethetypeswrong/cli (types resolve for ESM consumers) on the packed tarball, then what a
-// maintainer checks by eye in `npm pack --dry-run`: LICENSE and README in every tarball, no
-// source maps (their sources are not shipped), the real repository with the package's
-// folder, and for the CLI, whose bundle carries its dependencies, only the dependencies the
-// bundle leaves external. Needs the packages built. Exit 1 when any package fails.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Publish checks for every package: publint (package.json, exports, files) and
+// @arethetypeswrong/cli (types resolve for ESM consumers) on the packed tarball, then what a
+// source maps (their sources are not shipped), the real repository with the package's
+// folder, and for the CLI, whose bundle carries its dependencies, only the dependencies the
+// bundle leaves external. Needs the packages built. Exit 1 when any package fails.
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REPOSITORY = 'git+https://github.com/imagespec/imagespec.git';
@@ -94,5 +93,23 @@ for (const name of packages) {
   }
   const problems = tarballProblems(name, dir);
   report(problems.length === 0, `tarball @imagespec/${name}`, problems.join('\n'));
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const declared = manifest.imagespec?.builder;
+  if (declared) {
+    // Selection orders a builder by this declaration and imports it only when it reaches it.
+    const { default: definition } = await import(pathToFileURL(join(dir, 'dist', 'index.js')).href);
+    const same = definition?.name === declared.name && definition?.priority === declared.priority;
+    report(
+      same,
+      `imagespec.builder @imagespec/${name}`,
+      `package.json declares ${JSON.stringify(declared)}, the module defines ${JSON.stringify({ name: definition?.name, priority: definition?.priority })}`,
+    );
+  } else if (name.startsWith('builder-')) {
+    report(
+      false,
+      `imagespec.builder @imagespec/${name}`,
+      'a builder package must declare imagespec.builder { name, priority }',
+    );
+  }
 }
 process.exit(failed > 0 ? 1 : 0);

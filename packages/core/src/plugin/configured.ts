@@ -4,21 +4,32 @@ import type { Availability, Builder, BuilderDefinition } from '../contract/build
 import { ImagespecError } from '../errors.js';
 import type { ImportModule } from '../import-module.js';
 import { formatIssuePath } from '../spec/issues.js';
-import { loadBuilderModule } from './load.js';
+import { importBuilderModule, type LocatedBuilderModule, locateBuilderModule } from './load.js';
 import { validateBuilderDefinition } from './validate.js';
 
-/** One configured builder: its definition, validated options, and what a run has learned about it. */
+/** One configured builder: its name and priority, its definition and options once loaded, and what a run has learned about it. */
 export interface Slot {
-  readonly definition: BuilderDefinition<unknown>;
+  readonly name: string;
+  readonly priority: number;
   readonly source: string;
   readonly version?: string;
   /** The options as the config wrote them: a spec's builderOptions merge over these, then validate. */
   readonly rawOptions: unknown;
-  readonly options: unknown;
+  /**
+   * The definition and the config's options validated by its schema. Imported when the
+   * config loads, except a package whose package.json declares its name and priority: that
+   * one is imported (and its options checked) when selection first reaches it.
+   */
+  readonly load: () => Promise<LoadedSlot>;
   builder?: Promise<Builder>;
   availability?: Promise<Availability>;
   /** Instances created with a spec's builderOptions merged in, by canonical options. */
   readonly variants: Map<string, SlotVariant>;
+}
+
+export interface LoadedSlot {
+  readonly definition: BuilderDefinition<unknown>;
+  readonly options: unknown;
 }
 
 /** One builder instance made with a spec's own options. */
@@ -29,8 +40,11 @@ export interface SlotVariant {
 }
 
 /**
- * Imports every configured builder (in parallel), validates each definition and its
- * options, rejects two builders with one name, and orders them by priority (ties by name).
+ * Finds every configured builder (in parallel) and imports those whose package.json does
+ * not declare their name and priority, validating each definition and its options; rejects
+ * two builders with one name, and orders them by priority (ties by name). A declared one is
+ * imported, checked against its declaration and its options validated when it is first
+ * loaded (`Slot.load`): a build whose specs a higher builder takes never imports it.
  */
 export async function loadConfiguredBuilders(
   entries: readonly BuilderOption[],
@@ -49,63 +63,108 @@ export async function loadConfiguredBuilders(
       },
     );
   }
+  const importOptions = {
+    ...(context.configFile && { configFile: context.configFile }),
+    ...(context.importModule && { importModule: context.importModule }),
+  };
   const slots = await Promise.all(
     flat.map(async ([target, rawOptions]): Promise<Slot> => {
-      const loaded =
-        typeof target === 'string'
-          ? await loadBuilderModule(target, {
-              fromDir: context.fromDir,
-              ...(context.configFile && { configFile: context.configFile }),
-              ...(context.importModule && { importModule: context.importModule }),
-            })
-          : {
-              definition: validateBuilderDefinition(target, `an inline builder in ${context.where}`),
-              source: 'inline',
-            };
-      const { definition } = loaded;
-      let options: unknown = rawOptions;
-      if (definition.optionsSchema) {
-        const parsed = definition.optionsSchema.safeParse(rawOptions);
-        if (!parsed.success) {
-          const problems = parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
-          throw new ImagespecError(
-            'PLUGIN_OPTIONS_INVALID',
-            `Invalid options for builder "${definition.name}" (${loaded.source}) in ${context.where}: ${problems.join('; ')}.`,
-            {
-              hint: `Fix the options next to "${loaded.source}" in builders; its README lists them.`,
-              details: { builder: definition.name, problems },
-            },
-          );
-        }
-        options = parsed.data;
+      if (typeof target !== 'string') {
+        const definition = validateBuilderDefinition(target, `an inline builder in ${context.where}`);
+        return slotOf(
+          definition,
+          'inline',
+          undefined,
+          rawOptions,
+          validated(definition, 'inline', rawOptions, context.where),
+        );
       }
-      return {
-        definition,
-        source: loaded.source,
-        ...('version' in loaded && loaded.version && { version: loaded.version }),
-        rawOptions,
-        options,
-        variants: new Map(),
-      };
+      const located = await locateBuilderModule(target, { fromDir: context.fromDir, ...importOptions });
+      const { declared } = located;
+      if (declared) {
+        let loading: Promise<LoadedSlot> | undefined;
+        return {
+          name: declared.name,
+          priority: declared.priority,
+          source: located.source,
+          ...(located.version && { version: located.version }),
+          rawOptions,
+          load: () => {
+            loading ??= loadSlot(located, rawOptions, importOptions, context.where);
+            return loading;
+          },
+          variants: new Map(),
+        };
+      }
+      const loaded = await loadSlot(located, rawOptions, importOptions, context.where);
+      return slotOf(loaded.definition, located.source, located.version, rawOptions, loaded.options);
     }),
   );
   const byName = new Map<string, Slot>();
   for (const slot of slots) {
-    const other = byName.get(slot.definition.name);
+    const other = byName.get(slot.name);
     if (other) {
       throw new ImagespecError(
         'PLUGIN_DUPLICATE',
-        `Two builders in ${context.where} are named "${slot.definition.name}": ${other.source} and ${slot.source}.`,
+        `Two builders in ${context.where} are named "${slot.name}": ${other.source} and ${slot.source}.`,
         {
           hint: 'Keep one of them in builders (names must be unique: spec.builder and --builder select by name).',
-          details: { name: slot.definition.name, sources: [other.source, slot.source] },
+          details: { name: slot.name, sources: [other.source, slot.source] },
         },
       );
     }
-    byName.set(slot.definition.name, slot);
+    byName.set(slot.name, slot);
   }
-  return slots.sort(
-    (a, b) => b.definition.priority - a.definition.priority || compare(a.definition.name, b.definition.name),
+  return slots.sort((a, b) => b.priority - a.priority || compare(a.name, b.name));
+}
+
+function slotOf(
+  definition: BuilderDefinition<unknown>,
+  source: string,
+  version: string | undefined,
+  rawOptions: unknown,
+  options: unknown,
+): Slot {
+  const loaded = Promise.resolve({ definition, options });
+  return {
+    name: definition.name,
+    priority: definition.priority,
+    source,
+    ...(version && { version }),
+    rawOptions,
+    load: () => loaded,
+    variants: new Map(),
+  };
+}
+
+async function loadSlot(
+  located: LocatedBuilderModule,
+  rawOptions: unknown,
+  importOptions: Parameters<typeof importBuilderModule>[1],
+  where: string,
+): Promise<LoadedSlot> {
+  const { definition } = await importBuilderModule(located, importOptions);
+  return { definition, options: validated(definition, located.source, rawOptions, where) };
+}
+
+/** The config's options for a builder, through its schema (PLUGIN_OPTIONS_INVALID otherwise). */
+function validated(
+  definition: BuilderDefinition<unknown>,
+  source: string,
+  rawOptions: unknown,
+  where: string,
+): unknown {
+  if (!definition.optionsSchema) return rawOptions;
+  const parsed = definition.optionsSchema.safeParse(rawOptions);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+  throw new ImagespecError(
+    'PLUGIN_OPTIONS_INVALID',
+    `Invalid options for builder "${definition.name}" (${source}) in ${where}: ${problems.join('; ')}.`,
+    {
+      hint: `Fix the options next to "${source}" in builders; its README lists them.`,
+      details: { builder: definition.name, problems },
+    },
   );
 }
 
@@ -117,7 +176,7 @@ export function checkBuilder(value: unknown, slot: Slot): Builder {
   if (missing.length > 0) {
     throw new ImagespecError(
       'PLUGIN_INVALID',
-      `${slot.source}: create() of builder "${slot.definition.name}" returned an object without ${missing.join(', ')}.`,
+      `${slot.source}: create() of builder "${slot.name}" returned an object without ${missing.join(', ')}.`,
       {
         hint: `A builder has available(), supports() and build(); report this to the authors of ${slot.source}.`,
       },

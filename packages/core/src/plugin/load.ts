@@ -18,6 +18,25 @@ export interface LoadedBuilderModule {
   readonly version?: string;
 }
 
+/** A builder module found but not imported yet: where it is, and what its package.json says of it. */
+export interface LocatedBuilderModule {
+  readonly source: string;
+  readonly file: string;
+  readonly packageName?: string;
+  readonly version?: string;
+  /**
+   * The builder's name and priority as its package.json declares them
+   * (`"imagespec": { "builder": { "name", "priority" } }`): enough to order it without
+   * importing it, so selection imports it only when it reaches it.
+   */
+  readonly declared?: DeclaredBuilder;
+}
+
+export interface DeclaredBuilder {
+  readonly name: string;
+  readonly priority: number;
+}
+
 export interface LoadBuilderOptions {
   /** The config file's folder: packages resolve from here first, paths relative to it. */
   readonly fromDir: string;
@@ -35,6 +54,14 @@ export interface LoadBuilderOptions {
  * module that itself has `exports.default`).
  */
 export async function loadBuilderModule(specifier: string, options: LoadBuilderOptions): Promise<LoadedBuilderModule> {
+  return importBuilderModule(await locateBuilderModule(specifier, options), options);
+}
+
+/** Resolves a builder module as `loadBuilderModule` does, and reads its package.json, without importing it. */
+export async function locateBuilderModule(
+  specifier: string,
+  options: LoadBuilderOptions,
+): Promise<LocatedBuilderModule> {
   const where = options.configFile ?? 'your imagespec config';
   const importModule = options.importModule ?? nativeImport;
   const isPath = specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
@@ -73,6 +100,24 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
     }
     file = found.startsWith('file:') ? fileURLToPath(found) : found;
   }
+  const manifest = packageName ? await readPackageManifest(file, packageName) : undefined;
+  const declared = manifest && declaredBuilder(manifest, specifier, where);
+  return {
+    source: specifier,
+    file,
+    ...(packageName && { packageName }),
+    ...(manifest?.version && { version: manifest.version }),
+    ...(declared && { declared }),
+  };
+}
+
+/** Imports a located builder module and validates its default export (and its declared name and priority). */
+export async function importBuilderModule(
+  located: LocatedBuilderModule,
+  options: Pick<LoadBuilderOptions, 'importModule' | 'configFile'>,
+): Promise<LoadedBuilderModule> {
+  const importModule = options.importModule ?? nativeImport;
+  const { source: specifier, file, packageName, version, declared } = located;
   let module: unknown;
   try {
     module = /\.[cm]?ts$/.test(file)
@@ -89,8 +134,37 @@ export async function loadBuilderModule(specifier: string, options: LoadBuilderO
     });
   }
   const definition = validateBuilderDefinition(unwrapDefault(module), specifier);
-  const version = packageName ? await readPackageVersion(file, packageName) : undefined;
+  if (declared && (declared.name !== definition.name || declared.priority !== definition.priority)) {
+    throw new ImagespecError(
+      'PLUGIN_INVALID',
+      `The builder ${specifier} declares name "${declared.name}" and priority ${declared.priority} in its package.json, but its module defines "${definition.name}" with priority ${definition.priority}.`,
+      {
+        hint: `Reinstall ${packageName ?? specifier}; its authors must keep package.json's imagespec.builder equal to the definition.`,
+        details: { source: specifier, declared, defined: { name: definition.name, priority: definition.priority } },
+      },
+    );
+  }
   return { definition, source: specifier, file, ...(packageName && { packageName }), ...(version && { version }) };
+}
+
+/** `imagespec.builder` of a package.json, checked: a malformed one is the package's error, not silently ignored. */
+function declaredBuilder(manifest: PackageManifest, specifier: string, where: string): DeclaredBuilder | undefined {
+  const field = manifest.imagespec;
+  if (field === undefined || typeof field !== 'object' || field === null || !('builder' in field)) return undefined;
+  const builder = (field as { builder?: unknown }).builder as { name?: unknown; priority?: unknown } | null;
+  if (
+    typeof builder?.name === 'string' &&
+    builder.name.length > 0 &&
+    typeof builder.priority === 'number' &&
+    Number.isFinite(builder.priority)
+  ) {
+    return { name: builder.name, priority: builder.priority };
+  }
+  throw new ImagespecError(
+    'PLUGIN_INVALID',
+    `The builder package ${specifier} (in ${where}) has an invalid imagespec.builder in its package.json: expected { "name": string, "priority": number }.`,
+    { hint: `Reinstall ${specifier} or report it to its authors.`, details: { source: specifier, builder } },
+  );
 }
 
 async function createLoader(importModule: ImportModule) {
@@ -114,15 +188,26 @@ export function packageNameOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
-/** The version from the nearest package.json named `packageName` above the module file. */
-async function readPackageVersion(file: string, packageName: string): Promise<string | undefined> {
+interface PackageManifest {
+  readonly version?: string;
+  readonly imagespec?: unknown;
+}
+
+/** The version and `imagespec` field of the nearest package.json named `packageName` above the module file. */
+async function readPackageManifest(file: string, packageName: string): Promise<PackageManifest | undefined> {
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
         name?: unknown;
         version?: unknown;
+        imagespec?: unknown;
       };
-      if (pkg.name === packageName) return typeof pkg.version === 'string' ? pkg.version : undefined;
+      if (pkg.name === packageName) {
+        return {
+          ...(typeof pkg.version === 'string' && { version: pkg.version }),
+          ...(pkg.imagespec !== undefined && { imagespec: pkg.imagespec }),
+        };
+      }
     } catch {
       // no (readable) package.json here: keep walking up
     }

@@ -52,10 +52,12 @@ export interface BuilderSelectionOptions {
 }
 
 /**
- * The builders of one run. Every configured module is imported on first use, because
- * priority and name live in the module and duplicates must be caught; importing is cheap
- * by contract (builders load their SDKs lazily). `create()` and `available()` run only
- * when selection reaches a builder, at most once per selection (one run).
+ * The builders of one run. The configured modules are found on first use; each is
+ * imported then, unless its package.json declares its name and priority (as imagespec's
+ * builders do): such a module is imported only when selection reaches it, so a build whose
+ * specs a higher builder takes never loads a lower one (importing is cheap by contract,
+ * but a configured builder's entry still costs 10-20 ms). `create()` and `available()` run
+ * only when selection reaches a builder, at most once per selection (one run).
  */
 export function createBuilderSelection(
   entries: readonly BuilderOption[],
@@ -77,16 +79,21 @@ export function createBuilderSelection(
   /** The instance made with the config's options, or one made with a spec's builderOptions merged in. */
   type Instance = Slot | SlotVariant;
   const builderOf = (slot: Slot, instance: Instance = slot): Promise<Builder> => {
-    instance.builder ??= (async () =>
-      checkBuilder(await slot.definition.create(instance.options, host.forBuilder(slot.definition.name)), slot))();
+    instance.builder ??= (async () => {
+      const loaded = await slot.load();
+      const options = instance === slot ? loaded.options : (instance as SlotVariant).options;
+      return checkBuilder(await loaded.definition.create(options, host.forBuilder(slot.name)), slot);
+    })();
     return instance.builder;
   };
-  const availabilityOf = (slot: Slot, instance: Instance = slot): Promise<Availability> => {
+  const availabilityOf = async (slot: Slot, instance: Instance = slot): Promise<Availability> => {
+    // A builder that cannot load (its module, its options) fails the run, as it would have when the config loaded.
+    await slot.load();
     instance.availability ??= (async () => {
       try {
         const availability = await (await builderOf(slot, instance)).available();
         host.logger.debug(
-          `imagespec:builders ${slot.definition.name}: ${availability.ok ? 'available' : `unavailable: ${availability.reason}`}`,
+          `imagespec:builders ${slot.name}: ${availability.ok ? 'available' : `unavailable: ${availability.reason}`}`,
         );
         return availability;
       } catch (error) {
@@ -96,9 +103,10 @@ export function createBuilderSelection(
     return instance.availability;
   };
   /** The slot itself, or (for a spec with builderOptions) its variant; throws SPEC_INVALID on options the builder refuses. */
-  const instanceFor = (slot: Slot, spec: ResolvedImageSpec): Instance => {
+  const instanceFor = async (slot: Slot, spec: ResolvedImageSpec): Promise<Instance> => {
     if (Object.keys(spec.builderOptions).length === 0) return slot;
-    const resolved = resolveSpecBuilderOptions(slot.definition, slot.rawOptions, spec, {
+    const { definition } = await slot.load();
+    const resolved = resolveSpecBuilderOptions(definition, slot.rawOptions, spec, {
       source: slot.source,
       locate: options.locate?.(spec),
     });
@@ -117,9 +125,9 @@ export function createBuilderSelection(
       return { ok: false, reason: `supports() failed: ${errorText(error)}` };
     }
   };
-  const label = (slot: Slot) => `${slot.definition.name} (priority ${slot.definition.priority}, ${slot.source})`;
+  const label = (slot: Slot) => `${slot.name} (priority ${slot.priority}, ${slot.source})`;
 
-  const names = (all: readonly Slot[]) => all.map((slot) => slot.definition.name).join(', ');
+  const names = (all: readonly Slot[]) => all.map((slot) => slot.name).join(', ');
 
   /**
    * The builder named by --builder or the spec: it must be configured, available and support
@@ -132,7 +140,7 @@ export function createBuilderSelection(
     askedBy: string,
     dryRun: boolean,
   ): Promise<SelectedBuilder> => {
-    const slot = all.find((candidate) => candidate.definition.name === wanted);
+    const slot = all.find((candidate) => candidate.name === wanted);
     if (!slot) {
       const installed = all.map(label).join(', ') || 'none';
       throw new ImagespecError(
@@ -140,11 +148,11 @@ export function createBuilderSelection(
         `No builder named "${wanted}" (asked for by ${askedBy}) is configured in ${where}; configured: ${installed}.`,
         {
           hint: `Add the package that provides "${wanted}" to builders in ${where} and install it, or use one of: ${names(all) || '(none configured)'}.`,
-          details: { builder: wanted, installed: all.map((s) => ({ name: s.definition.name, source: s.source })) },
+          details: { builder: wanted, installed: all.map((s) => ({ name: s.name, source: s.source })) },
         },
       );
     }
-    const instance = instanceFor(slot, spec);
+    const instance = await instanceFor(slot, spec);
     if (!dryRun) {
       const availability = await availabilityOf(slot, instance);
       if (!availability.ok) {
@@ -190,14 +198,12 @@ export function createBuilderSelection(
         unusable.push(`${label(slot)}: unavailable: ${availability.reason}`);
         continue;
       }
-      const instance = instanceFor(slot, spec);
+      const instance = await instanceFor(slot, spec);
       const variantAvailability = instance === slot ? availability : await availabilityOf(slot, instance);
       const builder = await builderOf(slot, instance).catch(() => undefined);
       const support = builder ? supportOf(builder, spec) : { ok: false as const, reason: 'could not be set up' };
       if (!support.ok) {
-        host.logger.debug(
-          `imagespec:builders ${slot.definition.name} does not support ${spec.name}: ${support.reason}`,
-        );
+        host.logger.debug(`imagespec:builders ${slot.name} does not support ${spec.name}: ${support.reason}`);
         unusable.push(`${label(slot)}: does not support this spec: ${support.reason}`);
         continue;
       }
@@ -207,7 +213,7 @@ export function createBuilderSelection(
           fallback = selected(slot, builder, `not available (${variantAvailability.reason}); planned anyway`);
         continue;
       }
-      host.logger.debug(`imagespec:builders ${spec.name} -> ${slot.definition.name}`);
+      host.logger.debug(`imagespec:builders ${spec.name} -> ${slot.name}`);
       return selected(slot, builder as Builder);
     }
     if (dryRun && fallback) return fallback;
@@ -227,14 +233,17 @@ export function createBuilderSelection(
     async list() {
       const all = await slots();
       return Promise.all(
-        all.map(async (slot) => ({
-          name: slot.definition.name,
-          ...(slot.version && { version: slot.version }),
-          priority: slot.definition.priority,
-          source: slot.source,
-          ...(slot.definition.description && { description: slot.definition.description }),
-          available: await availabilityOf(slot),
-        })),
+        all.map(async (slot) => {
+          const { definition } = await slot.load();
+          return {
+            name: slot.name,
+            ...(slot.version && { version: slot.version }),
+            priority: slot.priority,
+            source: slot.source,
+            ...(definition.description && { description: definition.description }),
+            available: await availabilityOf(slot),
+          };
+        }),
       );
     },
 
@@ -258,7 +267,7 @@ export function createBuilderSelection(
             try {
               await builder.dispose?.();
             } catch (error) {
-              host.logger.warn(`imagespec:builders disposing ${slot.definition.name} failed: ${errorText(error)}`);
+              host.logger.warn(`imagespec:builders disposing ${slot.name} failed: ${errorText(error)}`);
             }
           }
         }),
@@ -271,7 +280,7 @@ const NOT_CHECKED = 'availability not checked (dry run)';
 
 function selected(slot: Slot, builder: Builder, availability?: string): SelectedBuilder {
   return {
-    name: slot.definition.name,
+    name: slot.name,
     source: slot.source,
     ...(slot.version && { version: slot.version }),
     builder,
