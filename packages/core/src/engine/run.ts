@@ -15,8 +15,7 @@ import { throwIfAborted, toImagespecError, unknownAnswer } from './failure.js';
 import { type PlannedImage, planBuilds, type ResolveBase } from './plan.js';
 import { redactingSink } from './redact.js';
 import { buildRequest } from './request.js';
-import { splitSpec } from './split.js';
-import { type BasePartResult, chooseSplit, createBaseParts, topPart } from './split-build.js';
+import { type BasePartResult, chooseSplit, createBaseParts, splitCandidate, topPart } from './split-build.js';
 
 export const DEFAULT_CONCURRENCY = 2;
 
@@ -173,11 +172,9 @@ export async function runBuilds(options: RunBuildsOptions): Promise<RunSummary> 
       const dryRun = Boolean(options.dryRun);
       // A base spec built by a builder that returned another image (noop: the base as is) is FROM that image.
       const baseImage = options.access.mirror(baseResult ? baseResult.image : identity.baseImage);
-      // chooseSplit's conditions but the builders': their modules load while the base part's check runs.
-      if (push && options.builder === undefined && spec.builder === undefined) {
-        const cut = splitSpec(spec);
-        if (cut) baseParts.prefetch(cut);
-      }
+      // The base part's check runs while chooseSplit loads the builders that decide the cut.
+      const candidate = splitCandidate(spec, { push, explicit: options.builder });
+      if (candidate) baseParts.prefetch(candidate);
       const split = await chooseSplit(spec, options.builders, { push, explicit: options.builder, dryRun });
       // Split: the base part first (found in the registry, or built by its builder), then the top appended FROM it.
       const part = split && (await baseParts(split, baseImage));

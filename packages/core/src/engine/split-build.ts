@@ -44,8 +44,7 @@ export async function chooseSplit(
   builders: BuilderSelection,
   options: { readonly push: boolean; readonly explicit: string | undefined; readonly dryRun: boolean },
 ): Promise<SplitChoice | undefined> {
-  if (!options.push || options.explicit !== undefined || spec.builder !== undefined) return undefined;
-  const cut = splitSpec(spec);
+  const cut = splitCandidate(spec, options);
   if (!cut) return undefined;
   const select = { dryRun: options.dryRun };
   const top = await builders.select(cut.top, undefined, select).catch((error: unknown) => {
@@ -55,6 +54,15 @@ export async function chooseSplit(
   });
   if (!top || top.builder.supports(spec).ok) return undefined;
   return { cut, top, selectBase: () => builders.select(cut.base, undefined, select) };
+}
+
+/** The cut chooseSplit would make, when all its conditions but the builders' hold (no builder is asked). */
+export function splitCandidate(
+  spec: ResolvedImageSpec,
+  options: { readonly push: boolean; readonly explicit: string | undefined },
+): SplitSpec | undefined {
+  if (!options.push || options.explicit !== undefined || spec.builder !== undefined) return undefined;
+  return splitSpec(spec);
 }
 
 /** The whole spec's identity with only the source files expected: the top's context is the source alone. */

@@ -58,6 +58,17 @@ export default {
   );
 }
 
+/** `<prefix>-high` (90, declared, refuses `low-only`), `<prefix>-low` (10, declared), `<prefix>-mid` (50, not declared, refuses `low-only`). */
+async function threeBuilders(prefix: string): Promise<void> {
+  await builderPackage(
+    `${prefix}-high`,
+    { name: 'high', priority: 90 },
+    { name: 'high', priority: 90, refuses: 'low-only' },
+  );
+  await builderPackage(`${prefix}-low`, { name: 'low', priority: 10 }, { name: 'low', priority: 10 });
+  await builderPackage(`${prefix}-mid`, undefined, { name: 'mid', priority: 50, refuses: 'low-only' });
+}
+
 const spec = (name: string): ResolvedImageSpec =>
   normalizeSpec({ name, baseImage: '127.0.0.1:5000/base:1' }, { dir: project });
 
@@ -73,13 +84,7 @@ function selection(entries: readonly BuilderOption[]) {
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'imagespec-lazy-builders-'));
-  await builderPackage(
-    'lazy-high',
-    { name: 'high', priority: 90 },
-    { name: 'high', priority: 90, refuses: 'low-only' },
-  );
-  await builderPackage('lazy-low', { name: 'low', priority: 10 }, { name: 'low', priority: 10 });
-  await builderPackage('eager-mid', undefined, { name: 'mid', priority: 50, refuses: 'low-only' });
+  await threeBuilders('shared');
   await builderPackage('lying', { name: 'liar', priority: 5 }, { name: 'liar', priority: 6 });
 });
 afterAll(() => rm(project, { recursive: true, force: true }));
@@ -90,13 +95,7 @@ beforeEach(() => {
 describe('builders whose package.json declares name and priority', () => {
   it('are imported only when selection reaches them; undeclared ones when the config loads', async () => {
     // Packages of this test alone: a module is imported once per process.
-    await builderPackage(
-      'first-high',
-      { name: 'high', priority: 90 },
-      { name: 'high', priority: 90, refuses: 'low-only' },
-    );
-    await builderPackage('first-low', { name: 'low', priority: 10 }, { name: 'low', priority: 10 });
-    await builderPackage('first-mid', undefined, { name: 'mid', priority: 50, refuses: 'low-only' });
+    await threeBuilders('first');
     const builders = selection(['first-low', 'first-mid', 'first-high']);
     expect((await builders.select(spec('app'))).name).toBe('high');
     expect(imports().sort()).toEqual(['first-high', 'first-mid']);
@@ -105,7 +104,7 @@ describe('builders whose package.json declares name and priority', () => {
   });
 
   it('have their options checked when loaded: a higher builder taking every spec never reports them', async () => {
-    const builders = selection(['lazy-high', ['lazy-low', { bad: true }]]);
+    const builders = selection(['shared-high', ['shared-low', { bad: true }]]);
     expect((await builders.select(spec('app'))).name).toBe('high');
     await expect(builders.select(spec('low-only'))).rejects.toMatchObject({
       code: 'PLUGIN_OPTIONS_INVALID',
@@ -114,7 +113,7 @@ describe('builders whose package.json declares name and priority', () => {
   });
 
   it('must define what they declare, or fail to load with PLUGIN_INVALID', async () => {
-    const builders = selection(['lazy-high', 'lying']);
+    const builders = selection(['shared-high', 'lying']);
     await expect(builders.select(spec('low-only'))).rejects.toMatchObject({
       code: 'PLUGIN_INVALID',
       message: expect.stringContaining('declares name "liar" and priority 5'),
@@ -136,7 +135,7 @@ describe('builders whose package.json declares name and priority', () => {
   });
 
   it('are all loaded to be listed, in the declared order', async () => {
-    const listed = await selection(['lazy-low', 'lazy-high', 'eager-mid']).list();
+    const listed = await selection(['shared-low', 'shared-high', 'shared-mid']).list();
     expect(listed.map((info) => [info.name, info.priority, info.version])).toEqual([
       ['high', 90, '1.0.0'],
       ['mid', 50, '1.0.0'],

@@ -114,7 +114,7 @@ export async function locateBuilderModule(
 /** Imports a located builder module and validates its default export (and its declared name and priority). */
 export async function importBuilderModule(
   located: LocatedBuilderModule,
-  options: Pick<LoadBuilderOptions, 'importModule' | 'configFile'>,
+  options: Pick<LoadBuilderOptions, 'importModule'>,
 ): Promise<LoadedBuilderModule> {
   const importModule = options.importModule ?? nativeImport;
   const { source: specifier, file, packageName, version, declared } = located;
