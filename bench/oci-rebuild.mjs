@@ -16,7 +16,8 @@
 // install after the COPY, as docker-rebuild's), then `docker push`; reported with and
 // without the push. Floor, in the same run, as #14 defines it: tag plus upload of the one
 // changed layer, i.e. `imagespec tag` of the edited project (process start, hashing) plus,
-// in-process with core's registry client, one fresh blob of the source layer's size
+// in-process with core's registry client, one fresh blob of the changed layer's size (the
+// source's shard the edit falls in)
 // uploaded and a manifest put under a tag (`upload_median_s`). One file changed before
 // every subject and baseline build, alternated after a warm-up, medians. Needs the built packages (`npm run build`, builder-oci included)
 // and the test environment.
@@ -147,7 +148,9 @@ async function bench(mode) {
   await timeProcessAsync([process.execPath, CLI_DIST, 'build', 'imagespec.yaml'], { cwd: work });
   await baseline();
   await subject();
-  const floor = await registryFloor(lastImage, `${repository}/${name}-floor`, `t${nonce}`);
+  const previous = lastImage;
+  await subject();
+  const floor = await registryFloor(lastImage, previous, `${repository}/${name}-floor`, `t${nonce}`);
   await floor.measure();
   // What hashing alone costs, process start included: `imagespec tag` of the edited project.
   const tag = async () => {
@@ -182,13 +185,14 @@ async function bench(mode) {
       baseline_build_only_median_s: round(median(b)),
       ratio_to_build_only: round(subjectMedian / median(b), 3),
       floor:
-        '`imagespec tag` of the edited project + upload of one fresh blob the size of the source layer and a manifest PUT under a tag (core registry client, in-process)',
+        '`imagespec tag` of the edited project + upload of one fresh blob the size of the changed layer (the shard of the source holding the edited file) and a manifest PUT under a tag (core registry client, in-process)',
       floor_median_s: round(median(t) + median(c)),
       ratio_to_floor: round(subjectMedian / (median(t) + median(c)), 3),
       tag_median_s: round(median(t)),
       upload_median_s: round(median(c)),
       ratio_to_upload: round(subjectMedian / median(c), 3),
-      source_layer_bytes: floor.layerBytes,
+      changed_layer_bytes: floor.layerBytes,
+      image_layers: floor.layers,
       subject_peak_rss_mb: round(peakRssKb / 1024, 1),
       runs,
       tree: { files, bytes },

@@ -28,6 +28,8 @@ export const GROUP_BUCKETS = 16;
 export const LARGE_FILE = 256 * 1024;
 export const GROUP_MAX = 1024 * 1024;
 export const STREAM_FILE = 8 * 1024 * 1024;
+/** What the member cache's format names: other rules cut the same listing into other members. */
+export const GROUP_FORMAT = `g${GROUP_BUCKETS}/${LARGE_FILE}/${GROUP_MAX}/${STREAM_FILE}`;
 
 /**
  * Whether a group ends after the entry at this image path: its FNV-1a (32 bits, over the

@@ -11,41 +11,48 @@ import {
   rename,
   rm,
   stat,
+  truncate,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { GZIP_MEMBER_FORMAT } from './gzip-member.js';
+import { ImagespecError } from '@imagespec/core/builder';
+import { GROUP_FORMAT, GZIP_MEMBER_FORMAT } from './gzip-member.js';
 
 /**
- * The member cache: each layer root's last layer, so a rebuild reads and compresses only
- * the groups that changed (`layer-writer.ts`). Per root under
- * `$XDG_CACHE_HOME/imagespec/oci-layers/` (else `~/.cache/...`): `<root>.<nonce>.members`,
+ * The member cache: each layer's last blob, so a rebuild reads and compresses only the
+ * groups that changed (`layer-writer.ts`), and a layer whose listing did not change is not
+ * read at all. Per layer (a root's shard, `<root>-<i>of<n>`) under
+ * `$XDG_CACHE_HOME/imagespec/oci-layers/` (else `~/.cache/...`): `<layer>.<nonce>.members`,
  * the last layer blob itself (hard-linked from the build's temp file: no second write);
- * `<root>.<nonce>.tar`, the uncompressed tar bytes of its groups (the diff id is a sha256
- * over the whole tar, so an unchanged group still needs its bytes, and reading them here
- * is one call where reading its files is three per file); and `<root>.json`, the index
- * (format, the two files' names, and per member its key, offset, length and sha256, and
- * where its tar bytes are with their sha256). A group's key is a sha256 of what makes its
+ * `<layer>.<nonce>.tar`, the uncompressed tar bytes of its groups (the diff id is a sha256
+ * over the whole tar, so an unchanged group of a changed layer still needs its bytes, and
+ * reading them here is one call where reading its files is three per file); and
+ * `<layer>.json`, the index (format, the two files' names, the layer's key, digests and
+ * size, and per member its key, offset, length and sha256, and where its tar bytes are
+ * with their sha256). A layer's key, like a group's, is a sha256 of what makes its
  * tar bytes: each entry's name, type, mode, size, link target and content digest, as the
  * listing the tag was computed from gives them; a group is found again whatever moved
  * around it, without reading its files. A streamed file's member is keyed by its tar
  * bytes and keeps no tar bytes here (it would double the cache of a large file).
  *
- * Bounded: a root keeps only its last layer (its older files are removed after each
- * write), the directory the MAX_ROOTS roots written last within MAX_BYTES, and a layer
- * that cannot be linked is copied only up to COPY_MAX.
+ * Bounded: a layer keeps only its last blob (its older files are removed after each
+ * write, and a root's shards of another count), the directory the MAX_ROOTS roots written
+ * or reused last within MAX_BYTES, and a layer that cannot be linked is copied only up to
+ * COPY_MAX.
  *
  * Never trusted: each member and each group's tar bytes read back are checked against
  * their sha256 (a torn, truncated or foreign file is a miss: the group's files are read
- * and compressed); the files get fresh names and the index is written aside and renamed,
+ * and compressed); a layer reused whole is checked by size, and by its digest wherever
+ * its bytes are sent (`checkReusedBlob`); the files get fresh names and the index is written aside and renamed,
  * so concurrent builds see a whole old or a whole new index, and an index whose files are
  * gone (replaced by another build) only misses. The format line names zlib's version and
- * the gzip settings: the same group gives other bytes with another zlib, and a member
- * from it would make the blob differ from an uncached build.
+ * the gzip settings and where groups are cut: the same group gives other bytes with
+ * another zlib, and a member from it would make the blob differ from an uncached build.
  */
 
-const INDEX_FORMAT = `imagespec-oci-layers/2 ${GZIP_MEMBER_FORMAT}`;
+const INDEX_FORMAT = `imagespec-oci-layers/3 ${GZIP_MEMBER_FORMAT} ${GROUP_FORMAT}`;
 
 export interface CachedMember {
   readonly key: string;
@@ -58,10 +65,20 @@ export interface CachedMember {
   readonly tar?: { readonly offset: number; readonly length: number; readonly sha256: string };
 }
 
+/** A whole layer as the index keeps it: the key of its listing, and the blob it gave. */
+export interface CachedLayer {
+  readonly key: string;
+  readonly digest: string;
+  readonly diffId: string;
+  readonly size: number;
+  readonly members: number;
+}
+
 interface CacheIndex {
   readonly format: string;
   readonly members: string;
   readonly tars: string;
+  readonly layer?: CachedLayer;
   readonly entries: readonly CachedMember[];
 }
 
@@ -78,11 +95,12 @@ export function layerCacheDir(env: Readonly<Record<string, string | undefined>>)
   return join(resolve(base), 'imagespec', 'oci-layers');
 }
 
-/** What identifies a root across builds: where its files come from and where they go. */
-export interface RootIdentity {
+/** What identifies a layer across builds: where its root's files come from and go, and which shard of how many it is. */
+export interface LayerIdentity {
   readonly hostPath: string;
   readonly contextPath: string;
   readonly dest: string;
+  readonly shard: { readonly index: number; readonly count: number };
 }
 
 /** A group read back: its member and its tar bytes (views, valid until the cache's next read), each checked against the sha256 the index has for it. */
@@ -95,13 +113,14 @@ export interface CachedGroup {
 
 /** Layers above this are cached only where they can be linked (no copy of a large layer on every build). */
 const COPY_MAX = 256 * 1024 * 1024;
-/** Roots kept (the current one and those written last), and their bytes beside the current one's. */
+/** Roots kept (the current one and those written or reused last), and their bytes beside the current one's. */
 const MAX_ROOTS = 32;
 const MAX_BYTES = 2 * 1024 * 1024 * 1024;
 
-/** One root's cache for one build: the last layer's members to read, and the new layer to keep. */
-export class RootCache {
+/** One layer's cache for one build: the last blob (reused whole, or its members read), and the new one to keep. */
+export class LayerCache {
   readonly #dir: string;
+  /** `<root>-<i>of<n>`: the root's part names its other shards (kept with it), the rest this shard. */
   readonly #id: string;
   readonly #previous: Map<string, CachedMember>;
   readonly #heads: Set<string>;
@@ -120,15 +139,16 @@ export class RootCache {
   }
 
   /**
-   * The root's cache, or undefined when the cache is off or would sit inside the root (a
+   * The layer's cache, or undefined when the cache is off or would sit inside the root (a
    * HOME inside the source: writing it would change the tree it caches).
    */
-  static async open(dir: string | undefined, root: RootIdentity): Promise<RootCache | undefined> {
-    if (!dir || isInside(dir, resolve(root.hostPath))) return undefined;
-    const id = createHash('sha256')
-      .update(`${resolve(root.hostPath)}\0${root.contextPath}\0${root.dest}`)
+  static async open(dir: string | undefined, layer: LayerIdentity): Promise<LayerCache | undefined> {
+    if (!dir || isInside(dir, resolve(layer.hostPath))) return undefined;
+    const root = createHash('sha256')
+      .update(`${resolve(layer.hostPath)}\0${layer.contextPath}\0${layer.dest}`)
       .digest('hex')
       .slice(0, 32);
+    const id = `${root}-${layer.shard.index}of${layer.shard.count}`;
     let index: CacheIndex | undefined;
     try {
       const parsed = JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')) as CacheIndex;
@@ -143,7 +163,32 @@ export class RootCache {
     } catch {
       // No index yet, or one that does not parse: every group is compressed.
     }
-    return new RootCache(dir, id, index);
+    return new LayerCache(dir, id, index);
+  }
+
+  /**
+   * The last blob, when it was made from a listing with this key: linked (else copied, up
+   * to COPY_MAX) to `file`, so a concurrent build's prune cannot take it mid-upload, and
+   * checked by size. Undefined on a miss; its `kept` refreshes the index's time, which
+   * keeps a root in use from being pruned as old.
+   */
+  async reuse(key: string, file: string): Promise<{ layer: CachedLayer; kept: Promise<void> } | undefined> {
+    const last = this.#last;
+    const layer = last?.layer;
+    if (!last || !layer || layer.key !== key) return undefined;
+    try {
+      const kept = join(this.#dir, basename(last.members));
+      if (!(await keep({ file: kept, size: layer.size }, file))) return undefined;
+      if ((await stat(file)).size !== layer.size) {
+        await rm(file, { force: true });
+        return undefined;
+      }
+    } catch {
+      return undefined;
+    }
+    const now = new Date();
+    const index = join(this.#dir, `${this.#id}.json`);
+    return { layer, kept: utimes(index, now, now).catch(() => undefined) };
   }
 
   /** Whether the last layer had a group with this key (whose bytes `group` then reads and checks). */
@@ -217,6 +262,7 @@ export class RootCache {
     blob: { readonly file: string; readonly size: number },
     tars: { readonly file: string; readonly size: number },
     entries: readonly CachedMember[],
+    layer: CachedLayer | undefined,
   ): Promise<void> {
     await this.close();
     const nonce = randomBytes(6).toString('hex');
@@ -225,7 +271,7 @@ export class RootCache {
     try {
       await mkdir(this.#dir, { recursive: true });
       if (!(await keep(blob, kept[0]!)) || !(await keep(tars, kept[1]!))) throw new Error('not kept');
-      const index: CacheIndex = { format: INDEX_FORMAT, ...names, entries };
+      const index: CacheIndex = { format: INDEX_FORMAT, ...names, ...(layer && { layer }), entries };
       const indexTemp = join(this.#dir, `${this.#id}.json.${randomBytes(6).toString('hex')}.tmp`);
       await writeFile(indexTemp, JSON.stringify(index));
       await rename(indexTemp, join(this.#dir, `${this.#id}.json`));
@@ -248,12 +294,14 @@ export class RootCache {
   }
 
   /**
-   * This root's older blobs; other roots beyond the MAX_ROOTS written last or beyond
+   * This layer's older blobs; its root's shards of another count (the root grew or
+   * shrank past a shard boundary); other roots beyond the MAX_ROOTS written last or beyond
    * MAX_BYTES (a temp project per test run, a clone per branch: roots come and go); temp
    * files left by a crashed build (an hour old).
    */
   async #prune(nonce: string): Promise<void> {
     const now = Date.now();
+    const [root, count] = rootAndCount(this.#id);
     const others = new Map<string, { at: number; bytes: number; files: string[] }>();
     const names = await readdir(this.#dir);
     // All at once: one libuv round trip per file costs more than the stat, and a build waits for this.
@@ -272,14 +320,18 @@ export class RootCache {
         if (now - info.mtimeMs > 3_600_000) removals.push(rm(path, { force: true }));
         continue;
       }
-      if (id === this.#id) continue;
-      const root = others.get(id) ?? { at: 0, bytes: 0, files: [] };
-      // The index first: a reader that finds it finds its blob, or misses.
-      if (name.endsWith('.json')) root.files.unshift(path);
-      else root.files.push(path);
-      root.bytes += info.size;
-      if (name.endsWith('.json')) root.at = info.mtimeMs;
-      others.set(id, root);
+      const [itsRoot, itsCount] = rootAndCount(id);
+      if (itsRoot === root) {
+        if (itsCount !== count) removals.push(rm(path, { force: true }));
+        continue;
+      }
+      const other = others.get(itsRoot) ?? { at: 0, bytes: 0, files: [] };
+      // The indexes first: a reader that finds one finds its blob, or misses.
+      if (name.endsWith('.json')) other.files.unshift(path);
+      else other.files.push(path);
+      other.bytes += info.size;
+      if (name.endsWith('.json')) other.at = Math.max(other.at, info.mtimeMs);
+      others.set(itsRoot, other);
     }
     await Promise.all(removals);
     let roots = 1;
@@ -317,6 +369,37 @@ async function keep(file: { readonly file: string; readonly size: number }, path
     await rename(temp, path);
     return true;
   }
+}
+
+/** `<root>-<i>of<n>` as its root and shard count (an id of another shape is its own root). */
+function rootAndCount(id: string): [string, string] {
+  const match = /^([0-9a-f]+)-\d+of(\d+)$/.exec(id);
+  return match ? [match[1]!, match[2]!] : [id, ''];
+}
+
+/**
+ * Checks a blob reused from the cache against its digest before its bytes go anywhere (an
+ * upload, a local image): `reuse` checked only its size. A mismatch stops the build: the
+ * bytes would not be the layer the manifest names.
+ */
+export async function checkReusedBlob(file: string, digest: string, cacheDir: string): Promise<void> {
+  const hash = createHash('sha256');
+  const handle = await open(file, 'r');
+  try {
+    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+  } finally {
+    await handle.close();
+  }
+  if (`sha256:${hash.digest('hex')}` === digest) return;
+  // A hard link of the cache's file (as `reuse` makes it): emptied, the next build misses it and writes it again.
+  await truncate(file, 0).catch(() => undefined);
+  throw new ImagespecError(
+    'BUILD_FAILED',
+    `The layer cache's copy of layer ${digest} does not match its digest (it changed on disk after it was kept); nothing was sent, and the copy was dropped.`,
+    {
+      hint: `Build again. If it happens again, remove ${cacheDir}, or build with IMAGESPEC_NO_CACHE=1.`,
+    },
+  );
 }
 
 /** `buffer` when it holds `length` bytes, else a larger one. */

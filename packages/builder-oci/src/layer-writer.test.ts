@@ -6,8 +6,10 @@ import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { ContextSyncEntry } from '@imagespec/core/builder';
 import { normalizeSpec } from '@imagespec/core/spec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkReusedBlob } from './layer-cache.js';
 import { layerRoots } from './layer-roots.js';
-import { writeLayers } from './layer-writer.js';
+import { shardOf } from './layer-shards.js';
+import { type WrittenLayer, writeLayers } from './layer-writer.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -122,34 +124,72 @@ describe('writeLayers: gzip members and their cache', () => {
   async function* each(list: ContextSyncEntry[]): AsyncGenerator<ContextSyncEntry> {
     yield* list;
   }
+  /** One write, as a CLI's build does it: its layers (one below 2 MiB of files) as one blob of their bytes, and sums. */
   const write = async (list: ContextSyncEntry[], cacheDir: string | undefined) => {
     const out = await mkdtemp(join(dir, 'out-'));
-    const [layer] = await writeLayers(each(list), roots, out, new AbortController().signal, { cacheDir });
+    const layers = await writeLayers(each(list), roots, out, new AbortController().signal, { cacheDir });
     // The next build must find this one's files, as a CLI's next run does.
-    await layer!.kept;
+    await Promise.all(layers.map((layer) => layer.kept));
     // Read now: the cache keeps the blob as a hard link, which the corrupting steps below write through.
-    return { ...layer!, bytes: await readFile(layer!.file) };
+    const bytes = await Promise.all(layers.map((layer) => readFile(layer.file)));
+    const sum = (of: (layer: WrittenLayer) => number) => layers.reduce((total, layer) => total + of(layer), 0);
+    return {
+      layers,
+      bytes: Buffer.concat(bytes),
+      digest: layers.map((layer) => layer.digest).join(),
+      diffId: layers.map((layer) => layer.diffId).join(),
+      size: sum((layer) => layer.size),
+      members: sum((layer) => layer.members),
+      compressed: sum((layer) => layer.compressed),
+      reused: sum((layer) => (layer.reused ? 1 : 0)),
+    };
+  };
+  /** The cache's files of one kind. */
+  const cached = async (cacheDir: string, suffix: string) =>
+    (await readdir(cacheDir)).filter((name) => name.endsWith(suffix)).map((name) => join(cacheDir, name));
+  const flipByte = async (path: string, at: (length: number) => number) => {
+    const bytes = await readFile(path);
+    bytes[at(bytes.length)]! ^= 0xff;
+    await writeFile(path, bytes);
   };
 
-  it('gives one blob whatever the cache holds: none, empty, full, corrupt, truncated', async () => {
+  /** The tree's files wrapped to count their reads. */
+  const counted = (list: ContextSyncEntry[], reads: string[]): ContextSyncEntry[] =>
+    list.map((entry) =>
+      entry.read
+        ? {
+            ...entry,
+            read: () => {
+              reads.push(entry.path);
+              return entry.read!();
+            },
+          }
+        : entry,
+    );
+
+  it('gives one blob whatever the cache holds: none, empty, full, a damaged member, truncated', async () => {
     const cacheDir = join(dir, 'cache');
     const uncached = await write(tree(), undefined);
     const cold = await write(tree(), cacheDir);
     expect(cold.compressed).toBe(cold.members);
+    expect(cold.reused).toBe(0);
     const warm = await write(tree(), cacheDir);
-    expect(warm.compressed).toBe(0);
-    const [members] = (await readdir(cacheDir)).filter((name) => name.endsWith('.members'));
-    const path = join(cacheDir, members!);
-    const bytes = await readFile(path);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
-    await writeFile(path, bytes);
-    const corrupt = await write(tree(), cacheDir);
-    expect(corrupt.compressed).toBe(1);
-    const [rewritten] = (await readdir(cacheDir)).filter((name) => name.endsWith('.members'));
-    await truncate(join(cacheDir, rewritten!), 100);
+    expect(warm).toMatchObject({ compressed: 0, reused: 1 });
+    // A damaged member of a layer whose listing changed: found bad when read back, compressed again.
+    const edited = await write(tree('# edited\n'), undefined);
+    await write(tree(), cacheDir);
+    const [members] = await cached(cacheDir, '.members');
+    await flipByte(members!, (length) => Math.floor(length / 2));
+    const corrupt = await write(tree('# edited\n'), cacheDir);
+    expect(corrupt.reused).toBe(0);
+    expect(corrupt.compressed).toBe(2); // the changed group, and the damaged one (another group here)
+    expect(corrupt.bytes).toEqual(edited.bytes);
+    const [rewritten] = await cached(cacheDir, '.members');
+    await truncate(rewritten!, 100);
     const truncated = await write(tree(), cacheDir);
+    expect(truncated.reused).toBe(0);
     expect(truncated.compressed).toBe(truncated.members);
-    for (const layer of [cold, warm, corrupt, truncated]) {
+    for (const layer of [cold, warm, truncated]) {
       expect({ digest: layer.digest, diffId: layer.diffId, size: layer.size }).toEqual({
         digest: uncached.digest,
         diffId: uncached.diffId,
@@ -157,6 +197,28 @@ describe('writeLayers: gzip members and their cache', () => {
       });
       expect(layer.bytes).toEqual(uncached.bytes);
     }
+  });
+
+  it('reuses an unchanged layer whole, unread, and refuses it once checked when its blob was damaged in the cache', async () => {
+    const cacheDir = join(dir, 'cache');
+    const uncached = await write(tree(), undefined);
+    await write(tree(), cacheDir);
+    const reads: string[] = [];
+    const warm = await write(counted(tree(), reads), cacheDir);
+    expect(reads).toEqual([]);
+    expect(warm).toMatchObject({ reused: 1, compressed: 0, digest: uncached.digest });
+    await expect(checkReusedBlob(warm.layers[0]!.file, warm.layers[0]!.digest, cacheDir)).resolves.toBeUndefined();
+    const [members] = await cached(cacheDir, '.members');
+    await flipByte(members!, (length) => length - 20);
+    const damaged = await write(tree(), cacheDir);
+    expect(damaged.reused).toBe(1);
+    const check = checkReusedBlob(damaged.layers[0]!.file, damaged.layers[0]!.digest, cacheDir);
+    await expect(check).rejects.toMatchObject({ code: 'BUILD_FAILED', hint: expect.stringContaining(cacheDir) });
+    // The check dropped the damaged copy: the next build compresses everything again and gives the right blob.
+    const next = await write(tree(), cacheDir);
+    expect(next).toMatchObject({ reused: 0, digest: uncached.digest });
+    expect(next.compressed).toBe(next.members);
+    expect(next.bytes).toEqual(uncached.bytes);
   });
 
   it('gives the same blob from readSync as from read(), and reads a small file only through readSync', async () => {
@@ -186,20 +248,6 @@ describe('writeLayers: gzip members and their cache', () => {
     expect(written.bytes).toEqual(streamed.bytes);
   });
 
-  /** The tree's files wrapped to count their reads. */
-  const counted = (list: ContextSyncEntry[], reads: string[]): ContextSyncEntry[] =>
-    list.map((entry) =>
-      entry.read
-        ? {
-            ...entry,
-            read: () => {
-              reads.push(entry.path);
-              return entry.read!();
-            },
-          }
-        : entry,
-    );
-
   it('reads again only the files of the group that changed; the others come from the cache unread', async () => {
     const cacheDir = join(dir, 'cache');
     const cold: string[] = [];
@@ -219,23 +267,24 @@ describe('writeLayers: gzip members and their cache', () => {
   it('reads a group from its files when its cached tar bytes are damaged, and files without a digest every time', async () => {
     const cacheDir = join(dir, 'cache');
     const uncached = await write(tree(), undefined);
+    const edited = await write(tree('# edited\n'), undefined);
     await write(tree(), cacheDir);
-    const [tars] = (await readdir(cacheDir)).filter((name) => name.endsWith('.tar'));
-    const bytes = await readFile(join(cacheDir, tars!));
-    bytes[100]! ^= 0xff;
-    await writeFile(join(cacheDir, tars!), bytes);
+    const [tars] = await cached(cacheDir, '.tar');
+    await flipByte(tars!, () => 100);
     const reads: string[] = [];
-    const damaged = await write(counted(tree(), reads), cacheDir);
-    expect(damaged.compressed).toBe(1);
-    expect(reads.length).toBeGreaterThan(0);
-    expect(damaged.bytes).toEqual(uncached.bytes);
+    const damaged = await write(counted(tree('# edited\n'), reads), cacheDir);
+    expect(damaged.compressed).toBe(2); // the changed group, and the first one, whose tar bytes were damaged
+    expect(reads).toContain('_imagespec/source/d0/m0.py');
+    expect(damaged.bytes).toEqual(edited.bytes);
     // An older core gives no digests: nothing is keyed, every file is read, the bytes are the same.
     const noDigest = tree().map(({ sha256: _, ...entry }) => entry as ContextSyncEntry);
-    const undigested: string[] = [];
-    const plain = await write(counted(noDigest, undigested), cacheDir);
-    expect(undigested).toHaveLength(tree().filter((entry) => entry.kind === 'file').length);
-    expect(plain.compressed).toBe(plain.members);
-    expect(plain.bytes).toEqual(uncached.bytes);
+    for (let build = 0; build < 2; build++) {
+      const undigested: string[] = [];
+      const plain = await write(counted(noDigest, undigested), cacheDir);
+      expect(undigested).toHaveLength(tree().filter((entry) => entry.kind === 'file').length);
+      expect(plain).toMatchObject({ compressed: plain.members, reused: 0 });
+      expect(plain.bytes).toEqual(uncached.bytes);
+    }
   });
 
   it('compresses only the group of a changed file', async () => {
@@ -274,8 +323,12 @@ describe('writeLayers: gzip members and their cache', () => {
     expect(warm.members).toBe(cold.members);
     expect(warm.compressed).toBe(0);
     // The streamed member corrupted in the cache: found bad while copied, compressed again.
-    const [indexFile] = (await readdir(cacheDir)).filter((name) => name.endsWith('.json'));
-    const index = JSON.parse(await readFile(join(cacheDir, indexFile!), 'utf8'));
+    // Its layer is never reused whole: the file has no digest in this listing, so it is read for its key.
+    expect(warm.layers.length).toBeGreaterThan(1);
+    const indexes = await Promise.all(
+      (await cached(cacheDir, '.json')).map(async (path) => JSON.parse(await readFile(path, 'utf8'))),
+    );
+    const index = indexes.find((each) => each.entries.some((entry: { head?: string }) => entry.head));
     const streamed = index.entries.find((entry: { head?: string }) => entry.head);
     const bytes = await readFile(join(cacheDir, index.members));
     bytes[streamed.offset + Math.floor(streamed.length / 2)]! ^= 0xff;
@@ -290,9 +343,59 @@ describe('writeLayers: gzip members and their cache', () => {
     const changed = await write(withHuge('b'), cacheDir);
     expect(changed.compressed).toBe(1);
     expect(changed.bytes).toEqual((await write(withHuge('b'), undefined)).bytes);
-    const tar = gunzipSync(uncached.bytes);
-    expect(`sha256:${createHash('sha256').update(tar).digest('hex')}`).toBe(uncached.diffId);
-    expect(listTar(tar)).toContain('0 000644  000000  00000000000 srv/d5.bin');
+    const tars = await Promise.all(uncached.layers.map(async (layer) => gunzipSync(await readFile(layer.file))));
+    const holding = tars.findIndex((tar) => listTar(tar).includes('0 000644  000000  00000000000 srv/d5.bin'));
+    expect(`sha256:${createHash('sha256').update(tars[holding]!).digest('hex')}`).toBe(
+      uncached.layers[holding]!.diffId,
+    );
+  });
+
+  it('cuts a root of 2 MiB or more into shards, whole tars an edit rewrites one at a time', async () => {
+    const cacheDir = join(dir, 'cache');
+    // 300 small files and 4.5 MiB of data files (~5 MiB): 4 shards; one more 4 MiB file makes 8.
+    const big = (changed = 'x', more = 0): ContextSyncEntry[] => {
+      const list = tree(changed);
+      const data = randomish(1.5 * 1024 * 1024);
+      for (let i = 0; i < 3 + more; i++) list.push(file(`_imagespec/source/data${i}.bin`, `${i}${data}`));
+      return list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    };
+    const uncached = await write(big(), undefined);
+    expect(uncached.layers.map((layer) => layer.createdBy.replace(/.*, /, ''))).toEqual(
+      [1, 2, 3, 4].map((n) => `part ${n} of 4`),
+    );
+    const tars = await Promise.all(uncached.layers.map(async (layer) => gunzipSync(await readFile(layer.file))));
+    const inImage = (entry: ContextSyncEntry) =>
+      `${entry.path.replace('_imagespec/source', 'srv')}${entry.kind === 'dir' ? '/' : ''}`;
+    const expected = big()
+      .filter((entry) => entry.path.startsWith('_imagespec/source/'))
+      .map(inImage);
+    const names = tars.map((tar) => listTar(tar).map((line) => line.split(' ').at(-1)!));
+    // Each shard a whole tar in the listing's order, each entry in the shard of its path; together the one-layer listing.
+    for (const [i, shard] of names.entries()) {
+      expect(shard).toEqual(expected.filter((name) => shardOf(name.replace(/\/$/, ''), 4) === i));
+      expect(tars[i]!.subarray(-1024)).toEqual(Buffer.alloc(1024));
+    }
+    expect(names.flat().sort()).toEqual([...expected].sort());
+
+    const cold = await write(big(), cacheDir);
+    expect(cold.bytes).toEqual(uncached.bytes);
+    const reads: string[] = [];
+    const edited = await write(counted(big('# edited\n'), reads), cacheDir);
+    const shard = shardOf('srv/d3/m7.py', 4);
+    expect(edited.layers.map((layer) => layer.reused)).toEqual([0, 1, 2, 3].map((i) => i !== shard));
+    expect(edited.compressed).toBe(1);
+    expect(reads.length).toBeGreaterThan(0);
+    for (const path of reads) expect(shardOf(inImage({ path } as ContextSyncEntry), 4)).toBe(shard);
+    expect(edited.layers.filter((layer, i) => layer.digest !== cold.layers[i]!.digest)).toHaveLength(1);
+    expect(edited.bytes).toEqual((await write(big('# edited\n'), undefined)).bytes);
+
+    // Past 8 MiB: 8 shards, all new, and the cache drops the root's 4-shard files.
+    const grown = await write(big('# edited\n', 2), cacheDir);
+    expect(grown.layers).toHaveLength(8);
+    expect(grown.reused).toBe(0);
+    const left = await readdir(cacheDir);
+    expect(left.filter((name) => name.includes('of4')).length).toBe(0);
+    expect(left.filter((name) => name.includes('of8.') && name.endsWith('.json'))).toHaveLength(8);
   });
 
   it('keeps the roots written last: 32 of 35', async () => {

@@ -14,12 +14,15 @@ import {
   STREAM_FILE,
   unixMemberHeader,
 } from './gzip-member.js';
-import { type CachedMember, RootCache } from './layer-cache.js';
+import { type CachedMember, LayerCache } from './layer-cache.js';
 import { fileRootPath, imagePath, type LayerRoot } from './layer-roots.js';
+import { splitShards } from './layer-shards.js';
 
-/** A layer written to a temp file: its blob digest and size (gzip), its diff id (tar), and how its members were made. */
+/** A layer written to a temp file (or reused whole from the member cache): its blob digest and size (gzip), its diff id (tar), and how its members were made. */
 export interface WrittenLayer {
   readonly root: LayerRoot;
+  /** What the history says made it: the root's COPY, and which shard of it. */
+  readonly createdBy: string;
   readonly file: string;
   readonly digest: string;
   readonly diffId: string;
@@ -27,6 +30,11 @@ export interface WrittenLayer {
   /** gzip members in the blob, and how many of them were compressed (the rest came from the member cache). */
   readonly members: number;
   readonly compressed: number;
+  /**
+   * The blob is the member cache's last one for an unchanged listing, checked only by size:
+   * check it by digest (`checkReusedBlob`) before its bytes are sent anywhere.
+   */
+  readonly reused: boolean;
   /**
    * Settles (never rejects) once the member cache has kept the layer's files, which it
    * links from the temp dir: the caller removes that dir only after. Not awaited here, so
@@ -44,15 +52,24 @@ export interface WriteLayersOptions {
 const IN_FLIGHT = 4;
 /** What a group's key hashes besides its entries: another key format must never match. */
 const KEY_FORMAT = 'imagespec-oci-group/1\n';
+/** The same for a whole layer's key. */
+const LAYER_KEY_FORMAT = 'imagespec-oci-layer/1\n';
+
+/** A context entry placed in a layer: its path in the image. */
+interface Placed {
+  readonly entry: ContextSyncEntry;
+  readonly name: string;
+}
 
 /**
- * Writes one layer per root from the context's entries (one pass over the listing the tag
- * was computed from; each file read is checked against its digest as it streams, and a
- * group the member cache has is not read at all: its bytes are those of the same digests).
- * A layer is a deterministic tar: entries in the listing's order, mtime 0, uid/gid 0, no
- * names, modes as the context has them; gzipped as a series of members, one per group of
- * entries (`gzip-member.ts`), each the same bytes whether compressed now or read back
- * from the member cache (`layer-cache.ts`). Both digests are computed while writing.
+ * Writes each root's layers (its shards, `layer-shards.ts`) from the context's entries, the
+ * listing the tag was computed from; each file read is checked against its digest as it
+ * streams. A layer is a deterministic tar: entries in the listing's order, mtime 0,
+ * uid/gid 0, no names, modes as the context has them; gzipped as a series of members, one
+ * per group of entries (`gzip-member.ts`), each the same bytes whether compressed now or
+ * read back from the member cache (`layer-cache.ts`). A layer whose listing the cache's
+ * last blob was made from is that blob, unread; in a changed one, a group the cache has is
+ * not read from its files. Both digests are computed while writing.
  */
 export async function writeLayers(
   entries: AsyncIterable<ContextSyncEntry>,
@@ -61,36 +78,100 @@ export async function writeLayers(
   signal: AbortSignal,
   options: WriteLayersOptions = {},
 ): Promise<WrittenLayer[]> {
-  // Opened while core starts its walk: neither waits for the other.
-  const creating = Promise.all(
-    roots.map((root, index) => LayerFile.create(root, join(dir, `layer-${index}.tar.gz`), options.cacheDir)),
-  );
-  creating.catch(() => undefined);
-  let writers: LayerFile[] | undefined;
+  const placed: Placed[][] = roots.map(() => []);
+  const bytes = roots.map(() => 0);
+  for await (const entry of entries) {
+    signal.throwIfAborted();
+    const index = roots.findIndex(
+      (root) => entry.path === root.entry.contextPath || entry.path.startsWith(`${root.entry.contextPath}/`),
+    );
+    const root = roots[index];
+    if (!root) continue;
+    const name = entry.path === root.entry.contextPath ? rootName(entry, root) : imagePath(root.entry, entry.path);
+    if (name === undefined) continue;
+    placed[index]!.push({ entry, name });
+    if (entry.kind === 'file') bytes[index]! += entry.size;
+  }
+  const written: WrittenLayer[] = [];
   try {
-    for await (const entry of entries) {
-      signal.throwIfAborted();
-      writers ??= await creating;
-      const index = roots.findIndex(
-        (root) => entry.path === root.entry.contextPath || entry.path.startsWith(`${root.entry.contextPath}/`),
+    for (const [r, root] of roots.entries()) {
+      const shards = splitShards(placed[r]!, bytes[r]!).map((shard) => ({
+        ...shard,
+        key: layerKey(shard.items),
+        file: join(dir, `layer-${r}-${shard.index}.tar.gz`),
+        createdBy: shard.count === 1 ? root.createdBy : `${root.createdBy}, part ${shard.index + 1} of ${shard.count}`,
+      }));
+      const caches = await Promise.all(
+        shards.map((shard) =>
+          LayerCache.open(options.cacheDir, { ...root.entry, shard: { index: shard.index, count: shard.count } }),
+        ),
       );
-      const writer = writers[index];
-      if (!writer) continue;
-      const name =
-        entry.path === writer.root.entry.contextPath
-          ? rootName(entry, writer.root)
-          : imagePath(writer.root.entry, entry.path);
-      if (name === undefined) continue;
+      // Unchanged shards first, all at once: each is a link and a stat.
+      const reused = await Promise.all(
+        shards.map((shard, i) => (shard.key === undefined ? undefined : caches[i]?.reuse(shard.key, shard.file))),
+      );
+      for (const [i, shard] of shards.entries()) {
+        const hit = reused[i];
+        if (hit) {
+          written.push({
+            root,
+            createdBy: shard.createdBy,
+            file: shard.file,
+            ...hit.layer,
+            compressed: 0,
+            reused: true,
+            kept: hit.kept,
+          });
+          continue;
+        }
+        written.push(await writeShard(root, shard, caches[i], signal));
+      }
+    }
+    return written;
+  } catch (error) {
+    await Promise.all(written.map((layer) => layer.kept));
+    throw error;
+  }
+}
+
+async function writeShard(
+  root: LayerRoot,
+  shard: { readonly items: readonly Placed[]; readonly key: string | undefined; file: string; createdBy: string },
+  cache: LayerCache | undefined,
+  signal: AbortSignal,
+): Promise<WrittenLayer> {
+  const writer = await LayerFile.create(root, shard.file, cache);
+  try {
+    for (const { entry, name } of shard.items) {
+      signal.throwIfAborted();
       const waiting = writer.add(entry, name, signal);
       if (waiting) await waiting;
     }
-    writers ??= await creating;
-    return await Promise.all(writers.map((writer) => writer.finish()));
+    return await writer.finish(shard.key, shard.createdBy);
   } catch (error) {
-    const opened = writers ?? (await creating.catch(() => []));
-    await Promise.all(opened.map((writer) => writer.destroy()));
+    await writer.destroy();
     throw error;
   }
+}
+
+/** A whole layer's key: what makes its tar bytes, entry by entry; undefined when a file has no digest. */
+function layerKey(items: readonly Placed[]): string | undefined {
+  const hash = createHash('sha256').update(LAYER_KEY_FORMAT);
+  for (const { entry, name } of items) {
+    if (entry.kind === 'file' && entry.sha256 === undefined) return undefined;
+    hash.update(keyLine(entry, tarNameOf(entry, name)));
+  }
+  return hash.update('end\n').digest('hex');
+}
+
+/** Everything an entry's tar bytes are made of: its header's fields and its content's digest. */
+function keyLine(entry: ContextSyncEntry, tarName: string): string {
+  const size = entry.kind === 'file' ? entry.size : 0;
+  return `${entry.kind} ${entry.mode} ${size} ${entry.sha256 ?? '-'} ${JSON.stringify(tarName)} ${JSON.stringify(entry.linkTarget ?? '')}\n`;
+}
+
+function tarNameOf(entry: ContextSyncEntry, name: string): string {
+  return entry.kind === 'dir' ? `${name}/` : name;
 }
 
 /** A root that is a file lands at its destination; a root directory itself gets no entry. */
@@ -126,7 +207,7 @@ class LayerFile {
   readonly root: LayerRoot;
   readonly #file: string;
   readonly #out: FileHandle;
-  readonly #cache: RootCache | undefined;
+  readonly #cache: LayerCache | undefined;
   /** With a cache: the groups' tar bytes, kept beside the blob for the next build. */
   readonly #tars: TarsFile | undefined;
   #tarHash: Hash = createHash('sha256');
@@ -147,7 +228,7 @@ class LayerFile {
     root: LayerRoot,
     file: string,
     out: FileHandle,
-    cache: RootCache | undefined,
+    cache: LayerCache | undefined,
     tars: TarsFile | undefined,
   ) {
     this.root = root;
@@ -157,8 +238,7 @@ class LayerFile {
     this.#tars = tars;
   }
 
-  static async create(root: LayerRoot, file: string, cacheDir: string | undefined): Promise<LayerFile> {
-    const cache = await RootCache.open(cacheDir, root.entry);
+  static async create(root: LayerRoot, file: string, cache: LayerCache | undefined): Promise<LayerFile> {
     // Fresh files even where some are left: the cache may hold the old ones as hard links, which writing over would change.
     const tarFile = `${file}.groups.tar`;
     for (const path of [file, tarFile]) {
@@ -193,17 +273,15 @@ class LayerFile {
   }
 
   #hold(entry: ContextSyncEntry, name: string, size: number): void {
-    const tarName = entry.kind === 'dir' ? `${name}/` : name;
-    const linkname = entry.linkTarget ?? '';
+    const tarName = tarNameOf(entry, name);
     this.#held.push({ entry, tarName });
-    this.#heldBytes += tarHeaderLength(tarName, linkname) + size + tarPadding(size);
+    this.#heldBytes += tarHeaderLength(tarName, entry.linkTarget ?? '') + size + tarPadding(size);
     if (this.#keyText === undefined) return;
     if (entry.kind === 'file' && entry.sha256 === undefined) {
       this.#keyText = undefined;
       return;
     }
-    // Everything the entry's tar bytes are made of: its header's fields and its content's digest.
-    this.#keyText += `${entry.kind} ${entry.mode} ${size} ${entry.sha256 ?? '-'} ${JSON.stringify(tarName)} ${JSON.stringify(linkname)}\n`;
+    this.#keyText += keyLine(entry, tarName);
   }
 
   async #addStreamed(entry: ContextSyncEntry, name: string, signal: AbortSignal): Promise<void> {
@@ -219,7 +297,8 @@ class LayerFile {
     await this.#streamMember(header, read(), entry.path, size, signal);
   }
 
-  async finish(): Promise<WrittenLayer> {
+  /** Ends the archive; `key` (the layer's, undefined for a file without a digest) is what the cache keeps it under. */
+  async finish(key: string | undefined, createdBy: string): Promise<WrittenLayer> {
     this.#held.push(END_OF_ARCHIVE);
     this.#heldBytes += 2 * TAR_BLOCK;
     if (this.#keyText !== undefined) this.#keyText += 'end\n';
@@ -228,19 +307,28 @@ class LayerFile {
     // A cached member found bad while it was copied leaves bytes past the end once replaced by a shorter one.
     await this.#out.truncate(this.#size);
     await this.#out.close();
+    const digest = `sha256:${this.#gzHash.digest('hex')}`;
+    const diffId = `sha256:${this.#tarHash.digest('hex')}`;
+    const layer = { digest, diffId, size: this.#size, members: this.#members };
     let kept = Promise.resolve();
     if (this.#cache && this.#tars) {
       await this.#tars.handle.close();
-      kept = this.#cache.commit({ file: this.#file, size: this.#size }, this.#tars, this.#index).catch(() => undefined);
+      kept = this.#cache
+        .commit(
+          { file: this.#file, size: this.#size },
+          this.#tars,
+          this.#index,
+          key === undefined ? undefined : { key, ...layer },
+        )
+        .catch(() => undefined);
     }
     return {
       root: this.root,
+      createdBy,
       file: this.#file,
-      digest: `sha256:${this.#gzHash.digest('hex')}`,
-      diffId: `sha256:${this.#tarHash.digest('hex')}`,
-      size: this.#size,
-      members: this.#members,
+      ...layer,
       compressed: this.#compressed,
+      reused: false,
       kept,
     };
   }

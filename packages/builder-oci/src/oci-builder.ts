@@ -15,7 +15,7 @@ import { type AssembledImage, assembleImage } from './assemble.js';
 import { readBaseImage } from './base-image.js';
 import { engineAuthHeader, resolveEngineAddress } from './engine-address.js';
 import { EngineClient } from './engine-client.js';
-import { layerCacheDir } from './layer-cache.js';
+import { checkReusedBlob, layerCacheDir } from './layer-cache.js';
 import { layerRoots } from './layer-roots.js';
 import { type WrittenLayer, writeLayers } from './layer-writer.js';
 import { layoutPath, writeLocalImage } from './local-output.js';
@@ -119,6 +119,7 @@ export class OciBuilder implements Builder {
       }
     };
     const temp = await this.#host.tempDir('oci');
+    const cacheDir = layerCacheDir(this.#host.env);
     // The member cache links the layers' temp files: the dir goes only once it has.
     const keeping: Promise<void>[] = [];
     try {
@@ -132,29 +133,28 @@ export class OciBuilder implements Builder {
           ),
         (inner) =>
           step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, async () => {
-            const written = await writeLayers(contextEntries(), roots, temp.path, inner, {
-              cacheDir: layerCacheDir(this.#host.env),
-            });
+            const written = await writeLayers(contextEntries(), roots, temp.path, inner, { cacheDir });
             keeping.push(...written.map((layer) => layer.kept));
             return written;
           }),
       );
       for (const layer of layers) {
+        const how = layer.reused
+          ? 'unchanged: the cached blob'
+          : `${layer.compressed} of ${layer.members} gzip members compressed, ${layer.members - layer.compressed} from cache`;
         emit({
           type: 'log',
           stream: 'stdout',
-          line: `${layer.root.createdBy}: ${layer.digest} (${layer.size} bytes; ${layer.compressed} of ${layer.members} gzip members compressed, ${layer.members - layer.compressed} from cache)`,
+          line: `${layer.createdBy}: ${layer.digest} (${layer.size} bytes; ${how})`,
           step: 'layers',
         });
       }
-      const image = assembleImage(
-        base,
-        spec,
-        request.hash,
-        layers.map((layer) => ({ ...layer, createdBy: layer.root.createdBy })),
-        { index: request.platforms.length > 1 },
-      );
+      const image = assembleImage(base, spec, request.hash, layers, { index: request.platforms.length > 1 });
+      // A reused blob is checked by its digest wherever its bytes go: here all of them, below only those uploaded.
+      const check = (layer: WrittenLayer) =>
+        layer.reused && cacheDir ? () => checkReusedBlob(layer.file, layer.digest, cacheDir) : undefined;
       if (!request.push) {
+        await Promise.all(layers.map((layer) => check(layer)?.()));
         const where = await writeLocalImage(image, layers, {
           registry,
           baseRepository: base.repository,
@@ -168,7 +168,7 @@ export class OciBuilder implements Builder {
         emit({ type: 'log', stream: 'stdout', line: `oci: ${request.image} ${where}`, step: 'layers' });
         return { image: request.image, digest: image.top.digest, pushed: false };
       }
-      await this.#publish(request, registry, base.repository, image, layers);
+      await this.#publish(request, registry, base.repository, image, layers, check);
       return { image: request.image, digest: image.top.digest, pushed: true };
     } catch (error) {
       if (signal.aborted && !isImagespecError(error)) {
@@ -193,6 +193,7 @@ export class OciBuilder implements Builder {
     baseRepository: string,
     image: AssembledImage,
     layers: readonly WrittenLayer[],
+    check: (layer: WrittenLayer) => (() => Promise<void>) | undefined,
   ): Promise<void> {
     const { signal } = request;
     const emit = request.events.emit.bind(request.events);
@@ -200,7 +201,13 @@ export class OciBuilder implements Builder {
     const target = `${ref.registry}/${ref.repository}`;
     const blobs: NeededBlob[] = [
       ...layers.map(
-        (layer): NeededBlob => ({ digest: layer.digest, size: layer.size, from: 'file', file: layer.file }),
+        (layer): NeededBlob => ({
+          digest: layer.digest,
+          size: layer.size,
+          from: 'file',
+          file: layer.file,
+          before: check(layer),
+        }),
       ),
       ...image.platforms.flatMap((platform): NeededBlob[] => [
         ...platform.base.manifest.layers.map(

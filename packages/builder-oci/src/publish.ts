@@ -5,7 +5,14 @@ import type { RegistryBlobClient } from '@imagespec/core/builder';
 /** A blob the image needs in the target repository, and where its bytes are. */
 export type NeededBlob =
   | { readonly digest: string; readonly size: number; readonly from: 'base' }
-  | { readonly digest: string; readonly size: number; readonly from: 'file'; readonly file: string }
+  | {
+      readonly digest: string;
+      readonly size: number;
+      readonly from: 'file';
+      readonly file: string;
+      /** Run before the file is uploaded (not when the registry has the blob): a check that may throw. */
+      readonly before?: (() => Promise<void>) | undefined;
+    }
   | { readonly digest: string; readonly size: number; readonly from: 'bytes'; readonly bytes: Uint8Array };
 
 /** What happened to each blob: already there (HEAD), mounted from the base's repository, copied, uploaded. */
@@ -54,6 +61,7 @@ export async function publishBlobs(
       stats.copied += 1;
       return;
     }
+    if (blob.from === 'file') await blob.before?.();
     const open = blob.from === 'file' ? () => createReadStream(blob.file) : () => Readable.from([blob.bytes]);
     await registry.pushBlob(target, { digest: blob.digest, size: blob.size, open }, { signal });
     stats.uploaded += 1;
