@@ -95,11 +95,13 @@ export async function writeLayers(
   const written: WrittenLayer[] = [];
   try {
     for (const [r, root] of roots.entries()) {
-      const shards = splitShards(placed[r]!, bytes[r]!).map((shard) => ({
+      const split = splitShards(placed[r]!, bytes[r]!);
+      const shards = split.map((shard) => ({
         ...shard,
         key: layerKey(shard.items),
         file: join(dir, `layer-${r}-${shard.index}.tar.gz`),
-        createdBy: shard.count === 1 ? root.createdBy : `${root.createdBy}, part ${shard.index + 1} of ${shard.count}`,
+        // A root that is one layer (a small one, or a single large file) says nothing of shards.
+        createdBy: split.length === 1 ? root.createdBy : `${root.createdBy}, part ${shard.index + 1} of ${shard.count}`,
       }));
       const caches = await Promise.all(
         shards.map((shard) =>
