@@ -1,6 +1,6 @@
 /**
- * A root's files as several layers (shards), so an edit rewrites, uploads and pulls one
- * shard, not the whole source: Jib's reason for its dependency/resource/class layers, by
+ * The source's files as several layers (shards), so an edit rewrites, uploads and pulls one
+ * shard, not the whole source (copy entries, which edits seldom touch, stay one layer each): Jib's reason for its dependency/resource/class layers, by
  * path here. An entry's shard is a fixed function of its image path alone (FNV-1a, salted
  * apart from `endsGroup`'s), so adding or editing a file changes only its own shard. The
  * count is a power of two from the root's file bytes, one shard per SHARD_BYTES up to

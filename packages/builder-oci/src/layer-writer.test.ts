@@ -93,6 +93,29 @@ describe('writeLayers', () => {
     }
   });
 
+  it('keeps a copy entry of 2 MiB or more as one layer: only the source is cut into shards', async () => {
+    const big = randomish(3 * 1024 * 1024);
+    async function* large(): AsyncGenerator<ContextSyncEntry> {
+      yield dirEntry('_imagespec');
+      yield dirEntry('_imagespec/copy');
+      yield dirEntry('_imagespec/copy/0');
+      yield dirEntry('_imagespec/copy/0/data');
+      for (let i = 0; i < 3; i++) yield file(`_imagespec/copy/0/data/data${i}.bin`, `${i}${big}`);
+      yield dirEntry('_imagespec/source');
+      for (let i = 0; i < 3; i++) yield file(`_imagespec/source/data${i}.bin`, `${i}${big}`);
+    }
+    const dataSpec = normalizeSpec(
+      { name: 'app', baseImage: 'busybox:1', copy: [{ src: 'data', dest: '/data' }], sourceRoot: '.', workdir: '/srv' },
+      { dir: '/project' },
+    );
+    const layers = await writeLayers(large(), layerRoots(dataSpec), dir, new AbortController().signal);
+    const copies = layers.filter((layer) => layer.root.entry.role === 'copy');
+    expect(copies.map((layer) => layer.createdBy)).toEqual([layerRoots(dataSpec)[0]!.createdBy]);
+    expect(layers.filter((layer) => layer.root.entry.role === 'source').map((layer) => layer.createdBy)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/, part \d of 8$/)]),
+    );
+  });
+
   it('gives the same bytes every time', async () => {
     const one = await writeLayers(entries(), layerRoots(spec), join(dir), new AbortController().signal);
     const digests = one.map((l) => l.digest);

@@ -62,7 +62,7 @@ interface Placed {
 }
 
 /**
- * Writes each root's layers (its shards, `layer-shards.ts`) from the context's entries, the
+ * Writes each root's layers (the source's shards, `layer-shards.ts`) from the context's entries, the
  * listing the tag was computed from; each file read is checked against its digest as it
  * streams. A layer is a deterministic tar: entries in the listing's order, mtime 0,
  * uid/gid 0, no names, modes as the context has them; gzipped as a series of members, one
@@ -95,7 +95,9 @@ export async function writeLayers(
   const written: WrittenLayer[] = [];
   try {
     for (const [r, root] of roots.entries()) {
-      const split = splitShards(placed[r]!, bytes[r]!);
+      // Only the source, which edits change: a copy entry stays one layer, as its COPY is, so
+      // the image never has more new layers than the Dockerfile's COPY lines plus MAX_SHARDS - 1.
+      const split = splitShards(placed[r]!, root.entry.role === 'source' ? bytes[r]! : 0);
       const shards = split.map((shard) => ({
         ...shard,
         key: layerKey(shard.items),
