@@ -167,28 +167,35 @@ export class LayerCache {
   }
 
   /**
-   * The last blob, when it was made from a listing with this key: linked (else copied, up
-   * to COPY_MAX) to `file`, so a concurrent build's prune cannot take it mid-upload, and
-   * checked by size. Undefined on a miss; its `kept` refreshes the index's time, which
-   * keeps a root in use from being pruned as old.
+   * The last blob, when it was made from a listing with this key, checked by size: hard-linked
+   * to `file` (a concurrent build's prune then cannot take it mid-upload), or where linking
+   * fails (the cache on another file system than the temp dir) the cache's own file, which
+   * such a prune could only make fail, never change. Undefined on a miss; its `kept`
+   * refreshes the index's time, which keeps a root in use from being pruned as old.
    */
-  async reuse(key: string, file: string): Promise<{ layer: CachedLayer; kept: Promise<void> } | undefined> {
+  async reuse(
+    key: string,
+    file: string,
+  ): Promise<{ layer: CachedLayer; file: string; kept: Promise<void> } | undefined> {
     const last = this.#last;
     const layer = last?.layer;
     if (!last || !layer || layer.key !== key) return undefined;
+    const cached = join(this.#dir, basename(last.members));
+    let path = file;
     try {
-      const kept = join(this.#dir, basename(last.members));
-      if (!(await keep({ file: kept, size: layer.size }, file))) return undefined;
-      if ((await stat(file)).size !== layer.size) {
-        await rm(file, { force: true });
-        return undefined;
-      }
+      await link(cached, file);
     } catch {
+      path = cached;
+    }
+    try {
+      if ((await stat(path)).size !== layer.size) throw new Error('another size');
+    } catch {
+      if (path === file) await rm(file, { force: true });
       return undefined;
     }
     const now = new Date();
     const index = join(this.#dir, `${this.#id}.json`);
-    return { layer, kept: utimes(index, now, now).catch(() => undefined) };
+    return { layer, file: path, kept: utimes(index, now, now).catch(() => undefined) };
   }
 
   /** Whether the last layer had a group with this key (whose bytes `group` then reads and checks). */

@@ -231,6 +231,13 @@ describe('writeLayers: gzip members and their cache', () => {
     expect(reads).toEqual([]);
     expect(warm).toMatchObject({ reused: 1, compressed: 0, digest: uncached.digest });
     await expect(checkReusedBlob(warm.layers[0]!.file, warm.layers[0]!.digest, cacheDir)).resolves.toBeUndefined();
+    // Where it cannot be linked (here: no such temp dir; in life, the cache on another file system), the cache's own file.
+    const unlinked = await writeLayers(each(tree()), roots, join(dir, 'no-such-dir'), new AbortController().signal, {
+      cacheDir,
+    });
+    expect(unlinked[0]).toMatchObject({ reused: true, digest: uncached.digest });
+    expect(unlinked[0]!.file.startsWith(cacheDir)).toBe(true);
+    expect(await readFile(unlinked[0]!.file)).toEqual(uncached.bytes);
     const [members] = await cached(cacheDir, '.members');
     await flipByte(members!, (length) => length - 20);
     const damaged = await write(tree(), cacheDir);

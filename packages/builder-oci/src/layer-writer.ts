@@ -120,7 +120,7 @@ export async function writeLayers(
           written.push({
             root,
             createdBy: shard.createdBy,
-            file: shard.file,
+            file: hit.file,
             ...hit.layer,
             compressed: 0,
             reused: true,
