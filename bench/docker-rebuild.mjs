@@ -17,6 +17,7 @@
 // Needs the built packages (`npm run build`) and the test environment (engine, registry,
 // base images, pip index), which it brings up like the quick start does.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI_DIST, importRepoTs, median, requireDockerBenchBuilt, round, timeProcessAsync } from './lib/common.mjs';
@@ -60,9 +61,11 @@ try {
   spawnSync('cp', ['-r', tree, project], { stdio: 'inherit' });
   const changed = join(project, 'imagespec_bench_changed.py');
   let edits = 0;
+  const nonce = randomBytes(4).toString('hex');
   const changeOneFile = () => {
     edits += 1;
-    return appendFile(changed, `VALUE_${edits} = ${edits}\n`);
+    // Per run: the same edits as an earlier run's would find its layers in the engine's cache.
+    return appendFile(changed, `VALUE_${nonce}_${edits} = ${edits}\n`);
   };
   await changeOneFile();
 

@@ -82,7 +82,9 @@ async function bench(mode) {
   let edits = 0;
   const changeOneFile = () => {
     edits += 1;
-    return appendFile(changed, `VALUE_${nonce}_${edits} = ${edits}\n`);
+    // Per run and per mode: both modes' projects are copies of one tree, and the same edit in
+    // both would let the split's naive build find its COPY step in the engine's cache.
+    return appendFile(changed, `VALUE_${nonce}_${mode}_${edits} = ${edits}\n`);
   };
   await changeOneFile();
 
