@@ -1,6 +1,7 @@
-// The split build: a spec with packages and source as a docker-built base part plus a source
-// layer appended by builder-oci, against the Dockerfile path on the real engine and registry.
+// The split build: a spec with packages and source as a docker-built base part plus the source
+// layers (2 shards) appended by builder-oci, against the Dockerfile path on the real engine and registry.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import dockerBuilder from '@imagespec/builder-docker';
@@ -53,6 +54,13 @@ async function project(env: ReturnType<typeof testEnv>) {
     'src/main.py': 'import isp_beta\nprint(isp_beta.VALUE, "v1")\n',
     'src/tool.sh': { text: '#!/bin/sh\necho tool\n', mode: 0o755 },
     'src/pkg/data.txt': 'data\n',
+    // 2.6 MB that deflate cannot shrink: builder-oci cuts the source into 2 shards.
+    ...Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [
+        `src/data/d${i % 4}/blob${i}.bin`,
+        randomBytes(96 * 1024).toString('base64'),
+      ]),
+    ),
   });
   const input: ImageSpecInput = {
     name: uniqueName('split'),
@@ -125,6 +133,8 @@ describe('split build (packages by docker, source by builder-oci)', () => {
       expect(actual.config).toBe(expected.config);
       expect(actual.config).toContain(`"dev.imagespec.hash":"${image.hash}"`);
       expect(actual.files.split('\n')).toEqual(expected.files.split('\n'));
+      const shards = split.events.filter((event) => event.type === 'log' && /, part \d of 2: /.test(event.line));
+      expect(shards).toHaveLength(2);
 
       // One source file edited: a new tag; the base part is found in the registry, only builder-oci builds.
       await writeFile(join(dir, 'src/main.py'), 'import isp_beta\nprint(isp_beta.VALUE, "v2")\n');
