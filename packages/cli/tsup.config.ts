@@ -20,10 +20,11 @@ function coreSource(specifier: string): string | undefined {
 
 export default defineConfig([
   {
-    // The CLI's implementation: core (from its source) and every dependency but jiti and
-    // exsolve in one CommonJS file, which the bin runs from a V8 code cache (src/code-cache.ts).
-    // Both are loaded only when needed: exsolve to resolve builder packages, jiti (large) for
-    // TypeScript configs and plugins.
+    // The CLI's implementation: core (from its source) and every dependency but jiti in one
+    // CommonJS file, which the bin runs from a V8 code cache (src/code-cache.ts). jiti (large)
+    // is loaded only for TypeScript configs and plugins; exsolve, which resolves builder
+    // packages on every build, is bundled (lazily initialized) so it comes from the cache too
+    // (src/bundled-modules.ts).
     entry: { imagespec: 'src/main.ts' },
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),
@@ -33,8 +34,8 @@ export default defineConfig([
     shims: true,
     minify: true,
     tsconfig: 'tsconfig.json',
-    noExternal: [/^(?!(jiti|exsolve)$).*/],
-    external: ['jiti', 'exsolve'],
+    noExternal: [/^(?!jiti$).*/],
+    external: ['jiti'],
     // Builtins keep their node: names and reach esbuildPlugins (tsup would resolve them first).
     removeNodeProtocol: false,
     esbuildPlugins: [

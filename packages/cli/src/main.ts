@@ -1,4 +1,5 @@
 import { errorCategory } from '@imagespec/core/errors';
+import { withBundledModules } from './bundled-modules.js';
 import { type CliIo, ExitCode } from './io.js';
 import { colorsWanted, createColors } from './output/colors.js';
 import { createProgram } from './program.js';
@@ -12,7 +13,8 @@ export const EXIT_BAD_INPUT = 2;
  * Runs the CLI against injected I/O and resolves to the exit code. The only place that
  * decides exit codes and how errors look; library code just throws typed errors.
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], given: CliIo): Promise<number> {
+  const io = withBundledModules(given);
   const debug = argv.includes('--debug') || io.env.IMAGESPEC_DEBUG === '1';
   const colors = createColors(colorsWanted(io.isTTY, io.env));
   const program = createProgram(io, argv);
