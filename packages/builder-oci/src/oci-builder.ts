@@ -132,7 +132,8 @@ export class OciBuilder implements Builder {
             readBaseImage(registry, request.baseImage, request.platforms, inner),
           ),
         (inner) =>
-          step('layers', `write ${roots.length} layer${roots.length === 1 ? '' : 's'}`, async () => {
+          // How many layers is known only once the listing is walked (a large source is cut into shards).
+          step('layers', `write the layers of ${roots.map((root) => root.entry.dest).join(', ')}`, async () => {
             const written = await writeLayers(contextEntries(), roots, temp.path, inner, { cacheDir });
             keeping.push(...written.map((layer) => layer.kept));
             return written;
