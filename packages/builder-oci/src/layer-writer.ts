@@ -435,26 +435,14 @@ class LayerFile {
     if (!member) return;
     this.#members += 1;
     const offset = this.#emit(member.bytes);
-    if (member.key === undefined) return;
-    this.#record(member.key, offset, member.bytes.length, undefined, member.tar, member.bytes);
+    if (member.key === undefined || !this.#cache) return;
+    const sha256 = createHash('sha256').update(member.bytes).digest('hex');
+    this.#record(member.key, offset, member.bytes.length, sha256, member.tar);
   }
 
   /** The member's entry in the cache's index (only with a cache). */
-  #record(
-    key: string,
-    offset: number,
-    length: number,
-    sha256: string | undefined,
-    tar: CachedMember['tar'] | undefined,
-    bytes?: Buffer,
-  ): void {
-    if (!this.#cache) return;
-    const digest =
-      sha256 ??
-      createHash('sha256')
-        .update(bytes ?? Buffer.alloc(0))
-        .digest('hex');
-    this.#index.push({ key, offset, length, sha256: digest, ...(tar && { tar }) });
+  #record(key: string, offset: number, length: number, sha256: string, tar: CachedMember['tar'] | undefined): void {
+    this.#index.push({ key, offset, length, sha256, ...(tar && { tar }) });
   }
 
   /** Appends member bytes to the blob; returns where they start. */

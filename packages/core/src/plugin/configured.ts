@@ -71,33 +71,18 @@ export async function loadConfiguredBuilders(
     flat.map(async ([target, rawOptions]): Promise<Slot> => {
       if (typeof target !== 'string') {
         const definition = validateBuilderDefinition(target, `an inline builder in ${context.where}`);
-        return slotOf(
-          definition,
-          'inline',
-          undefined,
-          rawOptions,
-          validated(definition, 'inline', rawOptions, context.where),
-        );
+        const options = validated(definition, 'inline', rawOptions, context.where);
+        return slotOf(definition, 'inline', undefined, rawOptions, () => Promise.resolve({ definition, options }));
       }
       const located = await locateBuilderModule(target, { fromDir: context.fromDir, ...importOptions });
-      const { declared } = located;
-      if (declared) {
-        let loading: Promise<LoadedSlot> | undefined;
-        return {
-          name: declared.name,
-          priority: declared.priority,
-          source: located.source,
-          ...(located.version && { version: located.version }),
-          rawOptions,
-          load: () => {
-            loading ??= loadSlot(located, rawOptions, importOptions, context.where);
-            return loading;
-          },
-          variants: new Map(),
-        };
-      }
-      const loaded = await loadSlot(located, rawOptions, importOptions, context.where);
-      return slotOf(loaded.definition, located.source, located.version, rawOptions, loaded.options);
+      let loading: Promise<LoadedSlot> | undefined;
+      const load = () => {
+        loading ??= loadSlot(located, rawOptions, importOptions, context.where);
+        return loading;
+      };
+      // Declared in package.json: ordered now, imported when selection reaches it.
+      const known = located.declared ?? (await load()).definition;
+      return slotOf(known, located.source, located.version, rawOptions, load);
     }),
   );
   const byName = new Map<string, Slot>();
@@ -119,20 +104,19 @@ export async function loadConfiguredBuilders(
 }
 
 function slotOf(
-  definition: BuilderDefinition<unknown>,
+  known: { readonly name: string; readonly priority: number },
   source: string,
   version: string | undefined,
   rawOptions: unknown,
-  options: unknown,
+  load: () => Promise<LoadedSlot>,
 ): Slot {
-  const loaded = Promise.resolve({ definition, options });
   return {
-    name: definition.name,
-    priority: definition.priority,
+    name: known.name,
+    priority: known.priority,
     source,
     ...(version && { version }),
     rawOptions,
-    load: () => loaded,
+    load,
     variants: new Map(),
   };
 }
